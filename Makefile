@@ -1,0 +1,55 @@
+# OpenDay — the two commands of the README, and a few helpers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run test lint chromium translations babel-extract babel-update babel-compile clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+babel-compile: $(VENV)/.runtime
+	$(BIN)/pybabel compile -q -d translations -f
+
+run: $(VENV)/.runtime babel-compile
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@echo "Mail worker starting in the background; serving on http://$(HOST):$(PORT)"
+	@$(FLASK) mail worker > instance/mail-worker.log 2>&1 & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) "app:create_app()"
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing and not root: browser tests will be skipped"; fi; }
+
+test: $(VENV)/.dev babel-compile chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+babel-extract: $(VENV)/.runtime
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+
+babel-update: babel-extract
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+
+translations: babel-update babel-compile
+
+clean:
+	rm -rf $(VENV) .pytest_cache

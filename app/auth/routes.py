@@ -1,0 +1,45 @@
+"""Staff sign-in and sign-out."""
+from datetime import datetime, timezone
+
+from flask import redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import LoginForm
+from app.extensions import db
+from app.services import staff as staff_service
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = staff_service.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            session.clear()  # a new session on login
+            login_user(user)
+            now = datetime.now(timezone.utc)
+            session["login_at"] = session["seen_at"] = now.timestamp()
+            user.last_login_at = now
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")) or url_for("admin.index"))
+        form.password.errors.append(_("用户名或密码不正确。"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    if current_user.is_authenticated:
+        staff_service.end_sessions(current_user)
+        db.session.commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+def _safe_next(target):
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None

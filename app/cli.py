@@ -1,0 +1,116 @@
+"""The flask commands of CONTRACT §3. Each one commits once, at the end."""
+import json
+import os
+import secrets
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+from app.services.errors import DomainError
+
+staff_cli = AppGroup("staff", help="Staff accounts.")
+events_cli = AppGroup("events", help="Events and their slots.")
+mail_cli = AppGroup("mail", help="The e-mail outbox.")
+privacy_cli = AppGroup("privacy", help="Personal data retention.")
+
+
+def register(app):
+    app.cli.add_command(staff_cli)
+    app.cli.add_command(events_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(privacy_cli)
+    app.cli.add_command(demo_command)
+
+
+def _fail(error):
+    db.session.rollback()
+    message = str(error.message)
+    if error.field and error.field not in message:
+        message = f"{error.field}: {message}"
+    raise click.ClickException(message)
+
+
+@staff_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "staff"]), default="staff", show_default=True)
+@click.option("--password", help="At least 12 characters; prompted for when absent.")
+def staff_create(username, role, password):
+    """Create a staff account."""
+    from app.services import audit, staff
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = staff.create_staff(username, password, role)
+        audit.record("staff.create", user, detail={"username": username, "role": role})
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Created {role} {username}")
+
+
+@events_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def events_import(file):
+    """Create, or update by slug, an event and its slots from a JSON file."""
+    from app.services import audit
+    from app.services.events import save_event
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{file}: not valid JSON ({error})") from None
+    try:
+        event, created = save_event(data)
+        audit.record("event.import", event, event=event,
+                     detail={"slug": event.slug, "created": created})
+    except DomainError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(event.slug)
+
+
+@click.command("demo")
+def demo_command():
+    """Load the demo events and a demo admin (when the database has no events)."""
+    from app.services.demo import load_demo
+
+    password = secrets.token_urlsafe(12)
+    created, admin_created = load_demo(admin_password=password)
+    db.session.commit()
+    for slug in created:
+        click.echo(f"Loaded {slug}")
+    if not created:
+        click.echo("Demo events already present.")
+    # The demo password is kept (mode 600) so that every `make run` can print the login.
+    saved = Path(current_app.instance_path) / "demo-admin-password"
+    if admin_created:
+        fd = os.open(saved, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(password)
+    if saved.exists():
+        click.echo(f"Demo admin: username 'admin', password '{saved.read_text().strip()}' "
+                   f"(sign in at {current_app.config['BASE_URL']}/staff/login)")
+
+
+@mail_cli.command("worker")
+@click.option("--poll", default=2.0, show_default=True, help="Seconds between rounds.")
+def mail_worker(poll):
+    """Send the outbox forever (and run the reminder jobs)."""
+    from app.services.mail import run_worker
+
+    click.echo("Mail worker running; Ctrl+C stops it.")
+    run_worker(poll_seconds=poll)
+
+
+@mail_cli.command("send-queued")
+def mail_send_queued():
+    """Send the messages that are due, once."""
+    from app.services.mail import run_periodic_jobs, send_queued
+
+    run_periodic_jobs()
+    sent, failed = send_queued(limit=10_000)
+    click.echo(f"sent {sent}, failed {failed}")

@@ -1,0 +1,1 @@
+"""The rules, one module per domain. Services flush; the view (or CLI command) commits."""

@@ -1,0 +1,25 @@
+"""The append-only audit log of staff changes, check-ins and exports."""
+from flask import has_request_context, request
+from flask_login import current_user
+
+from app.extensions import db
+from app.models import AuditLog
+
+
+def record(action, target=None, *, event=None, detail=None, actor=None):
+    """Add an audit row to the current transaction. ``detail`` must hold no phone number,
+    e-mail, password or ticket token: callers pass masked values."""
+    if actor is None and has_request_context() and getattr(current_user, "is_authenticated", False):
+        actor = current_user
+    row = AuditLog(
+        actor_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "username", "") or "",
+        action=action,
+        target_type=type(target).__name__.lower() if target is not None else "",
+        target_id=str(getattr(target, "id", "") or "") if target is not None else "",
+        event_id=getattr(event, "id", None),
+        detail=detail or {},
+        ip=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(row)
+    return row

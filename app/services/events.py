@@ -1,0 +1,265 @@
+"""Events and their slots: validation shared by `flask events import` and the admin
+pages, create-or-update by slug, and the event's JSON form."""
+import re
+from datetime import datetime, timezone
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Event, Slot
+from app.models.event import EVENT_KINDS
+from app.services.errors import InvalidData
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
+KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def _require(data, field, kind, where=""):
+    name = f"{where}{field}"
+    if field not in data or data[field] in (None, ""):
+        raise InvalidData(_("缺少字段 %(field)s。", field=name), field=name)
+    value = data[field]
+    if kind is str and not isinstance(value, str):
+        raise InvalidData(_("字段 %(field)s 应为文本。", field=name), field=name)
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise InvalidData(_("字段 %(field)s 应为整数。", field=name), field=name)
+    return value
+
+
+def _text(data, field, max_len, where="", required=True):
+    if not required and not data.get(field):
+        return ""
+    value = _require(data, field, str, where).strip()
+    if len(value) > max_len:
+        raise InvalidData(
+            _("字段 %(field)s 过长（最多 %(n)d 个字符）。", field=f"{where}{field}", n=max_len),
+            field=f"{where}{field}",
+        )
+    return value
+
+
+def parse_datetime(value, field):
+    """ISO 8601 with an offset; a time without an offset is ambiguous and refused."""
+    if not isinstance(value, str):
+        raise InvalidData(_("字段 %(field)s 应为 ISO 8601 时间。", field=field), field=field)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidData(
+            _("字段 %(field)s 不是有效的 ISO 8601 时间：%(value)s", field=field, value=value[:40]),
+            field=field,
+        ) from None
+    if parsed.tzinfo is None:
+        raise InvalidData(
+            _("字段 %(field)s 需要带时区，例如 +08:00。", field=field), field=field
+        )
+    return parsed.astimezone(timezone.utc)
+
+
+def validate_event_data(data):
+    """Check an event's JSON and return it cleaned; raise InvalidData naming the bad field."""
+    if not isinstance(data, dict):
+        raise InvalidData(_("活动数据应为一个 JSON 对象。"))
+    slug = _text(data, "slug", 80)
+    if not SLUG_RE.match(slug):
+        raise InvalidData(
+            _("字段 slug 只能包含小写字母、数字和连字符（3–80 个字符）。"), field="slug"
+        )
+    kind = data.get("kind", "open_day")
+    if kind not in EVENT_KINDS:
+        raise InvalidData(_("字段 kind 应为 open_day 或 volunteer。"), field="kind")
+    cleaned = {
+        "slug": slug,
+        "kind": kind,
+        "title": _text(data, "title", 200),
+        "description": _text(data, "description", 5000, required=False),
+        "location": _text(data, "location", 300, required=False),
+        "what_to_bring": _text(data, "what_to_bring", 2000, required=False),
+        "registration_opens_at": parse_datetime(
+            _require(data, "registration_opens_at", str), "registration_opens_at"),
+        "registration_closes_at": parse_datetime(
+            _require(data, "registration_closes_at", str), "registration_closes_at"),
+        "waitlist": bool(data.get("waitlist", False)),
+        "status": data.get("status", "published"),
+    }
+    if cleaned["status"] not in ("draft", "published", "closed"):
+        raise InvalidData(_("字段 status 应为 draft、published 或 closed。"), field="status")
+    if not isinstance(data.get("waitlist", False), bool):
+        raise InvalidData(_("字段 waitlist 应为 true 或 false。"), field="waitlist")
+    if cleaned["registration_closes_at"] <= cleaned["registration_opens_at"]:
+        raise InvalidData(
+            _("报名截止时间（registration_closes_at）应晚于开始时间。"),
+            field="registration_closes_at",
+        )
+    party = data.get("max_party_size", 1)
+    if isinstance(party, bool) or not isinstance(party, int) or not 1 <= party <= 20:
+        raise InvalidData(_("字段 max_party_size 应为 1 到 20 的整数。"), field="max_party_size")
+    cleaned["max_party_size"] = party
+    topics = data.get("feedback_topics", [])
+    if not isinstance(topics, list) or not all(
+        isinstance(t, str) and 0 < len(t.strip()) <= 50 for t in topics
+    ) or len(topics) > 10:
+        raise InvalidData(
+            _("字段 feedback_topics 应为不超过 10 个的文本列表，每项不超过 50 字。"),
+            field="feedback_topics",
+        )
+    cleaned["feedback_topics"] = [t.strip() for t in topics]
+    for name in ("checkin_opens_minutes_before", "checkin_closes_minutes_after_end"):
+        if name in data:
+            value = data[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 24 * 60:
+                raise InvalidData(_("字段 %(field)s 应为 0 到 1440 的整数（分钟）。", field=name),
+                                  field=name)
+            cleaned[name] = value
+    slots = data.get("slots")
+    if not isinstance(slots, list) or not slots:
+        raise InvalidData(_("字段 slots 应为至少包含一个场次的列表。"), field="slots")
+    cleaned["slots"] = [validate_slot_data(s, i) for i, s in enumerate(slots)]
+    keys = [s["key"] for s in cleaned["slots"]]
+    if len(set(keys)) != len(keys):
+        raise InvalidData(_("场次的 key 不能重复。"), field="slots")
+    return cleaned
+
+
+def validate_slot_data(slot, index):
+    where = f"slots[{index}]."
+    if not isinstance(slot, dict):
+        raise InvalidData(_("%(field)s 应为一个对象。", field=f"slots[{index}]"),
+                          field=f"slots[{index}]")
+    key = _text(slot, "key", 40, where)
+    if not KEY_RE.match(key):
+        raise InvalidData(_("字段 %(field)s 只能包含字母、数字、下划线和连字符。", field=f"{where}key"),
+                          field=f"{where}key")
+    capacity = _require(slot, "capacity", int, where)
+    if not 0 <= capacity <= 100000:
+        raise InvalidData(_("字段 %(field)s 应为 0 到 100000。", field=f"{where}capacity"),
+                          field=f"{where}capacity")
+    mode = slot.get("mode", "onsite")
+    if mode not in ("onsite", "online"):
+        raise InvalidData(_("字段 %(field)s 应为 onsite 或 online。", field=f"{where}mode"),
+                          field=f"{where}mode")
+    starts = parse_datetime(_require(slot, "starts_at", str, where), f"{where}starts_at")
+    ends = parse_datetime(_require(slot, "ends_at", str, where), f"{where}ends_at")
+    if ends <= starts:
+        raise InvalidData(_("字段 %(field)s 应晚于开始时间。", field=f"{where}ends_at"),
+                          field=f"{where}ends_at")
+    join_url = slot.get("join_url") or None
+    if join_url is not None and (not isinstance(join_url, str)
+                                 or not join_url.startswith(("https://", "http://"))):
+        raise InvalidData(_("字段 %(field)s 应为 http(s) 链接。", field=f"{where}join_url"),
+                          field=f"{where}join_url")
+    return {
+        "key": key,
+        "label": _text(slot, "label", 200, where),
+        "starts_at": starts,
+        "ends_at": ends,
+        "capacity": capacity,
+        "mode": mode,
+        "join_url": join_url,
+        "location": _text(slot, "location", 300, where, required=False) or None,
+        "description": _text(slot, "description", 2000, where, required=False),
+    }
+
+
+def get_event(slug):
+    return db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+
+
+def save_event(data):
+    """Create the event, or update the one with the same slug, from validated data.
+
+    Slots are matched by key; a slot is never shrunk below the seats already taken, and a
+    slot that holds registrations is never removed.
+    """
+    data = validate_event_data(data)
+    event = get_event(data["slug"])
+    created = event is None
+    if created:
+        event = Event(slug=data["slug"])
+        db.session.add(event)
+    for field in ("kind", "title", "description", "location", "what_to_bring",
+                  "registration_opens_at", "registration_closes_at", "waitlist",
+                  "max_party_size", "feedback_topics", "status",
+                  "checkin_opens_minutes_before", "checkin_closes_minutes_after_end"):
+        if field in data:
+            setattr(event, field, data[field])
+    existing = {s.key: s for s in event.slots}
+    for index, slot_data in enumerate(data["slots"]):
+        slot = existing.pop(slot_data["key"], None)
+        if slot is None:
+            slot = Slot(booked=0, reserved=0)
+            event.slots.append(slot)
+        elif slot_data["capacity"] < slot.booked + slot.reserved:
+            raise InvalidData(
+                _("场次 %(key)s 已有 %(n)d 个名额被占用，容量不能减少到 %(c)d。",
+                  key=slot.key, n=slot.booked + slot.reserved, c=slot_data["capacity"]),
+                field=f"slots[{index}].capacity",
+            )
+        for field, value in slot_data.items():
+            setattr(slot, field, value)
+    for slot in existing.values():
+        if _slot_has_registrations(slot):
+            raise InvalidData(
+                _("场次 %(key)s 已有报名，不能删除。", key=slot.key), field="slots"
+            )
+        event.slots.remove(slot)
+    db.session.flush()
+    return event, created
+
+
+def _slot_has_registrations(slot):
+    from app.models import Registration
+
+    if slot.id is None:
+        return False
+    return db.session.execute(
+        select(Registration.id).where(Registration.slot_id == slot.id).limit(1)
+    ).first() is not None
+
+
+def event_to_json(event):
+    """The event in the import format (CONTRACT §3), times in Asia/Shanghai."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Shanghai")
+
+    def iso(dt):
+        return dt.astimezone(tz).isoformat()
+
+    return {
+        "slug": event.slug,
+        "kind": event.kind,
+        "status": event.status,
+        "title": event.title,
+        "description": event.description,
+        "location": event.location,
+        "what_to_bring": event.what_to_bring,
+        "registration_opens_at": iso(event.registration_opens_at),
+        "registration_closes_at": iso(event.registration_closes_at),
+        "max_party_size": event.max_party_size,
+        "waitlist": event.waitlist,
+        "feedback_topics": list(event.feedback_topics or []),
+        "checkin_opens_minutes_before": event.checkin_opens_minutes_before,
+        "checkin_closes_minutes_after_end": event.checkin_closes_minutes_after_end,
+        "slots": [
+            {k: v for k, v in {
+                "key": s.key, "label": s.label, "starts_at": iso(s.starts_at),
+                "ends_at": iso(s.ends_at), "capacity": s.capacity, "mode": s.mode,
+                "join_url": s.join_url, "location": s.location, "description": s.description,
+            }.items() if v not in (None, "")}
+            for s in event.slots
+        ],
+    }
+
+
+def published_events():
+    return db.session.execute(
+        select(Event).where(Event.status == "published").order_by(Event.registration_closes_at)
+    ).scalars().all()
+
+
+def all_events():
+    return db.session.execute(
+        select(Event).order_by(Event.registration_opens_at.desc())
+    ).scalars().all()

@@ -1,0 +1,263 @@
+"""Registration: phones, tickets, seats that never oversell, cancellation.
+
+Seats are taken with one conditional UPDATE on the slot's ``booked`` count that must change
+exactly one row; the database's CHECK constraints are the last line of defence.
+"""
+import re
+import secrets
+import unicodedata
+from datetime import datetime, timezone
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Event, Invitation, Registration, Slot
+from app.services.errors import (
+    AlreadyRegistered,
+    Conflict,
+    InvalidData,
+    NotFound,
+    RegistrationClosed,
+    SlotFull,
+)
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+# pretix's alphabet: no 0/O/1/l/I, so a ticket number read aloud or typed is unambiguous.
+TICKET_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def normalise_phone(raw):
+    """Accept a phone the way people type it and return its 11 digits, or None.
+
+    Full-width digits and other Unicode digits become ASCII (NFKC), spaces, dashes, dots
+    and brackets go, a leading +86 / 0086 / 86 country code is dropped.
+    """
+    if raw is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    text = re.sub(r"[\s\-.()（）]", "", text)
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("0086"):
+        text = text[4:]
+    elif text.startswith("86") and len(text) == 13:
+        text = text[2:]
+    return text if PHONE_RE.match(text) else None
+
+
+def new_token():
+    """The ticket's secret: 160 random bits, URL-safe."""
+    return secrets.token_urlsafe(20)
+
+
+def new_ticket_number():
+    """Eight characters from a 32-letter alphabet (40 bits): short enough to type at the
+    door; the unique constraint catches the rare collision."""
+    return "".join(secrets.choice(TICKET_ALPHABET) for _ in range(8))
+
+
+def active_key_for(event, slot, phone):
+    if event.kind == "volunteer":
+        return f"{event.id}:{phone}:{slot.id}"
+    return f"{event.id}:{phone}"
+
+
+def find_by_token(token):
+    if not token or len(token) > 64:
+        return None
+    return db.session.execute(
+        select(Registration).where(Registration.token == token)
+    ).scalar_one_or_none()
+
+
+def get_by_token(token):
+    registration = find_by_token(token)
+    if registration is None:
+        raise NotFound(_("没有找到这张票，请检查链接是否完整。"))
+    return registration
+
+
+def find_by_submission(submission_key):
+    if not submission_key:
+        return None
+    return db.session.execute(
+        select(Registration).where(Registration.submission_key == submission_key)
+    ).scalar_one_or_none()
+
+
+def find_active(event, slot, phone):
+    return db.session.execute(
+        select(Registration).where(Registration.active_key == active_key_for(event, slot, phone))
+    ).scalar_one_or_none()
+
+
+def take_seats(slot_id, seats):
+    """Take ``seats`` public seats in one conditional UPDATE; True when they were free."""
+    result = db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked + Slot.reserved + seats <= Slot.capacity)
+        .values(booked=Slot.booked + seats)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def take_reserved_seats(slot_id, seats):
+    """Move ``seats`` from the invitees' reserve to booked; True when enough were held."""
+    result = db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.reserved >= seats)
+        .values(booked=Slot.booked + seats, reserved=Slot.reserved - seats)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def release_seats(slot_id, seats):
+    db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked >= seats)
+        .values(booked=Slot.booked - seats)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def register(event, slot, *, name, phone, party_size=1, email=None, submission_key=None,
+             consent_version=None, source="online", entered_by=None, invitation=None,
+             extra=None, now=None):
+    """Create a registration and return it.
+
+    Confirmed with seats when they are free; waitlisted when the slot is full and the event
+    keeps a waiting list; pending (no seat) for a volunteer application. A form submitted
+    twice (same ``submission_key``) returns the first registration.
+    """
+    now = now or utcnow()
+    previous = find_by_submission(submission_key)
+    if previous is not None:
+        return previous
+    if slot.event_id != event.id:
+        raise NotFound(_("没有找到这个场次。"))
+    if source == "online" and event.registration_state(now) != "open":
+        raise RegistrationClosed()
+    normalised = normalise_phone(phone)
+    if normalised is None:
+        raise InvalidData(_("请输入 11 位中国大陆手机号码。"), field="phone")
+    if not 1 <= int(party_size) <= event.max_party_size:
+        raise InvalidData(
+            _("每次最多为 %(n)d 人报名。", n=event.max_party_size), field="party_size"
+        )
+    existing = find_active(event, slot, normalised)
+    if existing is not None:
+        raise AlreadyRegistered(existing=existing)
+
+    registration = Registration(
+        event_id=event.id,
+        slot_id=slot.id,
+        token=new_token(),
+        ticket_number=new_ticket_number(),
+        name=name.strip(),
+        phone=normalised,
+        email=(email or "").strip() or None,
+        party_size=int(party_size),
+        active_key=active_key_for(event, slot, normalised),
+        submission_key=submission_key or None,
+        source=source,
+        entered_by_id=getattr(entered_by, "id", None),
+        invitation_id=getattr(invitation, "id", None),
+        consent_version=consent_version,
+        consented_at=now if consent_version else None,
+        created_at=now,
+        **(extra or {}),
+    )
+    try:
+        with db.session.begin_nested():
+            registration.status = _claim(event, slot, registration.party_size, invitation)
+            if registration.status == "waitlisted":
+                registration.waitlisted_at = now
+            db.session.add(registration)
+            db.session.flush()
+    except IntegrityError:
+        # A second tab or a double click won the race for this phone (or this form).
+        previous = find_by_submission(submission_key)
+        if previous is not None:
+            return previous
+        raise AlreadyRegistered(existing=find_active(event, slot, normalised)) from None
+    db.session.refresh(slot)
+    return registration
+
+
+def _claim(event, slot, seats, invitation):
+    """Decide the new registration's status, taking seats where it gets them."""
+    if event.kind == "volunteer" and invitation is None:
+        return "pending"  # no seat until staff approve
+    if invitation is not None:
+        if not use_invitation(invitation):
+            raise Conflict(_("这个邀请链接已经用完或失效。"))
+        if not take_reserved_seats(slot.id, seats):
+            raise SlotFull(_("为受邀代表预留的名额已用完。"))
+        return "confirmed"
+    if slot.mode == "online":
+        return "confirmed" if take_seats(slot.id, seats) else _full_or_waitlist(event)
+    if take_seats(slot.id, seats):
+        return "confirmed"
+    return _full_or_waitlist(event)
+
+
+def _full_or_waitlist(event):
+    if event.waitlist:
+        return "waitlisted"
+    raise SlotFull()
+
+
+def use_invitation(invitation):
+    result = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used < Invitation.max_uses,
+               Invitation.revoked.is_(False))
+        .values(used=Invitation.used + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def cancel(registration, *, reason=None, now=None):
+    """Cancel a registration, free its seats and promote the waiting list.
+
+    Returns the registrations promoted from the waiting list (so callers can tell them).
+    Cancelling twice is harmless.
+    """
+    if registration.status in ("cancelled", "rejected"):
+        return []
+    held_seats = registration.status == "confirmed"
+    registration.status = "cancelled"
+    registration.active_key = None
+    registration.cancelled_at = now or utcnow()
+    registration.cancel_reason = reason
+    db.session.flush()
+    if not held_seats:
+        return []
+    release_seats(registration.slot_id, registration.party_size)
+    from app.services.waitlist import promote
+
+    return promote(registration.slot)
+
+
+def lock_slot(slot_id):
+    """Lock a slot row for the rest of the transaction (PostgreSQL; SQLite's BEGIN
+    IMMEDIATE already serialises writers)."""
+    return db.session.execute(
+        select(Slot).where(Slot.id == slot_id).with_for_update()
+    ).scalar_one()
+
+
+def get_event_for_registration(slug):
+    event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+    if event is None or event.status == "draft":
+        raise NotFound(_("没有找到这个活动。"))
+    return event

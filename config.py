@@ -1,0 +1,125 @@
+"""Configuration classes.
+
+Nothing here reads the environment at import time: ``Config.from_env`` is called by
+``create_app`` so that tests and several app servers can each build their own settings.
+"""
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(value, default=False):
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url):
+    """A plain ``postgresql://`` URL means psycopg 3, the only driver we ship."""
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url[len("postgresql://"):]
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url[len("postgres://"):]
+    return url
+
+
+def load_or_create_secret_key(instance_path):
+    """Generate the secret once and keep it in ``instance/secret_key`` (mode 600)."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+class Config:
+    TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_Hans_CN", "en")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+    WTF_CSRF_TIME_LIMIT = None  # a citizen may take a while; the token is tied to the session
+    WTF_CSRF_HEADERS = ["X-CSRFToken", "X-CSRF-Token"]
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 12 * 3600  # absolute limit for a staff session
+    STAFF_IDLE_TIMEOUT_SECONDS = 30 * 60
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    PRIVACY_RETENTION_DAYS = 30
+    PRIVACY_NOTICE_VERSION = "2026-11"
+    ORGANISATION_NAME = "松江区机关事务管理局"
+    ORGANISATION_CONTACT = "021-57700000"
+    # Which overall levels count as satisfied: 4 非常满意, 3 满意, 2 基本满意.
+    SATISFIED_LEVELS = (4, 3, 2)
+    FOLLOW_UP_WORKING_DAYS = 15
+    MAIL_RETRY_BASE_SECONDS = 30
+    MAIL_MAX_ATTEMPTS = 8
+    HSTS = False
+    LOG_JSON = False
+    TESTING = False
+    DEBUG = False
+
+    @classmethod
+    def from_env(cls, instance_path, environ=None):
+        """Return a dict of settings: the class defaults overlaid with the environment."""
+        env = os.environ if environ is None else environ
+        settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        default_db = "sqlite:///" + str(Path(instance_path) / "openday.db")
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+            env.get("DATABASE_URL") or settings.get("SQLALCHEMY_DATABASE_URI") or default_db
+        )
+        settings["SECRET_KEY"] = env.get("SECRET_KEY") or settings.get("SECRET_KEY") or \
+            load_or_create_secret_key(instance_path)
+        settings["BASE_URL"] = (env.get("BASE_URL") or settings.get("BASE_URL")
+                                or "http://127.0.0.1:5000").rstrip("/")
+        for name in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER"):
+            if env.get(name):
+                settings[name] = env[name]
+        if env.get("MAIL_PORT"):
+            settings["MAIL_PORT"] = int(env["MAIL_PORT"])
+        for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+            if env.get(name) is not None:
+                settings[name] = _bool(env[name])
+        settings.setdefault("MAIL_DEFAULT_SENDER", "openday@localhost")
+        if env.get("REDIS_URL"):
+            settings["REDIS_URL"] = env["REDIS_URL"]
+            settings["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+        settings["PROXY_COUNT"] = int(env.get("PROXY_COUNT", settings.get("PROXY_COUNT", 0)) or 0)
+        if env.get("PRIVACY_RETENTION_DAYS"):
+            settings["PRIVACY_RETENTION_DAYS"] = int(env["PRIVACY_RETENTION_DAYS"])
+        settings["MAIL_OUTBOX_DIR"] = settings.get("MAIL_OUTBOX_DIR") or str(Path(instance_path) / "mail")
+        return settings
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False  # `flask run --debug` turns it on; the demo runs as a user sees it
+
+
+class TestingConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False  # tests that check CSRF switch it back on explicitly
+    RATELIMIT_ENABLED = False  # tests of limits switch it back on explicitly
+    MAIL_RETRY_BASE_SECONDS = 0
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    HSTS = True
+    LOG_JSON = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,27 @@
+"""Foundation pages: the home page, error pages in Chinese."""
+
+
+def test_home_lists_the_published_demo_events(client, runner):
+    runner.invoke(args=["demo"])
+    page = client.get("/").get_data(as_text=True)
+    for title in ("公共机构节能宣传周开放日", "后勤管家开放日", "垃圾分类检查志愿者招募"):
+        assert title in page
+
+
+def test_draft_events_are_not_listed(client, make_event):
+    make_event(slug="secret-draft", status="draft", title="内部草稿活动")
+    assert "内部草稿活动" not in client.get("/").get_data(as_text=True)
+    assert client.get("/events/secret-draft").status_code == 404
+
+
+def test_404_page_is_in_chinese(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_english_is_available(client, make_event):
+    make_event()
+    response = client.get("/?lang=en")
+    assert response.status_code == 200
+    assert '<html lang="en"' in response.get_data(as_text=True)

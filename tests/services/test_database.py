@@ -1,0 +1,97 @@
+"""Database guarantees the rest of the app relies on."""
+import threading
+
+import pytest
+from sqlalchemy import text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from app.models import Registration, Slot
+
+
+def test_booked_can_never_exceed_capacity(app, db, make_event):
+    event = make_event()
+    slot = event.slots[0]
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(Slot).where(Slot.id == slot.id).values(booked=slot.capacity + 1))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_reserved_and_booked_together_stay_within_capacity(app, db, make_event):
+    event = make_event()
+    slot = event.slots[0]
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(Slot).where(Slot.id == slot.id)
+                           .values(booked=slot.capacity - 1, reserved=2))
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_one_active_registration_per_phone_is_enforced_by_the_database(
+        app, db, make_event, make_registration):
+    event = make_event()
+    first = make_registration(event, phone="13900001111")
+    clone = Registration(event_id=event.id, slot_id=first.slot_id, token="x" * 30,
+                         ticket_number="ZZZZZZZZ", name="重复", phone=first.phone,
+                         party_size=1, status="confirmed", active_key=first.active_key)
+    db.session.add(clone)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_ticket_token_is_random_and_long(app, make_event, make_registration):
+    event = make_event()
+    a = make_registration(event)
+    b = make_registration(event)
+    # token_urlsafe(20): 160 random bits in 27 characters; no id inside.
+    assert len(a.token) >= 26 and a.token != b.token
+    assert str(a.id) not in (a.token[:3],)
+    assert len(a.ticket_number) == 8 and a.ticket_number.isalnum()
+
+
+def test_times_come_back_in_utc(app, db, make_event):
+    event = make_event()
+    db.session.expire_all()
+    slot = db.session.get(Slot, event.slots[0].id)
+    assert slot.starts_at.tzinfo is not None
+    assert slot.starts_at.utcoffset().total_seconds() == 0
+
+
+def test_sqlite_pragmas(app, db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+
+
+def test_sqlite_write_transactions_begin_immediate(make_app, app, db):
+    """A second writer waits for the lock and gives up after the busy timeout, instead of
+    starting a deferred transaction that fails half-way."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    quick = make_app(SQLITE_BUSY_TIMEOUT_MS=200)
+    holder_ready = threading.Event()
+    release = threading.Event()
+
+    def hold_lock():
+        with app.app_context(), db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))  # BEGIN IMMEDIATE has taken the write lock
+            holder_ready.set()
+            release.wait(5)
+            conn.rollback()
+
+    thread = threading.Thread(target=hold_lock)
+    thread.start()
+    holder_ready.wait(5)
+    try:
+        with quick.app_context():
+            with pytest.raises(OperationalError, match="locked"):
+                with db.engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            db.engine.dispose()
+    finally:
+        release.set()
+        thread.join()

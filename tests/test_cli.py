@@ -1,0 +1,158 @@
+"""The commands of CONTRACT §3, through Flask's CLI runner."""
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models import AuditLog, Event, Registration, Slot, StaffUser
+from tests.conftest import event_data, now_utc, write_json
+
+
+def test_db_upgrade_builds_a_fresh_sqlite_database(make_app, tmp_path):
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.db'}",
+                   SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'fresh.db'}")
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    from app.extensions import db
+
+    with app.app_context():
+        tables = set(db.inspect(db.engine).get_table_names())
+        db.engine.dispose()
+    assert {"event", "slot", "registration", "checkin", "feedback", "follow_up",
+            "staff_user", "audit_log", "outbox_message", "invitation"} <= tables
+
+
+def test_staff_create(runner, db):
+    result = runner.invoke(args=["staff", "create", "wang", "--role", "admin",
+                                 "--password", "a-long-enough-password"])
+    assert result.exit_code == 0, result.output
+    user = db.session.execute(select(StaffUser).where(StaffUser.username == "wang")).scalar_one()
+    assert user.role == "admin"
+    assert user.check_password("a-long-enough-password")
+    assert "a-long-enough-password" not in user.password_hash
+
+
+def test_staff_create_prompts_for_the_password(runner, db):
+    result = runner.invoke(args=["staff", "create", "li", "--role", "staff"],
+                           input="prompted-password-1\nprompted-password-1\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.execute(select(StaffUser).where(StaffUser.username == "li")).scalar_one()
+    assert user.role == "staff" and user.check_password("prompted-password-1")
+
+
+def test_staff_create_refuses_a_short_password_and_a_duplicate(runner, db):
+    result = runner.invoke(args=["staff", "create", "zhao", "--password", "short"])
+    assert result.exit_code != 0 and "12" in result.output
+    runner.invoke(args=["staff", "create", "zhao", "--password", "long-enough-pass"])
+    again = runner.invoke(args=["staff", "create", "zhao", "--password", "long-enough-pass"])
+    assert again.exit_code != 0 and "zhao" in again.output
+    assert db.session.execute(select(func.count(StaffUser.id))).scalar() == 1
+
+
+def test_events_import_creates_and_prints_the_slug(runner, db, tmp_path):
+    path = write_json(tmp_path / "event.json", event_data(slug="energy-week-open-day"))
+    result = runner.invoke(args=["events", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "energy-week-open-day"
+    event = db.session.execute(select(Event)).scalar_one()
+    assert event.title == "测试开放日" and len(event.slots) == 1
+    assert event.slots[0].capacity == 10
+    assert db.session.execute(select(AuditLog.action)).scalar_one() == "event.import"
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda d: d.pop("title"), "title"),
+    (lambda d: d.update(slug="Bad Slug!"), "slug"),
+    (lambda d: d.update(kind="party"), "kind"),
+    (lambda d: d.update(registration_opens_at="next monday"), "registration_opens_at"),
+    (lambda d: d.update(registration_opens_at="2026-06-01T09:00:00"), "registration_opens_at"),
+    (lambda d: d.update(max_party_size=0), "max_party_size"),
+    (lambda d: d.update(max_party_size="4"), "max_party_size"),
+    (lambda d: d.update(feedback_topics="节能"), "feedback_topics"),
+    (lambda d: d.update(slots=[]), "slots"),
+    (lambda d: d["slots"][0].update(capacity=-1), "slots[0].capacity"),
+    (lambda d: d["slots"][0].update(mode="hybrid"), "slots[0].mode"),
+    (lambda d: d["slots"][0].pop("starts_at"), "slots[0].starts_at"),
+    (lambda d: d["slots"][0].update(ends_at=d["slots"][0]["starts_at"]), "slots[0].ends_at"),
+    (lambda d: d["slots"].append(dict(d["slots"][0])), "slots"),
+])
+def test_events_import_names_the_bad_field(runner, db, tmp_path, mutate, field):
+    data = event_data()
+    mutate(data)
+    path = write_json(tmp_path / "event.json", data)
+    result = runner.invoke(args=["events", "import", str(path)])
+    assert result.exit_code != 0
+    assert field in result.output
+    assert "Traceback" not in result.output
+    assert db.session.execute(select(func.count(Event.id))).scalar() == 0
+
+
+def test_events_import_refuses_a_file_that_is_not_json(runner, tmp_path):
+    path = tmp_path / "event.json"
+    path.write_text("{not json", encoding="utf-8")
+    result = runner.invoke(args=["events", "import", str(path)])
+    assert result.exit_code != 0 and "not valid JSON" in result.output
+
+
+def test_reimport_updates_without_losing_registrations(
+        runner, db, tmp_path, make_event, make_registration):
+    event = make_event(slug="reimport")
+    registration = make_registration(event, party_size=3)
+    data = event_data(slug="reimport", title="新标题")
+    data["slots"][0]["capacity"] = 20
+    start = now_utc() + timedelta(days=2)
+    data["slots"].append({"key": "pm", "label": "下午场", "starts_at": start.isoformat(),
+                          "ends_at": (start + timedelta(hours=1)).isoformat(), "capacity": 5})
+    result = runner.invoke(args=["events", "import", str(write_json(tmp_path / "e.json", data))])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    event = db.session.execute(select(Event).where(Event.slug == "reimport")).scalar_one()
+    assert event.title == "新标题"
+    assert [s.key for s in event.slots] == ["am", "pm"]
+    am = event.slot_by_key("am")
+    assert am.capacity == 20 and am.booked == 3
+    assert db.session.get(Registration, registration.id).slot_id == am.id
+
+
+def test_reimport_refuses_to_shrink_below_booked_seats(
+        runner, db, tmp_path, make_event, make_registration):
+    event = make_event(slug="shrink")
+    make_registration(event, party_size=4)
+    make_registration(event, party_size=2)
+    data = event_data(slug="shrink")
+    data["slots"][0]["capacity"] = 5
+    result = runner.invoke(args=["events", "import", str(write_json(tmp_path / "e.json", data))])
+    assert result.exit_code != 0
+    assert "slots[0].capacity" in result.output or "6" in result.output
+    db.session.expire_all()
+    assert db.session.execute(select(Slot.capacity)).scalar_one() == 10
+
+
+def test_demo_loads_the_three_events_of_the_plan_once(runner, db):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    titles = set(db.session.execute(select(Event.title)).scalars())
+    assert titles == {"公共机构节能宣传周开放日", "后勤管家开放日", "垃圾分类检查志愿者招募"}
+    assert "Demo admin: username 'admin'" in result.output
+    logistics = db.session.execute(
+        select(Event).where(Event.slug == "logistics-open-day")).scalar_one()
+    assert {s.mode for s in logistics.slots} == {"onsite", "online"}
+    drive = db.session.execute(
+        select(Event).where(Event.slug == "waste-sorting-volunteers")).scalar_one()
+    assert drive.kind == "volunteer" and len(drive.slots) >= 2
+    energy = db.session.execute(
+        select(Event).where(Event.slug == "energy-week-open-day")).scalar_one()
+    assert all(s.starts_at > now_utc() for s in energy.slots)
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0
+    assert db.session.execute(select(func.count(Event.id))).scalar() == 3
+    assert "Demo admin" in again.output  # the login is printed on every run
+
+
+def test_demo_events_round_trip_through_the_importer(app):
+    from app.services.demo import demo_events
+    from app.services.events import validate_event_data
+
+    for data in demo_events():
+        assert validate_event_data(json.loads(json.dumps(data)))["slug"] == data["slug"]
