@@ -20,7 +20,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 babel-compile: $(VENV)/.runtime
-	$(BIN)/pybabel compile -q -d translations -f
+	$(BIN)/pybabel compile -d translations -f --statistics
 
 run: $(VENV)/.runtime babel-compile
 	$(FLASK) db upgrade
@@ -44,10 +44,10 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
 babel-extract: $(VENV)/.runtime
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
 
 babel-update: babel-extract
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 translations: babel-update babel-compile
 

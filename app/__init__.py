@@ -32,6 +32,8 @@ def configure(app, config, overrides):
         k: v for k, v in overrides.items() if k in ("DATABASE_URL", "SECRET_KEY", "BASE_URL")
     }}))
     app.config.update({k: v for k, v in overrides.items() if k.isupper()})
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
+                          str(Path(__file__).resolve().parent.parent / "translations"))
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
