@@ -22,6 +22,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 babel-compile: $(VENV)/.runtime
 	$(BIN)/pybabel compile -d translations -f --statistics
 
+run: export BASE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.runtime babel-compile
 	$(FLASK) db upgrade
 	$(FLASK) demo

@@ -156,3 +156,22 @@ def test_demo_events_round_trip_through_the_importer(app):
 
     for data in demo_events():
         assert validate_event_data(json.loads(json.dumps(data)))["slug"] == data["slug"]
+
+
+def test_mail_worker_leaves_no_transaction_open(runner, db, make_app):
+    """The worker must not keep SQLite's write lock between rounds (it would stop the site)."""
+    result = runner.invoke(args=["mail", "send-queued"])
+    assert result.exit_code == 0 and "sent 0" in result.output
+    if db.engine.dialect.name != "sqlite":
+        return
+    from app.services.mail import run_worker
+
+    run_worker(once=True)  # one round of `flask mail worker`, in this thread
+    quick = make_app(SQLITE_BUSY_TIMEOUT_MS=200)
+    with quick.app_context():
+        from sqlalchemy import text
+
+        with db.engine.connect() as conn:  # would raise "database is locked"
+            conn.execute(text("SELECT 1"))
+            conn.commit()
+        db.engine.dispose()

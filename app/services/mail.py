@@ -150,6 +150,7 @@ def send_queued(limit=100):
             row.last_error = None
             sent += 1
             db.session.commit()
+    db.session.rollback()  # end the read that found nothing more to send
     return sent, failed
 
 
@@ -162,6 +163,9 @@ def run_worker(poll_seconds=2.0, once=False):
         except Exception:  # noqa: BLE001 - the worker must survive a database hiccup
             db.session.rollback()
             log.exception("mail worker round failed")
+        finally:
+            # Never sleep inside a transaction: on SQLite it would hold the write lock.
+            db.session.remove()
         if once:
             return
         time.sleep(poll_seconds)
