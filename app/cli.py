@@ -114,3 +114,23 @@ def mail_send_queued():
     run_periodic_jobs()
     sent, failed = send_queued(limit=10_000)
     click.echo(f"sent {sent}, failed {failed}")
+
+
+@privacy_cli.command("purge")
+@click.option("--days", type=int, default=None,
+              help="Retention in days after the event's last slot (default PRIVACY_RETENTION_DAYS).")
+def privacy_purge(days):
+    """Remove the personal data that the retention rule says is due."""
+    from datetime import datetime, timezone
+
+    from app.services import audit
+    from app.services.privacy import purge_due
+
+    days = current_app.config["PRIVACY_RETENTION_DAYS"] if days is None else days
+    purged = purge_due(datetime.now(timezone.utc), days)
+    for slug, count in purged.items():
+        audit.record("privacy.purge", None, detail={"slug": slug, "registrations": count})
+        click.echo(f"{slug}: {count} registrations anonymised")
+    db.session.commit()
+    if not purged:
+        click.echo("Nothing due.")

@@ -1,0 +1,91 @@
+"""PIPL retention: personal data goes after the event; the counts that reports need stay."""
+from datetime import timedelta
+
+from sqlalchemy import func, select, text
+
+from app.models import AuditLog, CheckIn, Feedback, OutboxMessage, Registration
+from app.services import audit
+from app.services.privacy import mask_name, mask_phone
+from app.services.registration import register
+from tests.conftest import event_data, now_utc
+
+
+def _past_event(db, slug, days_ago):
+    from app.services.events import save_event
+
+    start = now_utc() - timedelta(days=days_ago)
+    event, _ = save_event(event_data(
+        slug=slug,
+        registration_opens_at=(start - timedelta(days=10)).isoformat(),
+        registration_closes_at=(start - timedelta(days=1)).isoformat(),
+        slots=[{"key": "am", "label": "上午场", "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": 10}],
+    ))
+    db.session.flush()
+    return event
+
+
+def _everything(db, event, phone, email):
+    registration = register(event, event.slots[0], name="王秀英", phone=phone, email=email,
+                            party_size=2, source="staff")
+    db.session.add(CheckIn(registration_id=registration.id, event_id=event.id, gate="1"))
+    db.session.add(Feedback(event_id=event.id, registration_id=registration.id, overall=1,
+                            contact=email))
+    db.session.add(OutboxMessage(kind="confirmation", recipient=email, subject="报名成功",
+                                 body_text=f"王秀英 {phone}", registration_id=registration.id))
+    audit.record("registration.cancel", registration, event=event,
+                 detail={"name": "王秀英", "phone": mask_phone(phone)})
+    return registration
+
+
+def _database_text(db):
+    """Every text value stored in the tables that hold personal data."""
+    chunks = []
+    for table in ("registration", "feedback", "outbox_message", "audit_log"):
+        for row in db.session.execute(text(f"SELECT * FROM {table}")):
+            chunks.extend(str(v) for v in row)
+    return " ".join(chunks)
+
+
+def test_purge_removes_personal_data_after_retention_and_keeps_counts(app, db, runner):
+    old = _past_event(db, "old-open-day", days_ago=40)
+    recent = _past_event(db, "recent-open-day", days_ago=5)
+    _everything(db, old, "13912345678", "wang@example.com")
+    _everything(db, recent, "13787654321", "li@example.com")
+    db.session.commit()
+
+    result = runner.invoke(args=["privacy", "purge"])
+    assert result.exit_code == 0, result.output
+    assert "old-open-day: 1" in result.output and "recent-open-day" not in result.output
+
+    db.session.expire_all()
+    stored = _database_text(db)
+    assert "13912345678" not in stored and "wang@example.com" not in stored
+    assert "王秀英" in stored  # the recent event's registration is untouched
+    assert "13787654321" in stored and "li@example.com" in stored
+    old_registration = db.session.execute(
+        select(Registration).where(Registration.event_id == old.id)).scalar_one()
+    assert old_registration.anonymised_at is not None
+    assert old_registration.party_size == 2 and old_registration.status == "confirmed"
+    # Counts for reports stay.
+    assert db.session.execute(select(func.count(CheckIn.id))
+                              .where(CheckIn.event_id == old.id)).scalar() == 1
+    assert db.session.execute(select(Feedback.overall)
+                              .where(Feedback.event_id == old.id)).scalar() == 1
+    assert db.session.execute(select(func.count(AuditLog.id))
+                              .where(AuditLog.action == "privacy.purge")).scalar() == 1
+
+
+def test_purge_respects_the_configured_retention(app, db, runner):
+    old = _past_event(db, "old-open-day", days_ago=40)
+    _everything(db, old, "13912345678", "wang@example.com")
+    db.session.commit()
+    result = runner.invoke(args=["privacy", "purge", "--days", "60"])
+    assert "Nothing due." in result.output
+    assert "13912345678" in _database_text(db)
+
+
+def test_masking():
+    assert mask_phone("13812341234") == "138****1234"
+    assert mask_name("王秀英") == "王**"
+    assert mask_name("李") == "李*"
