@@ -71,12 +71,14 @@ def register_blueprints(app):
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
     from app.checkin import bp as checkin_bp
+    from app.ops import bp as ops_bp
     from app.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/staff")
     app.register_blueprint(admin_bp, url_prefix="/staff")
     app.register_blueprint(checkin_bp)
+    app.register_blueprint(ops_bp)
 
 
 def register_errorhandlers(app):

@@ -1,0 +1,39 @@
+"""/healthz answers 200 when the database and Redis answer, 503 when one is down."""
+import socket
+
+import pytest
+
+from tests.conftest import free_port
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "ok"
+
+
+def test_healthz_503_when_the_database_is_unreachable(make_app):
+    port = free_port()  # nothing listens there
+    url = f"postgresql://postgres@127.0.0.1:{port}/test"
+    app = make_app(DATABASE_URL=url, SQLALCHEMY_DATABASE_URI=url.replace(
+        "postgresql://", "postgresql+psycopg://") + "?connect_timeout=2")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "down"
+
+
+def _redis_up():
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 127.0.0.1:6379")
+def test_healthz_checks_redis_when_configured(make_app, app):
+    good = make_app(REDIS_URL="redis://127.0.0.1:6379/0")
+    assert good.test_client().get("/healthz").status_code == 200
+    bad = make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    response = bad.test_client().get("/healthz")
+    assert response.status_code == 503 and response.get_json()["redis"] == "down"
