@@ -23,6 +23,10 @@ def register(app):
     app.cli.add_command(mail_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(backup_cli)
+    from flask_migrate.cli import db as migrate_db_cli
+
+    migrate_db_cli.add_command(db_copy_to)  # `flask db copy-to URL`
 
 
 def _fail(error):
@@ -134,3 +138,49 @@ def privacy_purge(days):
     db.session.commit()
     if not purged:
         click.echo("Nothing due.")
+
+
+backup_cli = AppGroup("backup", help="Back up and restore the database.")
+
+
+@backup_cli.command("create")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_create(target):
+    """Write a consistent backup (SQLite online backup, or pg_dump custom format)."""
+    from app.services.backup import create_backup
+
+    try:
+        create_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], target)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Backup written to {target}")
+
+
+@backup_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.confirmation_option(prompt="This replaces the database's content. Continue?")
+def backup_restore(source):
+    """Replace the database's content with a backup."""
+    from app.services.backup import restore_backup
+
+    try:
+        restore_backup(current_app.config["SQLALCHEMY_DATABASE_URI"], source)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Restored from {source}")
+
+
+@click.command("copy-to")
+@click.argument("target_url")
+def db_copy_to(target_url):
+    """Copy all data into another database (SQLite to PostgreSQL). Run `flask db upgrade`
+    against the target first; it must be empty."""
+    from app.services.backup import copy_database
+    from config import normalise_database_url
+
+    try:
+        counts = copy_database(normalise_database_url(target_url))
+    except DomainError as error:
+        _fail(error)
+    for table, rows in counts.items():
+        click.echo(f"{table}: {rows}")
