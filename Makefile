@@ -43,6 +43,7 @@ test: $(VENV)/.dev babel-compile chromium
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r app config.py
 
 babel-extract: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
