@@ -119,7 +119,7 @@ def copy_database(target_url, batch=1000):
                     if "id" in table.c:
                         # Table names come from our own metadata, never from input.
                         name = table.name
-                        sql = f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"  # noqa: S608,E501  # nosec B608
+                        sql = f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"  # noqa: S608,E501  # nosec
                         dest.execute(text(sql))
     finally:
         target.dispose()
