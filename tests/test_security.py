@@ -1,0 +1,136 @@
+"""Security across every route: headers on every response, CSRF on every POST.
+
+Both tests walk ``app.url_map``, so a route added later is covered without editing them.
+"""
+import re
+
+import pytest
+from sqlalchemy import select
+
+CONVERTER_DEFAULTS = {"int": "1", "string": "x", "path": "x", "any": "x", "uuid":
+                      "00000000-0000-0000-0000-000000000000"}
+
+
+def _url_values(app, rule, fixtures):
+    values = {}
+    for name in rule.arguments:
+        if name in fixtures:
+            values[name] = fixtures[name]
+        else:
+            converter = type(rule._converters[name]).__name__.lower().replace("converter", "")
+            values[name] = CONVERTER_DEFAULTS.get(
+                {"integer": "int", "unicode": "string"}.get(converter, converter), "1")
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+@pytest.fixture
+def fixtures(db, make_event, make_registration):
+    event = make_event(slug="energy-week-open-day", waitlist=True)
+    registration = make_registration(event, email="citizen@example.com")
+    return {"slug": event.slug, "token": registration.token,
+            "registration_id": str(registration.id), "id": str(registration.id)}
+
+
+def _rules(app, method):
+    return [r for r in app.url_map.iter_rules()
+            if method in r.methods and r.endpoint != "static"]
+
+
+def _check_headers(response, where):
+    headers = response.headers
+    csp = headers.get("Content-Security-Policy", "")
+    assert "object-src 'none'" in csp, where
+    assert "base-uri 'none'" in csp, where
+    assert "frame-ancestors 'none'" in csp, where
+    script_src = re.search(r"script-src ([^;]*)", csp)
+    assert script_src and "'unsafe-inline'" not in script_src.group(1), where
+    assert headers.get("X-Content-Type-Options") == "nosniff", where
+    assert headers.get("Referrer-Policy"), where
+
+
+@pytest.mark.parametrize("who", ["anonymous", "staff", "admin"])
+def test_every_route_sends_the_security_headers(app, client, auth, fixtures, who):
+    if who != "anonymous":
+        auth.login(who)
+    seen = 0
+    for rule in _rules(app, "GET"):
+        url = _url_values(app, rule, fixtures)
+        response = client.get(url)
+        assert response.status_code < 500, f"{url} answered {response.status_code}"
+        _check_headers(response, f"{who} GET {url} -> {response.status_code}")
+        seen += 1
+    # Error pages too.
+    _check_headers(client.get("/definitely-not-here"), "404 page")
+    assert seen >= 5
+
+
+def test_static_files_send_the_headers_too(client):
+    _check_headers(client.get("/static/css/app.css"), "static")
+
+
+def test_every_post_route_refuses_a_request_without_a_csrf_token(make_app, fixtures, db):
+    from tests.conftest import ADMIN_PASSWORD
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    # Sign in properly (with a token) so that only the missing token can refuse what follows.
+    page = client.get("/staff/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    from app.services.staff import create_staff
+
+    create_staff("csrf-admin", ADMIN_PASSWORD, "admin")
+    db.session.commit()
+    response = client.post("/staff/login", data={"username": "csrf-admin",
+                                                 "password": ADMIN_PASSWORD,
+                                                 "csrf_token": token})
+    assert response.status_code in (302, 303)
+    checked = []
+    for rule in _rules(app, "POST"):
+        url = _url_values(app, rule, fixtures)
+        response = client.post(url, data={"name": "x"})
+        assert response.status_code in (400, 403), f"POST {url} without CSRF: {response.status_code}"
+        json_response = client.post(url, json={"event": fixtures["slug"], "code": "x"})
+        assert json_response.status_code in (400, 403), f"POST {url} JSON without CSRF"
+        checked.append(url)
+    assert "/staff/logout" in checked and any(u.startswith("/events/") for u in checked) \
+        or len(checked) >= 2, checked
+
+
+def test_no_get_route_changes_anything(app, client, auth, fixtures, db):
+    """GET is safe: requesting every GET route as an admin writes no row."""
+    from sqlalchemy import func
+
+    from app.extensions import db as _db
+
+    def counts():
+        _db.session.expire_all()
+        result = {t.name: _db.session.execute(select(func.count()).select_from(t)).scalar()
+                  for t in _db.metadata.sorted_tables if t.name not in ("audit_log",)}
+        _db.session.rollback()
+        return result
+
+    auth.login("admin")
+    before = counts()
+    for rule in _rules(app, "GET"):
+        client.get(_url_values(app, rule, fixtures))
+    assert counts() == before
+
+
+def test_session_cookie_flags(make_app):
+    app = make_app()
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_sets_secure_cookies_and_hsts(tmp_path, monkeypatch, database_url):
+    from app import create_app
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SECRET_KEY", "production-test-key")
+    app = create_app("production")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    response = app.test_client().get("/healthz")
+    assert "max-age=" in response.headers.get("Strict-Transport-Security", "")
