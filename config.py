@@ -110,6 +110,8 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False  # tests of limits switch it back on explicitly
     MAIL_RETRY_BASE_SECONDS = 0
     SERVER_NAME = None
+    # The suite's own thread reads between live-server requests; it must not hold the lock.
+    SQLITE_IMMEDIATE_OUTSIDE_REQUESTS = False
 
 
 class ProductionConfig(Config):

@@ -4,10 +4,20 @@ SQLite follows SQLAlchemy's documented pysqlite recipe: the driver's own transac
 handling is switched off and every transaction begins with ``BEGIN IMMEDIATE`` so that two
 writers queue on the busy timeout instead of failing half-way; WAL lets readers go on while
 one writes; foreign keys are enforced.
+
+Safe requests (GET, HEAD, OPTIONS) only read, so they begin a plain deferred transaction:
+WAL lets any number of readers run beside the one writer, and a reader never blocks a
+writer. Outside requests (CLI, mail worker) transactions begin IMMEDIATE unless
+``SQLITE_IMMEDIATE_OUTSIDE_REQUESTS`` is off (the test suite's own thread, which must not
+hold the write lock while a live server answers).
 """
+from flask import has_request_context, request
 from sqlalchemy import event
 
 from app.extensions import db
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def configure_engines(app):
@@ -16,6 +26,7 @@ def configure_engines(app):
         if engine.dialect.name != "sqlite":
             return
         busy_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
+        immediate_outside = app.config.get("SQLITE_IMMEDIATE_OUTSIDE_REQUESTS", True)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record):
@@ -29,7 +40,11 @@ def configure_engines(app):
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if has_request_context():
+                writes = request.method not in SAFE_METHODS
+            else:
+                writes = immediate_outside
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def is_lock_timeout(error):

@@ -164,14 +164,17 @@ def test_mail_worker_leaves_no_transaction_open(runner, db, make_app):
     assert result.exit_code == 0 and "sent 0" in result.output
     if db.engine.dialect.name != "sqlite":
         return
+    from sqlalchemy import text
+
     from app.services.mail import run_worker
 
-    run_worker(once=True)  # one round of `flask mail worker`, in this thread
+    production_like = make_app(SQLITE_IMMEDIATE_OUTSIDE_REQUESTS=True)
     quick = make_app(SQLITE_BUSY_TIMEOUT_MS=200)
-    with quick.app_context():
-        from sqlalchemy import text
-
-        with db.engine.connect() as conn:  # would raise "database is locked"
-            conn.execute(text("SELECT 1"))
-            conn.commit()
-        db.engine.dispose()
+    with production_like.app_context():
+        run_worker(once=True)  # one round of `flask mail worker`, as deployed
+        # While the worker sleeps, a registration (a POST) must get the write lock.
+        with quick.test_request_context(method="POST"):
+            with db.engine.connect() as conn:  # raises "database is locked" otherwise
+                conn.execute(text("SELECT 1"))
+                conn.commit()
+            db.engine.dispose()

@@ -77,7 +77,7 @@ def test_sqlite_write_transactions_begin_immediate(make_app, app, db):
     release = threading.Event()
 
     def hold_lock():
-        with app.app_context(), db.engine.connect() as conn:
+        with app.test_request_context(method="POST"), db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))  # BEGIN IMMEDIATE has taken the write lock
             holder_ready.set()
             release.wait(5)
@@ -87,10 +87,15 @@ def test_sqlite_write_transactions_begin_immediate(make_app, app, db):
     thread.start()
     holder_ready.wait(5)
     try:
-        with quick.app_context():
+        with quick.test_request_context(method="POST"):
             with pytest.raises(OperationalError, match="locked"):
                 with db.engine.connect() as conn:
                     conn.execute(text("SELECT 1"))
+        with quick.test_request_context(method="GET"):
+            # A reader (GET) is not blocked by the writer: WAL, deferred BEGIN.
+            with db.engine.connect() as conn:
+                assert conn.execute(text("SELECT 1")).scalar() == 1
+        with quick.app_context():
             db.engine.dispose()
     finally:
         release.set()
