@@ -93,6 +93,8 @@ class Config:
         if env.get("REDIS_URL"):
             settings["REDIS_URL"] = env["REDIS_URL"]
             settings["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+        if env.get("RATELIMIT_KEY_PREFIX"):
+            settings["RATELIMIT_KEY_PREFIX"] = env["RATELIMIT_KEY_PREFIX"]
         settings["PROXY_COUNT"] = int(env.get("PROXY_COUNT", settings.get("PROXY_COUNT", 0)) or 0)
         if env.get("PRIVACY_RETENTION_DAYS"):
             settings["PRIVACY_RETENTION_DAYS"] = int(env["PRIVACY_RETENTION_DAYS"])
