@@ -8,7 +8,7 @@ an ``access`` attribute ("staff" or "admin") that the url_map test reads.
 from datetime import datetime, timezone
 from functools import wraps
 
-from flask import abort, current_app, request, session
+from flask import abort, current_app, g, request, session
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
 
@@ -150,6 +150,13 @@ CSP = (
 
 
 def register_headers(app):
+    @app.before_request
+    def load_user_from_this_request():
+        # Flask-Login caches the user in ``g``; when a test keeps one app context open
+        # across several requests, ``g`` would carry one client's user into another's
+        # request. Each request must read its own session.
+        g.pop("_login_user", None)
+
     @app.after_request
     def security_headers(response):
         headers = response.headers

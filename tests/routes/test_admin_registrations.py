@@ -60,7 +60,6 @@ def test_filters_by_slot_and_status(client, auth, make_event, make_registration,
 
 def test_paging(client, auth, make_event, make_registration, db):
     from app.services import workspace
-
     from tests.conftest import event_data
 
     event = make_event(slug="paging", slots=[dict(event_data()["slots"][0], capacity=200)])
