@@ -17,16 +17,24 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from app.services.staff import MIN_PASSWORD_LENGTH
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 DT_FORMAT = "%Y-%m-%dT%H:%M"
-KIND_CHOICES = [("open_day", _l("开放日")), ("volunteer", _l("志愿者招募"))]
-MODE_CHOICES = [("onsite", _l("现场")), ("online", _l("线上"))]
-STATUS_CHOICES = [("", _l("全部状态")), ("confirmed", _l("已确认")), ("waitlisted", _l("候补")),
-                  ("pending", _l("待审核")), ("cancelled", _l("已取消")), ("rejected", _l("未通过"))]
+
+
+def options(pairs):
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+KIND_CHOICES = options([("open_day", _l("开放日")), ("volunteer", _l("志愿者招募"))])
+MODE_CHOICES = options([("onsite", _l("现场")), ("online", _l("线上"))])
+STATUS_CHOICES = options([("", _l("全部状态")), ("confirmed", _l("已确认")), ("waitlisted", _l("候补")),
+                          ("pending", _l("待审核")), ("cancelled", _l("已取消")), ("rejected", _l("未通过"))])
 EXTRA_SLOT_ROWS = 2
 
 
@@ -144,16 +152,16 @@ class WalkInForm(FlaskForm):
     party_size = IntegerField(_l("人数"), default=1,
                               validators=[InputRequired(_l("请填写人数。")),
                                           NumberRange(min=1, max=20)])
-    source = SelectField(_l("来源"), choices=[("walk_in", _l("现场登记")),
-                                             ("phone_in", _l("电话报名"))], default="walk_in")
+    source = SelectField(_l("来源"), choices=options([("walk_in", _l("现场登记")),
+                                                     ("phone_in", _l("电话报名"))]), default="walk_in")
 
 
 class StaffCreateForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")),
                                                   Length(max=50)])
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=50)])
-    role = SelectField(_l("角色"), choices=[("staff", _l("工作人员（签到、现场登记）")),
-                                           ("admin", _l("管理员"))], default="staff")
+    role = SelectField(_l("角色"), choices=options([("staff", _l("工作人员（签到、现场登记）")),
+                                                   ("admin", _l("管理员"))]), default="staff")
     password = PasswordField(_l("初始密码"), validators=[
         DataRequired(_l("请填写密码。")),
         Length(min=MIN_PASSWORD_LENGTH, max=200,

@@ -21,6 +21,7 @@ from app.admin.forms import (
     StaffCreateForm,
     WalkInForm,
     local_input,
+    options,
 )
 from app.extensions import db
 from app.models import AuditLog, Event
@@ -43,7 +44,7 @@ def _event_or_404(slug):
 
 
 def _slot_choices(event):
-    return [(s.key, f"{s.label}（{s.key}）") for s in event.slots]
+    return options((s.key, f"{s.label}（{s.key}）") for s in event.slots)
 
 
 # --- events ------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def event_export(slug):
 def registrations(slug):
     event = _event_or_404(slug)
     form = SearchForm(request.args)
-    form.slot.choices = [("", _("全部场次"))] + _slot_choices(event)
+    form.slot.choices = options([("", _("全部场次"))]) + _slot_choices(event)
     form.validate()
     slot = event.slot_by_key(form.slot.data) if form.slot.data else None
     page = workspace.search_registrations(
