@@ -314,6 +314,7 @@ def walk_in(slug):
                 "ticket_number": registration.ticket_number, "slot": slot.key,
                 "phone": mask_phone(registration.phone), "party_size": registration.party_size,
                 "how": form.source.data, "status": registration.status})
+            workspace.queue_ticket_mail(registration)
             db.session.commit()
             if registration.status == "waitlisted":
                 flash(_("名额已满，已登记为候补。票号 %(t)s。", t=registration.ticket_number), "info")

@@ -7,7 +7,7 @@ from flask import current_app, redirect, render_template
 from app.extensions import db
 from app.public import bp
 from app.public.invite_forms import InviteRegistrationForm
-from app.services import audit
+from app.services import audit, workspace
 from app.services.errors import DomainError
 from app.services.invitations import usable_invitation
 from app.services.registration import find_by_submission, register
@@ -47,24 +47,10 @@ def invite(token):
             audit.record("invitation.register", invitation, event=event, actor=None, detail={
                 "ticket_number": registration.ticket_number, "slot": slot.key,
                 "party_size": registration.party_size})
-            _queue_confirmation(registration)
+            workspace.queue_ticket_mail(registration)
             db.session.commit()
             return redirect(f"/tickets/{registration.token}", code=303)
     else:
         status = 400
     return render_template("public/invite.html", form=form, invitation=invitation, slot=slot,
                            event=event), status
-
-
-def _queue_confirmation(registration):
-    """The confirmation e-mail, when the mail templates exist (another part of the app
-    owns them); the ticket page works without it."""
-    from jinja2 import TemplateNotFound
-
-    from app.services.mail import queue_registration_mail
-
-    try:
-        with db.session.begin_nested():
-            queue_registration_mail(registration, "confirmation")
-    except (TemplateNotFound, KeyError):
-        pass

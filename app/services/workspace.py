@@ -90,3 +90,21 @@ def checked_in_ids(registrations):
     return set(db.session.execute(
         select(CheckIn.registration_id).where(CheckIn.registration_id.in_(ids))
     ).scalars())
+
+
+def queue_ticket_mail(registration):
+    """Queue the confirmation e-mail (with the ticket) for a registration made by staff or
+    through an invitation. The mail templates belong to the public registration part of
+    the app; until they exist nothing is queued, and the ticket page works regardless."""
+    import logging
+
+    from jinja2 import TemplateNotFound
+
+    from app.services.mail import queue_registration_mail
+
+    try:
+        with db.session.begin_nested():
+            return queue_registration_mail(registration, "confirmation")
+    except (TemplateNotFound, KeyError):
+        logging.getLogger("openday").warning("confirmation mail template missing; not queued")
+        return None

@@ -196,3 +196,66 @@ def test_staff_cannot_manage_invitations(client, auth, small_event):
     assert client.get("/staff/events/invite-day/invitations").status_code == 403
     assert client.post("/staff/events/invite-day/invitations/reserve",
                        data={"reserve-slot": "am", "reserve-seats": "1"}).status_code == 403
+
+
+def test_reserving_and_public_registrations_at_once_never_oversell(app, make_event, db):
+    """Threads registering the public and threads reserving seats race for 10 seats: the
+    conditional UPDATEs keep booked + reserved within the capacity, and nobody gets a 500."""
+    import threading
+
+    from app.services.errors import DomainError
+    from app.services.invitations import reserve_seats
+    from app.services.registration import register
+
+    event = make_event(slug="race", slots=[dict(event_data()["slots"][0], capacity=10)])
+    event_id, slot_id = event.id, event.slots[0].id
+    db.session.rollback()  # reading the ids opened a (SQLite: write-locking) transaction
+    outcomes = []
+    lock = threading.Lock()
+
+    def public(i):
+        with app.app_context():
+            from app.models import Event
+
+            try:
+                ev = db.session.get(Event, event_id)
+                register(ev, db.session.get(Slot, slot_id), name=f"市民{i}",
+                         phone=f"1360000{i:04d}", party_size=1)
+                db.session.commit()
+                result = "registered"
+            except DomainError:
+                db.session.rollback()
+                result = "refused"
+            except Exception as error:  # noqa: BLE001 - recorded, asserted below
+                db.session.rollback()
+                result = f"error: {error!r}"
+            with lock:
+                outcomes.append(result)
+
+    def reserve():
+        with app.app_context():
+            try:
+                reserve_seats(db.session.get(Slot, slot_id), 2)
+                db.session.commit()
+                result = "reserved"
+            except DomainError:
+                db.session.rollback()
+                result = "refused"
+            except Exception as error:  # noqa: BLE001
+                db.session.rollback()
+                result = f"error: {error!r}"
+            with lock:
+                outcomes.append(result)
+
+    threads = [threading.Thread(target=public, args=(i,)) for i in range(10)]
+    threads += [threading.Thread(target=reserve) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not [o for o in outcomes if o.startswith("error")], outcomes
+    booked, reserved = slot_counts(db, slot_id)
+    registered = outcomes.count("registered")
+    assert booked == registered and reserved == 2 * outcomes.count("reserved")
+    assert booked + reserved <= 10
+    assert booked + reserved >= 9  # the seats were not lost either
