@@ -106,3 +106,59 @@ def test_invitee_page_on_a_phone(live_server, phone_page, make_event, db):
     page.check("#consent")
     page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server}/tickets/**")
+
+
+STAFF_PAGES = ["/staff/events", "/staff/events/tour", "/staff/events/tour/registrations",
+               "/staff/events/tour/walk-in", "/staff/events/tour/dashboard",
+               "/staff/events/tour/invitations", "/staff/events/tour/edit", "/staff/accounts",
+               "/staff/audit"]
+
+
+def _tour_data(make_event, make_registration, db):
+    from app.services.invitations import create_invitation, reserve_seats
+
+    event = make_event(slug="tour")
+    for i in range(3):
+        make_registration(event, name=f"参观者{i}", phone=f"1380000{i:04d}")
+    reserve_seats(event.slots[0], 2)
+    create_invitation(event, event.slots[0], label="市民代表组", max_uses=2)
+    db.session.commit()
+
+
+def test_every_staff_page_fits_a_desktop(live_server, desktop_page, make_staff, make_event,
+                                         make_registration, db, tmp_path):
+    make_staff("admin", "admin")
+    _tour_data(make_event, make_registration, db)
+    page = desktop_page
+    login(page, live_server)
+    for path in STAFF_PAGES:
+        response = page.goto(f"{live_server}{path}")
+        assert response.status == 200, path
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1280, path
+        page.screenshot(path=str(tmp_path / (path.strip("/").replace("/", "_") + ".png")),
+                        full_page=True)
+    page.goto(f"{live_server}/staff/events/tour/registrations")
+    page.screenshot(path=str(SCREENSHOTS / "admin-registrations.png"), full_page=True)
+
+
+def test_door_staff_pages_work_on_a_phone(live_server, phone_page, make_staff, make_event,
+                                          make_registration, db):
+    from tests.conftest import STAFF_PASSWORD
+
+    make_staff("door", "staff")
+    _tour_data(make_event, make_registration, db)
+    page = phone_page
+    page.goto(f"{live_server}/staff/login")
+    page.fill("#username", "door")
+    page.fill("#password", STAFF_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server}/staff/events")
+    page.goto(f"{live_server}/staff/events/tour/walk-in")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.fill("#name", "现场来宾")
+    page.fill("#phone", "13912345678")
+    page.click("main form.card button[type=submit]")
+    page.wait_for_url(f"{live_server}/staff/registrations/**")
+    assert "139****5678" in page.inner_text("main")
+    assert "13912345678" not in page.content()
+    page.screenshot(path=str(SCREENSHOTS / "staff-walk-in-phone.png"), full_page=True)
