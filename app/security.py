@@ -19,6 +19,8 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = None
 login_manager.session_protection = "strong"
 
+# Sent by scripts that poll (static/js/dashboard.js); such requests are not activity.
+BACKGROUND_HEADER = "X-Background-Refresh"
 # At most 5 failed sign-ins per 15 minutes, per client address and per account name.
 LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
 
@@ -105,7 +107,10 @@ def _session_expired():
         return True
     if now - seen > current_app.config["STAFF_IDLE_TIMEOUT_SECONDS"]:
         return True
-    session["seen_at"] = now
+    # A page refreshing itself in the background (the dashboard) is not someone at work:
+    # it must not keep an unattended session alive.
+    if request.headers.get(BACKGROUND_HEADER) != "1":
+        session["seen_at"] = now
     return False
 
 

@@ -253,3 +253,34 @@ def test_redis_url_in_the_environment_selects_redis_storage(tmp_path):
     settings = Config.from_env(str(tmp_path), {"REDIS_URL": REDIS_URL, "SECRET_KEY": "x"})
     assert settings["RATELIMIT_STORAGE_URI"] == REDIS_URL
     assert Config.from_env(str(tmp_path), {"SECRET_KEY": "x"})["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_background_refreshes_do_not_keep_an_idle_session_alive(client, make_staff, make_event):
+    make_event(slug="idle-board")
+    make_staff("admin", "admin")
+    _login(client, "admin", ADMIN_PASSWORD)
+    with client.session_transaction() as session:
+        session["seen_at"] = time.time() - 20 * 60
+    poll = {"Accept": "application/json", "X-Background-Refresh": "1"}
+    assert client.get("/staff/events/idle-board/dashboard.json", headers=poll).status_code == 200
+    with client.session_transaction() as session:
+        assert time.time() - session["seen_at"] > 19 * 60  # not counted as activity
+        session["seen_at"] = time.time() - 31 * 60
+    assert client.get("/staff/events/idle-board/dashboard.json", headers=poll).status_code == 401
+
+
+def test_csrf_protects_staff_actions_when_enabled(make_app, app, make_staff, make_event):
+    make_event(slug="csrf-day", status="draft")
+    make_staff("admin", "admin")
+    strict = make_app(WTF_CSRF_ENABLED=True)
+    # No app context pushed here: each request gets its own, as in production.
+    client = strict.test_client()
+    page = client.get("/staff/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    assert client.post("/staff/login", data={"username": "admin", "password": ADMIN_PASSWORD,
+                                             "csrf_token": token}).status_code == 302
+    assert client.post("/staff/events/csrf-day/publish").status_code == 400
+    page = client.get("/staff/events/csrf-day").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    assert client.post("/staff/events/csrf-day/publish",
+                       data={"csrf_token": token}).status_code == 303
