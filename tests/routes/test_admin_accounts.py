@@ -154,3 +154,55 @@ def test_audit_row_per_change_names_who_and_what(client, auth, make_event, db):
     assert row.actor_name == "admin" and row.target_type == "event"
     assert row.detail == {"from": "published", "to": "closed"} and row.at is not None
     assert ADMIN_PASSWORD not in str(row.detail)
+
+
+def test_every_staff_change_writes_an_audit_row(client, auth, make_event, make_registration,
+                                                make_staff, db):
+    """One pass through every change the workspace offers; each leaves its row, naming who
+    did it and on which record, with no phone number, password or ticket token inside."""
+    from app.models import Invitation
+
+    event = make_event(slug="audit-all")
+    registration = make_registration(event, phone="13812345678")
+    event.status = "draft"
+    db.session.commit()
+    door = make_staff("door", "staff")
+    auth.login("admin")
+    steps = [
+        ("post", "/staff/events/audit-all/publish", {}),
+        ("post", "/staff/events/audit-all/close", {}),
+        ("get", "/staff/events/audit-all/export.json", {}),
+        ("post", "/staff/events/audit-all/walk-in", {"slot": "am", "name": "来宾",
+                                                     "phone": "13700000009", "party_size": "1"}),
+        ("post", f"/staff/registrations/{registration.id}/reveal", {}),
+        ("post", f"/staff/registrations/{registration.id}/cancel", {"reason": "来电取消"}),
+        ("post", "/staff/events/audit-all/invitations/reserve",
+         {"reserve-slot": "am", "reserve-seats": "2"}),
+        ("post", "/staff/events/audit-all/invitations/new",
+         {"invite-slot": "am", "invite-label": "代表", "invite-max_uses": "1"}),
+        ("post", "/staff/events/audit-all/invitations/release",
+         {"release-slot": "am", "release-seats": "1"}),
+        ("post", "/staff/accounts", {"username": "new1", "role": "staff",
+                                     "password": "another-long-password"}),
+        ("post", f"/staff/accounts/{door.id}/password", {"password": "door-new-password-1"}),
+        ("post", f"/staff/accounts/{door.id}/deactivate", {}),
+        ("post", f"/staff/accounts/{door.id}/activate", {}),
+    ]
+    for method, url, data in steps:
+        response = getattr(client, method)(url, data=data) if method == "post" else client.get(url)
+        assert response.status_code in (200, 303), (url, response.status_code)
+    invitation = db.session.execute(select(Invitation)).scalar_one()
+    assert client.post(f"/staff/events/audit-all/invitations/{invitation.id}/revoke").status_code == 303
+    rows = db.session.execute(select(AuditLog).order_by(AuditLog.id)).scalars().all()
+    by_action = {row.action: row for row in rows}
+    for action in ("event.publish", "event.close", "event.export_json", "registration.walk_in",
+                   "registration.reveal_phone", "registration.cancel", "invitation.reserve",
+                   "invitation.create", "invitation.release", "invitation.revoke", "staff.create",
+                   "staff.reset_password", "staff.deactivate", "staff.activate"):
+        assert action in by_action, action
+        assert by_action[action].actor_name == "admin" and by_action[action].at is not None
+        assert by_action[action].target_id, action
+    text = " ".join(str(row.detail) for row in rows)
+    for secret in ("13812345678", "13700000009", "another-long-password", "door-new-password-1",
+                   registration.token, invitation.token):
+        assert secret not in text
