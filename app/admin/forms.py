@@ -48,7 +48,20 @@ def local_input(dt):
     return dt.astimezone(LOCAL_TZ).replace(tzinfo=None) if dt else None
 
 
-class SlotForm(Form):
+class TranslatedForm(Form):
+    """A plain (CSRF-less) form whose built-in messages speak Chinese, like FlaskForm's."""
+
+    class Meta:
+        def get_translations(self, form):
+            from flask import current_app
+            from flask_wtf.i18n import translations
+
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return None
+            return translations
+
+
+class SlotForm(TranslatedForm):
     key = StringField(_l("场次代码"), validators=[Optional(), Length(max=40)])
     label = StringField(_l("场次名称"), validators=[Optional(), Length(max=200)])
     starts_at = DateTimeLocalField(_l("开始时间"), format=DT_FORMAT, validators=[Optional()])
@@ -133,7 +146,7 @@ class CancelForm(FlaskForm):
                                                  Length(max=500)])
 
 
-class SearchForm(Form):
+class SearchForm(TranslatedForm):
     """The registrations list's query string (GET, no CSRF)."""
 
     q = StringField(_l("姓名、手机尾号或票号"), validators=[Optional(), Length(max=50)])

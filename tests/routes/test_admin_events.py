@@ -200,3 +200,13 @@ def test_unknown_event_is_404(client, auth):
     auth.login("admin")
     assert client.get("/staff/events/nope/edit").status_code == 404
     assert client.get("/staff/events/nope/registrations").status_code == 404
+
+
+def test_messages_of_slot_rows_are_in_chinese(client, auth):
+    auth.login("admin")
+    data = form_data()
+    data["slots-0-capacity"] = "很多"
+    data["slots-1-starts_at"] = "明天"
+    body = client.post("/staff/events/new", data=data).get_data(as_text=True)
+    assert "不是有效的整数" in body and "不是有效的日期与时间值" in body
+    assert "Not a valid" not in body
