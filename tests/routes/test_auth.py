@@ -230,21 +230,30 @@ REDIS_URL = "redis://127.0.0.1:6379"
 
 
 @pytest.mark.skipif(not _redis_up(REDIS_URL), reason="Redis is not running on 127.0.0.1:6379")
-def test_limits_are_shared_through_redis(limited_app, make_staff):
-    """Two app servers (two apps) on one Redis share the count of failures."""
+def test_limits_are_shared_through_redis(limited_app, make_staff, monkeypatch):
+    """REDIS_URL in the environment puts the counts in Redis: two app servers (two apps)
+    on one Redis share the count of failures."""
     import redis
+    from limits.storage import RedisStorage
 
     make_staff("admin", "admin")
     prefix = f"openday-test-{uuid.uuid4().hex[:12]}"
-    first = limited_app(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix)
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    first = limited_app(RATELIMIT_KEY_PREFIX=prefix)
+    assert first.config["RATELIMIT_STORAGE_URI"] == REDIS_URL
+    assert isinstance(limiter.storage, RedisStorage)
     limiter._key_prefix = prefix  # the shared limiter keeps the first prefix it saw
     for i in range(5):
         assert _fail(first.test_client(), ip="10.4.0.1", username=f"u{i}").status_code == 400
-    keys = redis.Redis.from_url(REDIS_URL).keys(f"*{prefix}*")
-    assert keys, "the failures were not counted in Redis"
-    second = limited_app(RATELIMIT_STORAGE_URI=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix)
-    assert _fail(second.test_client(), ip="10.4.0.1", username="u9").status_code == 429
-    redis.Redis.from_url(REDIS_URL).delete(*redis.Redis.from_url(REDIS_URL).keys(f"*{prefix}*"))
+    server = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert server.keys(f"*{prefix}*"), "the failures were not counted in Redis"
+        second = limited_app(RATELIMIT_KEY_PREFIX=prefix)
+        assert _fail(second.test_client(), ip="10.4.0.1", username="u9").status_code == 429
+    finally:
+        keys = server.keys(f"*{prefix}*")
+        if keys:
+            server.delete(*keys)
 
 
 def test_redis_url_in_the_environment_selects_redis_storage(tmp_path):
