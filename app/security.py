@@ -1,20 +1,28 @@
-"""Who may do what, and the headers every response carries.
+"""Who may do what, the login limits, and the headers every response carries.
 
 Access rules are decorators here and nowhere else: ``staff_required`` (any signed-in staff
-member) and ``admin_required``.
+member: check-in, reading registrations with masked phones, walk-ins, the dashboard) and
+``admin_required`` (everything else in the staff workspace). Each decorated view carries
+an ``access`` attribute ("staff" or "admin") that the url_map test reads.
 """
 from datetime import datetime, timezone
 from functools import wraps
 
-from flask import abort, current_app, request, session
+from flask import abort, current_app, g, request, session
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
 
-from app.extensions import db, login_manager
+from app.extensions import db, limiter, login_manager
 from app.models import StaffUser
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
 login_manager.session_protection = "strong"
+
+# Sent by scripts that poll (static/js/dashboard.js); such requests are not activity.
+BACKGROUND_HEADER = "X-Background-Refresh"
+# At most 5 failed sign-ins per 15 minutes, per client address and per account name.
+LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
 
 
 @login_manager.user_loader
@@ -38,15 +46,23 @@ def unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
+def _signed_in():
+    """None when the current staff session may go on; otherwise the response to send."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if _session_expired():
+        logout_user()
+        session.clear()
+        return login_manager.unauthorized()
+    return None
+
+
 def staff_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if _session_expired():
-            logout_user()
-            session.clear()
-            return login_manager.unauthorized()
+        refused = _signed_in()
+        if refused is not None:
+            return refused
         return view(*args, **kwargs)
 
     wrapper.access = "staff"
@@ -56,12 +72,9 @@ def staff_required(view):
 def admin_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        if _session_expired():
-            logout_user()
-            session.clear()
-            return login_manager.unauthorized()
+        refused = _signed_in()
+        if refused is not None:
+            return refused
         if not current_user.is_admin:
             abort(403)
         return view(*args, **kwargs)
@@ -70,17 +83,68 @@ def admin_required(view):
     return wrapper
 
 
+def start_session(user):
+    """A fresh session for a user who has just proved who they are: nothing from the
+    anonymous session survives (no session fixation), and the clocks start now."""
+    from flask_login import login_user
+
+    session.clear()
+    login_user(user)
+    session.permanent = True  # the cookie itself expires after the absolute limit
+    now = datetime.now(timezone.utc).timestamp()
+    session["login_at"] = session["seen_at"] = now
+
+
 def _session_expired():
     """30 minutes idle or 12 hours since login end a staff session."""
     now = datetime.now(timezone.utc).timestamp()
     started = session.get("login_at", 0)
     seen = session.get("seen_at", started)
-    if now - started > current_app.config["PERMANENT_SESSION_LIFETIME"]:
+    absolute = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    if hasattr(absolute, "total_seconds"):
+        absolute = absolute.total_seconds()
+    if now - started > absolute:
         return True
     if now - seen > current_app.config["STAFF_IDLE_TIMEOUT_SECONDS"]:
         return True
-    session["seen_at"] = now
+    # A page refreshing itself in the background (the dashboard) is not someone at work:
+    # it must not keep an unattended session alive.
+    if request.headers.get(BACKGROUND_HEADER) != "1":
+        session["seen_at"] = now
     return False
+
+
+# --- login limits (Flask-Limiter) -------------------------------------------------------
+
+def _account_key():
+    name = (request.form.get("username") or "").strip().lower()[:50]
+    return f"login-account:{name}"
+
+
+def _ip_key():
+    return f"login-ip:{get_remote_address()}"
+
+
+def _login_succeeded(response):
+    """Only failures count: a successful sign-in answers with a redirect."""
+    return response.status_code not in (301, 302, 303)
+
+
+def _limits_off():
+    # The limiter instance is shared by every app in a process (tests build several);
+    # the current app's own setting decides.
+    return not current_app.config.get("RATELIMIT_ENABLED", True)
+
+
+def login_limits(view):
+    """5 failures per 15 minutes per IP and per account; the 6th attempt gets 429."""
+    view = limiter.limit(LOGIN_FAILURE_LIMIT, key_func=_account_key, methods=["POST"],
+                         deduct_when=_login_succeeded, exempt_when=_limits_off,
+                         scope="login-account")(view)
+    view = limiter.limit(LOGIN_FAILURE_LIMIT, key_func=_ip_key, methods=["POST"],
+                         deduct_when=_login_succeeded, exempt_when=_limits_off,
+                         scope="login-ip")(view)
+    return view
 
 
 CSP = (
@@ -91,6 +155,13 @@ CSP = (
 
 
 def register_headers(app):
+    @app.before_request
+    def load_user_from_this_request():
+        # Flask-Login caches the user in ``g``; when a test keeps one app context open
+        # across several requests, ``g`` would carry one client's user into another's
+        # request. Each request must read its own session.
+        g.pop("_login_user", None)
+
     @app.after_request
     def security_headers(response):
         headers = response.headers

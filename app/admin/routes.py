@@ -1,12 +1,543 @@
-"""Office staff's workspace."""
-from flask import render_template
+"""The staff workspace: events and slots, registrations, walk-ins, invitations, the
+dashboard, staff accounts and the audit log. Thin views: the rules live in services;
+each view commits once; every change writes an audit row in the same transaction."""
+import json
+
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
 
 from app.admin import bp
-from app.security import staff_required
+from app.admin.forms import (
+    EXTRA_SLOT_ROWS,
+    ActionForm,
+    CancelForm,
+    EventForm,
+    InvitationForm,
+    PasswordResetForm,
+    SearchForm,
+    SeatsForm,
+    StaffCreateForm,
+    WalkInForm,
+    local_input,
+    options,
+)
+from app.extensions import db
+from app.models import AuditLog, Event
+from app.security import admin_required, staff_required
+from app.services import audit, dashboard, invitations, workspace
 from app.services import events as event_service
+from app.services import staff as staff_service
+from app.services.errors import DomainError, InvalidData, NotFound, SlotFull
+from app.services.privacy import mask_phone
+from app.services.registration import register
 
+AUDIT_PER_PAGE = 100
+
+
+def _event_or_404(slug):
+    event = event_service.get_event(slug)
+    if event is None:
+        raise NotFound(_("没有找到这个活动。"))
+    return event
+
+
+def _slot_choices(event):
+    return options((s.key, f"{s.label}（{s.key}）") for s in event.slots)
+
+
+# --- events ------------------------------------------------------------------------------
 
 @bp.get("/")
 @staff_required
 def index():
-    return render_template("admin/index.html", events=event_service.all_events())
+    return redirect(url_for("admin.events"))
+
+
+@bp.get("/events")
+@staff_required
+def events():
+    return render_template("admin/events.html", events=event_service.all_events(),
+                           action_form=ActionForm())
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@admin_required
+def event_new():
+    form = EventForm()
+    if not form.is_submitted():
+        _pad_slot_rows(form, EXTRA_SLOT_ROWS + 1)
+    elif form.validate():
+        if event_service.get_event((form.slug.data or "").strip()) is not None:
+            form.slug.errors.append(_("这个网址代码已被其他活动使用。"))
+        else:
+            event = _save_from_form(form, status="draft")
+            if event is not None:
+                audit.record("event.create", event, event=event,
+                             detail={"slug": event.slug, "slots": [s.key for s in event.slots]})
+                db.session.commit()
+                flash(_("活动已创建（草稿）。检查无误后请点击“发布”。"), "success")
+                return redirect(url_for("admin.event_detail", slug=event.slug), code=303)
+    return _event_form_page(form, None)
+
+
+@bp.route("/events/<slug>/edit", methods=["GET", "POST"])
+@admin_required
+def event_edit(slug):
+    event = _event_or_404(slug)
+    form = EventForm(data=None if request.method == "POST" else _event_form_data(event))
+    form.slug.data = event.slug  # the slug is the event's address; it does not change
+    if not form.is_submitted():
+        _pad_slot_rows(form, len(event.slots) + EXTRA_SLOT_ROWS)
+    elif form.validate():
+        before = event_service.event_to_json(event)
+        saved = _save_from_form(form, status=event.status)
+        if saved is not None:
+            after = event_service.event_to_json(saved)
+            changed = sorted(k for k in after if before.get(k) != after.get(k))
+            audit.record("event.update", saved, event=saved, detail={"changed": changed})
+            db.session.commit()
+            flash(_("活动已保存。"), "success")
+            return redirect(url_for("admin.event_detail", slug=saved.slug), code=303)
+    return _event_form_page(form, event)
+
+
+def _event_form_page(form, event):
+    status = 400 if form.is_submitted() else 200
+    return render_template("admin/event_form.html", form=form, event=event), status
+
+
+def _pad_slot_rows(form, total):
+    while len(form.slots) < total:
+        form.slots.append_entry()
+
+
+def _event_form_data(event):
+    return {
+        "slug": event.slug, "kind": event.kind, "title": event.title,
+        "description": event.description, "location": event.location,
+        "what_to_bring": event.what_to_bring,
+        "registration_opens_at": local_input(event.registration_opens_at),
+        "registration_closes_at": local_input(event.registration_closes_at),
+        "max_party_size": event.max_party_size, "waitlist": event.waitlist,
+        "feedback_topics": "\n".join(event.feedback_topics or []),
+        "slots": [{"key": s.key, "label": s.label, "starts_at": local_input(s.starts_at),
+                   "ends_at": local_input(s.ends_at), "capacity": s.capacity, "mode": s.mode,
+                   "join_url": s.join_url or "", "location": s.location or ""}
+                  for s in event.slots],
+    }
+
+
+def _save_from_form(form, status):
+    """Save through the same validation as ``events import``; a refusal becomes an error
+    on the field it names, and nothing is written."""
+    try:
+        with db.session.begin_nested():
+            event, _created = event_service.save_event(form.to_data(status))
+        return event
+    except InvalidData as error:
+        _attach_error(form, error)
+        return None
+
+
+def _attach_error(form, error):
+    field = error.field or ""
+    message = str(error.message)
+    if field.startswith("slots[") and "]." in field:
+        index, _sep, name = field[len("slots["):].partition("].")
+        row = form.slot_row_for(int(index)) if index.isdigit() else None
+        if row is not None and hasattr(row.form, name):
+            getattr(row.form, name).errors.append(message)
+            return
+    target = getattr(form, field, None) if field and not field.startswith("slots") else None
+    if target is not None and isinstance(getattr(target, "errors", None), list) \
+            and field != "general_errors":
+        target.errors.append(message)
+    else:
+        form.general_errors = [*(form.general_errors or []), message]
+
+
+@bp.get("/events/<slug>")
+@staff_required
+def event_detail(slug):
+    event = _event_or_404(slug)
+    return render_template("admin/event_detail.html", event=event,
+                           figures=dashboard.event_figures(event), action_form=ActionForm())
+
+
+@bp.post("/events/<slug>/publish")
+@admin_required
+def event_publish(slug):
+    return _change_status(slug, "publish", _("活动已发布，市民现在可以看到它。"))
+
+
+@bp.post("/events/<slug>/close")
+@admin_required
+def event_close(slug):
+    return _change_status(slug, "close", _("活动已关闭，不再接受报名。"))
+
+
+def _change_status(slug, action, message):
+    event = _event_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        raise InvalidData(_("页面已过期，请刷新后再试。"))
+    previous = workspace.change_status(event, action)
+    audit.record(f"event.{action}", event, event=event,
+                 detail={"from": previous, "to": event.status})
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.event_detail", slug=event.slug), code=303)
+
+
+@bp.get("/events/<slug>/export.json")
+@admin_required
+def event_export(slug):
+    event = _event_or_404(slug)
+    body = json.dumps(event_service.event_to_json(event), ensure_ascii=False, indent=2)
+    audit.record("event.export_json", event, event=event)
+    db.session.commit()
+    return Response(body + "\n", mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="{event.slug}.json"'})
+
+
+# --- registrations -----------------------------------------------------------------------
+
+@bp.get("/events/<slug>/registrations")
+@staff_required
+def registrations(slug):
+    event = _event_or_404(slug)
+    form = SearchForm(request.args)
+    form.slot.choices = options([("", _("全部场次"))]) + _slot_choices(event)
+    form.validate()
+    slot = event.slot_by_key(form.slot.data) if form.slot.data else None
+    page = workspace.search_registrations(
+        event, q=form.q.data if not form.q.errors else None,
+        slot_id=slot.id if slot else None,
+        status=form.status.data or None,
+        page=form.page.data if not form.page.errors and form.page.data else 1)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("admin/registrations.html", event=event, form=form, page=page,
+                           args=args, arrived=workspace.checked_in_ids(page.items))
+
+
+@bp.get("/registrations/<int:registration_id>")
+@staff_required
+def registration_detail(registration_id):
+    registration = workspace.get_registration(registration_id)
+    return _registration_page(registration, CancelForm(formdata=None))
+
+
+def _registration_page(registration, cancel_form, full_phone=None, status=200):
+    return render_template("admin/registration.html", registration=registration,
+                           event=registration.event, cancel_form=cancel_form,
+                           reveal_form=ActionForm(), full_phone=full_phone,
+                           masked_email=_mask_email(registration.email)), status
+
+
+def _mask_email(email):
+    from app.services.privacy import mask_email
+
+    return mask_email(email)
+
+
+@bp.post("/registrations/<int:registration_id>/reveal")
+@admin_required
+def registration_reveal(registration_id):
+    """An admin may read the full phone number (to call someone); the audit log says who
+    did, when."""
+    registration = workspace.get_registration(registration_id)
+    if not ActionForm().validate_on_submit():
+        raise InvalidData(_("页面已过期，请刷新后再试。"))
+    audit.record("registration.reveal_phone", registration, event=registration.event,
+                 detail={"ticket_number": registration.ticket_number})
+    db.session.commit()
+    return _registration_page(registration, CancelForm(formdata=None),
+                              full_phone=registration.phone)
+
+
+@bp.post("/registrations/<int:registration_id>/cancel")
+@admin_required
+def registration_cancel(registration_id):
+    from app.services.registration import cancel
+
+    registration = workspace.get_registration(registration_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _registration_page(registration, form, status=400)
+    if registration.status in ("cancelled", "rejected"):
+        flash(_("这条报名已经取消。"), "info")
+        return redirect(url_for("admin.registration_detail", registration_id=registration.id),
+                        code=303)
+    previous = registration.status
+    promoted = cancel(registration, reason=form.reason.data.strip())
+    audit.record("registration.cancel", registration, event=registration.event, detail={
+        "ticket_number": registration.ticket_number, "from": previous,
+        "reason": form.reason.data.strip()[:200],
+        "promoted": [r.ticket_number for r in promoted]})
+    db.session.commit()
+    flash(_("已代为取消报名，名额已释放。"), "success")
+    if promoted:
+        flash(_("候补名单中有 %(n)d 条报名递补成功，已通知本人。", n=len(promoted)), "info")
+    return redirect(url_for("admin.registration_detail", registration_id=registration.id),
+                    code=303)
+
+
+# --- walk-ins and phone-ins --------------------------------------------------------------
+
+@bp.route("/events/<slug>/walk-in", methods=["GET", "POST"])
+@staff_required
+def walk_in(slug):
+    """Staff register someone at the door or on the phone: the registration window does
+    not apply, the seats do (reserved seats stay with the invitees)."""
+    event = _event_or_404(slug)
+    form = WalkInForm()
+    form.slot.choices = _slot_choices(event)
+    status = 200
+    if form.validate_on_submit():
+        slot = event.slot_by_key(form.slot.data)
+        try:
+            if slot.seats_left < form.party_size.data and not event.waitlist:
+                raise SlotFull(_("该场次剩余名额不足（剩 %(n)d 个）。", n=slot.seats_left))
+            registration = register(
+                event, slot, name=form.name.data, phone=form.phone.data,
+                email=form.email.data or None, party_size=form.party_size.data,
+                source="staff", entered_by=current_user,
+                consent_version=f"staff-{form.source.data}")
+        except DomainError as error:
+            db.session.rollback()
+            target = getattr(form, error.field or "", None)
+            (target.errors if target is not None else form.slot.errors).append(str(error.message))
+            status = error.status
+        else:
+            audit.record("registration.walk_in", registration, event=event, detail={
+                "ticket_number": registration.ticket_number, "slot": slot.key,
+                "phone": mask_phone(registration.phone), "party_size": registration.party_size,
+                "how": form.source.data, "status": registration.status})
+            workspace.queue_ticket_mail(registration)
+            db.session.commit()
+            if registration.status == "waitlisted":
+                flash(_("名额已满，已登记为候补。票号 %(t)s。", t=registration.ticket_number), "info")
+            else:
+                flash(_("登记成功，票号 %(t)s。", t=registration.ticket_number), "success")
+            return redirect(url_for("admin.registration_detail",
+                                    registration_id=registration.id), code=303)
+    elif form.is_submitted():
+        status = 400
+    return render_template("admin/walk_in.html", event=event, form=form), status
+
+
+# --- invitations -------------------------------------------------------------------------
+
+@bp.get("/events/<slug>/invitations")
+@admin_required
+def invitations_page(slug):
+    event = _event_or_404(slug)
+    return _invitations_page(event)
+
+
+def _invitations_page(event, reserve_form=None, release_form=None, invite_form=None, status=200):
+    forms = {}
+    for name, form, cls in (("reserve_form", reserve_form, SeatsForm),
+                            ("release_form", release_form, SeatsForm),
+                            ("invite_form", invite_form, InvitationForm)):
+        form = form or cls(formdata=None, prefix=name.split("_")[0])
+        form.slot.choices = _slot_choices(event)
+        forms[name] = form
+    return render_template("admin/invitations.html", event=event,
+                           invitations=invitations.invitations_for(event),
+                           url_for_invitation=invitations.invitation_url,
+                           action_form=ActionForm(), **forms), status
+
+
+def _slot_from(event, form):
+    slot = event.slot_by_key(form.slot.data)
+    if slot is None:
+        raise NotFound(_("没有找到这个场次。"))
+    return slot
+
+
+@bp.post("/events/<slug>/invitations/reserve")
+@admin_required
+def invitations_reserve(slug):
+    event = _event_or_404(slug)
+    form = SeatsForm(prefix="reserve")
+    form.slot.choices = _slot_choices(event)
+    if not form.validate_on_submit():
+        return _invitations_page(event, reserve_form=form, status=400)
+    slot = _slot_from(event, form)
+    invitations.reserve_seats(slot, form.seats.data)
+    audit.record("invitation.reserve", slot, event=event,
+                 detail={"slot": slot.key, "seats": form.seats.data, "reserved": slot.reserved})
+    db.session.commit()
+    flash(_("已为受邀代表预留 %(n)d 个名额。", n=form.seats.data), "success")
+    return redirect(url_for("admin.invitations_page", slug=slug), code=303)
+
+
+@bp.post("/events/<slug>/invitations/release")
+@admin_required
+def invitations_release(slug):
+    event = _event_or_404(slug)
+    form = SeatsForm(prefix="release")
+    form.slot.choices = _slot_choices(event)
+    if not form.validate_on_submit():
+        return _invitations_page(event, release_form=form, status=400)
+    slot = _slot_from(event, form)
+    released = invitations.release_seats(slot, form.seats.data)
+    audit.record("invitation.release", slot, event=event,
+                 detail={"slot": slot.key, "seats": released, "reserved": slot.reserved})
+    db.session.commit()
+    flash(_("已将 %(n)d 个预留名额释放给公众。", n=released), "success")
+    return redirect(url_for("admin.invitations_page", slug=slug), code=303)
+
+
+@bp.post("/events/<slug>/invitations/new")
+@admin_required
+def invitations_new(slug):
+    event = _event_or_404(slug)
+    form = InvitationForm(prefix="invite")
+    form.slot.choices = _slot_choices(event)
+    if not form.validate_on_submit():
+        return _invitations_page(event, invite_form=form, status=400)
+    slot = _slot_from(event, form)
+    invitation = invitations.create_invitation(event, slot, label=form.label.data,
+                                               max_uses=form.max_uses.data,
+                                               created_by=current_user)
+    audit.record("invitation.create", invitation, event=event, detail={
+        "slot": slot.key, "label": invitation.label, "max_uses": invitation.max_uses})
+    db.session.commit()
+    flash(_("邀请链接已生成，请复制发给受邀人。"), "success")
+    if slot.reserved < invitation.max_uses:
+        flash(_("提示：该场次当前只预留了 %(n)d 个名额，少于这个链接可报名的次数。",
+                n=slot.reserved), "info")
+    return redirect(url_for("admin.invitations_page", slug=slug), code=303)
+
+
+@bp.post("/events/<slug>/invitations/<int:invitation_id>/revoke")
+@admin_required
+def invitations_revoke(slug, invitation_id):
+    event = _event_or_404(slug)
+    invitation = invitations.get_invitation(event, invitation_id)
+    if not ActionForm().validate_on_submit():
+        raise InvalidData(_("页面已过期，请刷新后再试。"))
+    invitations.revoke(invitation)
+    audit.record("invitation.revoke", invitation, event=event, detail={"label": invitation.label})
+    db.session.commit()
+    flash(_("邀请链接已作废。"), "success")
+    return redirect(url_for("admin.invitations_page", slug=slug), code=303)
+
+
+# --- dashboard ---------------------------------------------------------------------------
+
+@bp.get("/events/<slug>/dashboard")
+@staff_required
+def event_dashboard(slug):
+    event = _event_or_404(slug)
+    return render_template("admin/dashboard.html", event=event,
+                           figures=dashboard.event_figures(event))
+
+
+@bp.get("/events/<slug>/dashboard.json")
+@staff_required
+def event_dashboard_json(slug):
+    event = _event_or_404(slug)
+    return jsonify(dashboard.event_figures(event))
+
+
+# --- staff accounts ----------------------------------------------------------------------
+
+@bp.get("/accounts")
+@admin_required
+def accounts():
+    return _accounts_page()
+
+
+def _accounts_page(create_form=None, reset_form=None, reset_user_id=None, status=200):
+    return render_template("admin/accounts.html", users=staff_service.list_staff(),
+                           create_form=create_form or StaffCreateForm(formdata=None),
+                           reset_form=reset_form or PasswordResetForm(formdata=None),
+                           reset_user_id=reset_user_id, action_form=ActionForm()), status
+
+
+@bp.post("/accounts")
+@admin_required
+def accounts_create():
+    form = StaffCreateForm()
+    if not form.validate_on_submit():
+        return _accounts_page(create_form=form, status=400)
+    try:
+        user = staff_service.create_staff(form.username.data, form.password.data,
+                                          form.role.data, form.display_name.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        getattr(form, error.field or "username", form.username).errors.append(str(error.message))
+        return _accounts_page(create_form=form, status=error.status)
+    audit.record("staff.create", user, detail={"username": user.username, "role": user.role})
+    db.session.commit()
+    flash(_("账号 %(u)s 已创建。", u=user.username), "success")
+    return redirect(url_for("admin.accounts"), code=303)
+
+
+@bp.post("/accounts/<int:user_id>/deactivate")
+@admin_required
+def accounts_deactivate(user_id):
+    return _set_active(user_id, False)
+
+
+@bp.post("/accounts/<int:user_id>/activate")
+@admin_required
+def accounts_activate(user_id):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id, active):
+    user = staff_service.get_staff(user_id)
+    if not ActionForm().validate_on_submit():
+        raise InvalidData(_("页面已过期，请刷新后再试。"))
+    staff_service.set_active(user, active, by=current_user)
+    audit.record("staff.activate" if active else "staff.deactivate", user,
+                 detail={"username": user.username})
+    db.session.commit()
+    flash(_("账号 %(u)s 已启用。", u=user.username) if active
+          else _("账号 %(u)s 已停用，其登录已失效。", u=user.username), "success")
+    return redirect(url_for("admin.accounts"), code=303)
+
+
+@bp.post("/accounts/<int:user_id>/password")
+@admin_required
+def accounts_password(user_id):
+    user = staff_service.get_staff(user_id)
+    form = PasswordResetForm()
+    if not form.validate_on_submit():
+        return _accounts_page(reset_form=form, reset_user_id=user.id, status=400)
+    staff_service.reset_password(user, form.password.data)
+    audit.record("staff.reset_password", user, detail={"username": user.username})
+    db.session.commit()
+    flash(_("账号 %(u)s 的密码已重置，该账号需用新密码重新登录。", u=user.username), "success")
+    if user.id == current_user.id:
+        return redirect(url_for("auth.login"), code=303)
+    return redirect(url_for("admin.accounts"), code=303)
+
+
+# --- audit log ---------------------------------------------------------------------------
+
+@bp.get("/audit")
+@admin_required
+def audit_log():
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
+    action = (request.args.get("action") or "").strip()[:50]
+    query = select(AuditLog)
+    if action:
+        query = query.where(AuditLog.action.startswith(action, autoescape=True))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = db.session.execute(
+        query.order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(AUDIT_PER_PAGE).offset((page - 1) * AUDIT_PER_PAGE)
+    ).scalars().all()
+    event_ids = {r.event_id for r in rows if r.event_id}
+    events = {e.id: e for e in db.session.execute(
+        select(Event).where(Event.id.in_(event_ids))).scalars()} if event_ids else {}
+    return render_template("admin/audit.html", rows=rows, events=events, page=page,
+                           pages=max((total + AUDIT_PER_PAGE - 1) // AUDIT_PER_PAGE, 1),
+                           total=total, action=action)

@@ -3,27 +3,29 @@ from datetime import datetime, timezone
 
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import LoginForm
 from app.extensions import db
+from app.security import login_limits, start_session
+from app.services import audit
 from app.services import staff as staff_service
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = staff_service.authenticate(form.username.data, form.password.data)
         if user is not None:
-            session.clear()  # a new session on login
-            login_user(user)
-            now = datetime.now(timezone.utc)
-            session["login_at"] = session["seen_at"] = now.timestamp()
-            user.last_login_at = now
+            start_session(user)
+            user.last_login_at = datetime.now(timezone.utc)
+            audit.record("staff.login", user, actor=user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("admin.index"))
+        # One answer for an unknown user, a wrong password and a deactivated account.
         form.password.errors.append(_("用户名或密码不正确。"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
@@ -31,8 +33,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Ends the session on the server too: the user's session token is rotated, so a
+    copy of the old cookie no longer signs anyone in."""
     if current_user.is_authenticated:
         staff_service.end_sessions(current_user)
+        audit.record("staff.logout", current_user)
         db.session.commit()
     logout_user()
     session.clear()
@@ -40,6 +45,7 @@ def logout():
 
 
 def _safe_next(target):
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/staff/") and not target.startswith("//") \
+            and "\\" not in target:
         return target
     return None

@@ -63,3 +63,52 @@ def authenticate(username, password):
 def end_sessions(user):
     """Server-side logout: every session cookie of this user stops working."""
     user.session_token = secrets.token_hex(16)
+
+
+def list_staff():
+    return db.session.execute(
+        select(StaffUser).order_by(StaffUser.active.desc(), StaffUser.username)
+    ).scalars().all()
+
+
+def get_staff(user_id):
+    from app.services.errors import NotFound
+
+    user = db.session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound(_("没有找到这个账号。"))
+    return user
+
+
+def set_active(user, active, *, by):
+    """Deactivate (or reactivate) an account; a deactivated account's sessions end at once.
+    Nobody deactivates themselves, and the last active admin stays."""
+    from app.services.errors import NotAllowed
+
+    if not active:
+        if by is not None and user.id == by.id:
+            raise NotAllowed(_("不能停用自己的账号。"))
+        if user.role == "admin" and user.active and _active_admins() <= 1:
+            raise NotAllowed(_("至少要保留一个启用的管理员账号。"))
+        end_sessions(user)
+    user.active = active
+    db.session.flush()
+    return user
+
+
+def reset_password(user, password):
+    """Set a new password; every session of the account ends (set_password rotates the
+    session token)."""
+    validate_password(password)
+    user.set_password(password)
+    db.session.flush()
+    return user
+
+
+def _active_admins():
+    from sqlalchemy import func
+
+    return db.session.execute(
+        select(func.count()).select_from(StaffUser)
+        .where(StaffUser.role == "admin", StaffUser.active.is_(True))
+    ).scalar_one()

@@ -1,0 +1,205 @@
+"""Forms of the staff workspace. They check shape only; the rules (the same as
+``flask events import``) live in the services."""
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from app.services.staff import MIN_PASSWORD_LENGTH
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+DT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def options(pairs):
+    """(value, label) pairs as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+KIND_CHOICES = options([("open_day", _l("开放日")), ("volunteer", _l("志愿者招募"))])
+MODE_CHOICES = options([("onsite", _l("现场")), ("online", _l("线上"))])
+STATUS_CHOICES = options([("", _l("全部状态")), ("confirmed", _l("已确认")), ("waitlisted", _l("候补")),
+                          ("pending", _l("待审核")), ("cancelled", _l("已取消")), ("rejected", _l("未通过"))])
+EXTRA_SLOT_ROWS = 2
+
+
+def _iso(value):
+    """A datetime-local value (read as Beijing time) in the import format."""
+    return value.replace(tzinfo=LOCAL_TZ).isoformat() if value else None
+
+
+def local_input(dt):
+    """An aware datetime as the naive Beijing time a datetime-local input shows."""
+    return dt.astimezone(LOCAL_TZ).replace(tzinfo=None) if dt else None
+
+
+class TranslatedForm(Form):
+    """A plain (CSRF-less) form whose built-in messages speak Chinese, like FlaskForm's."""
+
+    class Meta:
+        def get_translations(self, form):
+            from flask import current_app
+            from flask_wtf.i18n import translations
+
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return None
+            return translations
+
+
+class SlotForm(TranslatedForm):
+    key = StringField(_l("场次代码"), validators=[Optional(), Length(max=40)])
+    label = StringField(_l("场次名称"), validators=[Optional(), Length(max=200)])
+    starts_at = DateTimeLocalField(_l("开始时间"), format=DT_FORMAT, validators=[Optional()])
+    ends_at = DateTimeLocalField(_l("结束时间"), format=DT_FORMAT, validators=[Optional()])
+    capacity = IntegerField(_l("名额"), validators=[Optional(), NumberRange(min=0, max=100000)])
+    mode = SelectField(_l("方式"), choices=MODE_CHOICES, default="onsite")
+    join_url = StringField(_l("线上参与链接"), validators=[Optional(), Length(max=500)])
+    location = StringField(_l("场次地点"), validators=[Optional(), Length(max=300)])
+
+    def is_blank(self):
+        return not ((self.key.data or "").strip() or (self.label.data or "").strip()
+                    or self.starts_at.data or self.ends_at.data or self.capacity.data is not None)
+
+    def to_data(self):
+        return {
+            "key": (self.key.data or "").strip(),
+            "label": (self.label.data or "").strip(),
+            "starts_at": _iso(self.starts_at.data),
+            "ends_at": _iso(self.ends_at.data),
+            "capacity": self.capacity.data,
+            "mode": self.mode.data,
+            "join_url": (self.join_url.data or "").strip() or None,
+            "location": (self.location.data or "").strip() or None,
+        }
+
+
+class EventForm(FlaskForm):
+    slug = StringField(_l("网址代码（slug）"), validators=[DataRequired(_l("请填写网址代码。")),
+                                                     Length(max=80)])
+    kind = SelectField(_l("类型"), choices=KIND_CHOICES, default="open_day")
+    title = StringField(_l("活动名称"), validators=[DataRequired(_l("请填写活动名称。")),
+                                                 Length(max=200)])
+    description = TextAreaField(_l("活动介绍"), validators=[Optional(), Length(max=5000)])
+    location = StringField(_l("地点"), validators=[Optional(), Length(max=300)])
+    what_to_bring = TextAreaField(_l("参加须知"), validators=[Optional(), Length(max=2000)])
+    registration_opens_at = DateTimeLocalField(
+        _l("报名开始（北京时间）"), format=DT_FORMAT,
+        validators=[InputRequired(_l("请填写报名开始时间。"))])
+    registration_closes_at = DateTimeLocalField(
+        _l("报名截止（北京时间）"), format=DT_FORMAT,
+        validators=[InputRequired(_l("请填写报名截止时间。"))])
+    max_party_size = IntegerField(_l("每次最多报名人数"), default=1,
+                                  validators=[InputRequired(_l("请填写人数。")),
+                                              NumberRange(min=1, max=20)])
+    waitlist = BooleanField(_l("约满后开放候补"))
+    feedback_topics = TextAreaField(_l("评价项目（每行一项）"), validators=[Optional(),
+                                                                    Length(max=1000)])
+    slots = FieldList(FormField(SlotForm), min_entries=1, max_entries=50)
+    general_errors = None  # service refusals that name no single field
+
+    def to_data(self, status):
+        """The form as import-format JSON, for services.events.validate_event_data."""
+        topics = [t.strip() for t in (self.feedback_topics.data or "").splitlines() if t.strip()]
+        return {
+            "slug": (self.slug.data or "").strip(),
+            "kind": self.kind.data,
+            "status": status,
+            "title": (self.title.data or "").strip(),
+            "description": self.description.data or "",
+            "location": self.location.data or "",
+            "what_to_bring": self.what_to_bring.data or "",
+            "registration_opens_at": _iso(self.registration_opens_at.data),
+            "registration_closes_at": _iso(self.registration_closes_at.data),
+            "max_party_size": self.max_party_size.data,
+            "waitlist": bool(self.waitlist.data),
+            "feedback_topics": topics,
+            "slots": [row.form.to_data() for row in self.slots if not row.form.is_blank()],
+        }
+
+    def slot_row_for(self, index):
+        """The form row behind ``slots[index]`` of to_data() (blank rows are skipped)."""
+        rows = [row for row in self.slots if not row.form.is_blank()]
+        return rows[index] if 0 <= index < len(rows) else None
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class CancelForm(FlaskForm):
+    reason = StringField(_l("取消原因"), validators=[DataRequired(_l("请填写取消原因。")),
+                                                 Length(max=500)])
+
+
+class SearchForm(TranslatedForm):
+    """The registrations list's query string (GET, no CSRF)."""
+
+    q = StringField(_l("姓名、手机尾号或票号"), validators=[Optional(), Length(max=50)])
+    slot = SelectField(_l("场次"), choices=[], validate_choice=False, default="")
+    status = SelectField(_l("状态"), choices=STATUS_CHOICES, validate_choice=False, default="")
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
+
+
+class WalkInForm(FlaskForm):
+    slot = SelectField(_l("场次"), choices=[], validators=[DataRequired(_l("请选择场次。"))])
+    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=50)])
+    phone = StringField(_l("手机号码"), validators=[DataRequired(_l("请填写手机号码。")),
+                                                Length(max=30)])
+    email = EmailField(_l("电子邮箱（选填）"), validators=[Optional(), Length(max=254),
+                                                     Email(_l("电子邮箱格式不正确。"))])
+    party_size = IntegerField(_l("人数"), default=1,
+                              validators=[InputRequired(_l("请填写人数。")),
+                                          NumberRange(min=1, max=20)])
+    source = SelectField(_l("来源"), choices=options([("walk_in", _l("现场登记")),
+                                                     ("phone_in", _l("电话报名"))]), default="walk_in")
+
+
+class StaffCreateForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")),
+                                                  Length(max=50)])
+    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=50)])
+    role = SelectField(_l("角色"), choices=options([("staff", _l("工作人员（签到、现场登记）")),
+                                                   ("admin", _l("管理员"))]), default="staff")
+    password = PasswordField(_l("初始密码"), validators=[
+        DataRequired(_l("请填写密码。")),
+        Length(min=MIN_PASSWORD_LENGTH, max=200,
+               message=_l("密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH))])
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("新密码"), validators=[
+        DataRequired(_l("请填写密码。")),
+        Length(min=MIN_PASSWORD_LENGTH, max=200,
+               message=_l("密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH))])
+
+
+class SeatsForm(FlaskForm):
+    """Hold back (or release) seats of a slot for invitees."""
+
+    slot = SelectField(_l("场次"), choices=[], validators=[DataRequired(_l("请选择场次。"))])
+    seats = IntegerField(_l("名额数"), validators=[InputRequired(_l("请填写名额数。")),
+                                                NumberRange(min=1, max=100000)])
+
+
+class InvitationForm(FlaskForm):
+    slot = SelectField(_l("场次"), choices=[], validators=[DataRequired(_l("请选择场次。"))])
+    label = StringField(_l("受邀人或团体"), validators=[DataRequired(_l("请填写受邀人或团体。")),
+                                                   Length(max=200)])
+    max_uses = IntegerField(_l("可报名次数"), default=1,
+                            validators=[InputRequired(_l("请填写可报名次数。")),
+                                        NumberRange(min=1, max=1000)])

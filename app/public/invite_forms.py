@@ -1,0 +1,21 @@
+"""A minimal registration form for the invitation page. Replace with the public
+registration form of app/public/forms.py once that exists (the field names are the same:
+CONTRACT §4)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+
+class InviteRegistrationForm(FlaskForm):
+    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=50)])
+    phone = StringField(_l("手机号码"), validators=[DataRequired(_l("请填写手机号码。")),
+                                                Length(max=30)])
+    email = EmailField(_l("电子邮箱（选填，用于接收电子票）"),
+                       validators=[Optional(), Length(max=254), Email(_l("电子邮箱格式不正确。"))])
+    party_size = IntegerField(_l("人数"), default=1,
+                              validators=[InputRequired(_l("请填写人数。")),
+                                          NumberRange(min=1, max=20, message=_l("人数不正确。"))])
+    consent = BooleanField(_l("我已阅读并同意《个人信息保护说明》"),
+                           validators=[DataRequired(_l("请先阅读并同意个人信息保护说明。"))])
+    submission_key = HiddenField()

@@ -1,0 +1,56 @@
+"""The invitee's page: register through an invitation link into the slot's reserved
+seats, even when the public seats are gone."""
+import secrets
+
+from flask import current_app, redirect, render_template
+
+from app.extensions import db
+from app.public import bp
+from app.public.invite_forms import InviteRegistrationForm
+from app.services import audit, workspace
+from app.services.errors import DomainError
+from app.services.invitations import usable_invitation
+from app.services.registration import find_by_submission, register
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def invite(token):
+    form = InviteRegistrationForm()
+    # A resubmitted form (double click, back button) finds its ticket even once the link
+    # has been used up by that very submission.
+    previous = find_by_submission(form.submission_key.data) if form.is_submitted() else None
+    if previous is not None:
+        return redirect(f"/tickets/{previous.token}", code=303)
+    invitation = usable_invitation(token)
+    slot = invitation.slot
+    event = slot.event
+    status = 200
+    if not form.is_submitted():
+        form.submission_key.data = secrets.token_urlsafe(16)
+    elif form.validate():
+        try:
+            registration = register(
+                event, slot, name=form.name.data, phone=form.phone.data,
+                email=form.email.data or None, party_size=form.party_size.data,
+                submission_key=form.submission_key.data or None,
+                consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+                source="invitation", invitation=invitation)
+        except DomainError as error:
+            db.session.rollback()
+            target = getattr(form, error.field or "", None)
+            if target is None:
+                form.form_errors.append(str(error.message))
+            else:
+                target.errors.append(str(error.message))
+            status = error.status
+        else:
+            audit.record("invitation.register", invitation, event=event, actor=None, detail={
+                "ticket_number": registration.ticket_number, "slot": slot.key,
+                "party_size": registration.party_size})
+            workspace.queue_ticket_mail(registration)
+            db.session.commit()
+            return redirect(f"/tickets/{registration.token}", code=303)
+    else:
+        status = 400
+    return render_template("public/invite.html", form=form, invitation=invitation, slot=slot,
+                           event=event), status

@@ -1,0 +1,121 @@
+"""Invitations: seats of a slot held back for stakeholders and citizen representatives,
+and the links through which they register into those seats.
+
+``Slot.reserved`` counts the held seats; the public may only take
+``capacity - booked - reserved``. Every change of ``reserved`` is one conditional UPDATE,
+so the reserve can never push ``booked + reserved`` past the capacity (the database CHECK
+is the last line of defence). Registering through a link (services.registration.register
+with ``invitation=``) moves seats from ``reserved`` to ``booked`` and counts a use.
+"""
+import secrets
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Invitation, Slot
+from app.services.errors import Conflict, InvalidData, NotFound
+
+
+def reserve_seats(slot, seats):
+    """Hold back ``seats`` more seats of the slot for invitees, if they are still free."""
+    seats = _positive(seats)
+    result = db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot.id, Slot.booked + Slot.reserved + seats <= Slot.capacity)
+        .values(reserved=Slot.reserved + seats)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(slot)
+    if result.rowcount != 1:
+        raise Conflict(_("场次 %(label)s 只剩 %(n)d 个公开名额，无法预留 %(want)d 个。",
+                         label=slot.label, n=slot.seats_left, want=seats))
+    return slot
+
+
+def release_seats(slot, seats=None):
+    """Give unused reserved seats back to the public: ``seats`` of them, or all."""
+    db.session.refresh(slot)
+    seats = slot.reserved if seats is None else _positive(seats)
+    if seats == 0:
+        return 0
+    result = db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot.id, Slot.reserved >= seats)
+        .values(reserved=Slot.reserved - seats)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(slot)
+    if result.rowcount != 1:
+        raise Conflict(_("场次 %(label)s 只预留了 %(n)d 个名额。", label=slot.label,
+                         n=slot.reserved))
+    return seats
+
+
+def create_invitation(event, slot, *, label, max_uses=1, created_by=None):
+    """A link for one invitee (max_uses 1) or a group (max_uses > 1)."""
+    if slot.event_id != event.id:
+        raise NotFound(_("没有找到这个场次。"))
+    label = (label or "").strip()
+    if not label or len(label) > 200:
+        raise InvalidData(_("请填写受邀人或团体（最多 200 字）。"), field="label")
+    invitation = Invitation(event_id=event.id, slot_id=slot.id, label=label,
+                            max_uses=_positive(max_uses), used=0,
+                            token=secrets.token_urlsafe(20),
+                            created_by_id=getattr(created_by, "id", None))
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation
+
+
+def revoke(invitation):
+    invitation.revoked = True
+    db.session.flush()
+    return invitation
+
+
+def invitations_for(event):
+    return db.session.execute(
+        select(Invitation).where(Invitation.event_id == event.id)
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+    ).scalars().all()
+
+
+def get_invitation(event, invitation_id):
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.event_id != event.id:
+        raise NotFound(_("没有找到这个邀请。"))
+    return invitation
+
+
+def find_by_token(token):
+    if not token or len(token) > 64:
+        return None
+    return db.session.execute(
+        select(Invitation).where(Invitation.token == token)
+    ).scalar_one_or_none()
+
+
+def usable_invitation(token):
+    """The invitation behind a link, or a clear refusal (404 unknown, 409 used up)."""
+    invitation = find_by_token(token)
+    if invitation is None:
+        raise NotFound(_("没有找到这个邀请链接，请检查链接是否完整。"))
+    if invitation.revoked:
+        raise Conflict(_("这个邀请链接已经失效。"))
+    if invitation.used >= invitation.max_uses:
+        raise Conflict(_("这个邀请链接已经用完。"))
+    if invitation.slot.event.status == "closed":
+        raise Conflict(_("活动已经结束报名。"))
+    return invitation
+
+
+def invitation_url(invitation):
+    return f"{current_app.config['BASE_URL']}/invite/{invitation.token}"
+
+
+def _positive(value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidData(_("名额数应为正整数。"), field="seats")
+    return value

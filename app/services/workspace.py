@@ -1,0 +1,110 @@
+"""The staff workspace's own rules: an event's publication status, and the registrations
+roster (search by name, phone tail or ticket number; filters; paging)."""
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+
+from app.extensions import db
+from app.models import CheckIn, Registration
+from app.services.errors import Conflict, NotFound
+
+# draft -> published -> closed; a closed event may be published again.
+STATUS_CHANGES = {"publish": ("published", ("draft", "closed")),
+                  "close": ("closed", ("published", "draft"))}
+PER_PAGE = 50
+
+
+def change_status(event, action):
+    """Publish or close an event; returns the previous status."""
+    if action not in STATUS_CHANGES:
+        raise NotFound()
+    new_status, allowed_from = STATUS_CHANGES[action]
+    if event.status not in allowed_from:
+        raise Conflict(_("活动当前状态不能进行这个操作。"))
+    previous = event.status
+    event.status = new_status
+    db.session.flush()
+    return previous
+
+
+def get_registration(registration_id):
+    registration = db.session.get(Registration, registration_id)
+    if registration is None:
+        raise NotFound(_("没有找到这条报名记录。"))
+    return registration
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self):
+        return max(math.ceil(self.total / self.per_page), 1)
+
+    @property
+    def has_prev(self):
+        return self.page > 1
+
+    @property
+    def has_next(self):
+        return self.page < self.pages
+
+
+def search_registrations(event, *, q=None, slot_id=None, status=None, page=1, per_page=PER_PAGE):
+    """The event's registrations, newest first. ``q`` matches a name (part of it), the
+    end of a phone number (3–11 digits) or a ticket number (exactly, any case)."""
+    query = select(Registration).where(Registration.event_id == event.id)
+    if slot_id:
+        query = query.where(Registration.slot_id == slot_id)
+    if status:
+        query = query.where(Registration.status == status)
+    text = unicodedata.normalize("NFKC", q or "").strip()
+    if text:
+        conditions = [Registration.name.contains(text, autoescape=True),
+                      Registration.ticket_number == text.upper()]
+        digits = re.sub(r"[\s-]", "", text)
+        if digits.isdigit() and 3 <= len(digits) <= 11:
+            conditions.append(Registration.phone.endswith(digits, autoescape=True))
+        query = query.where(or_(*conditions))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    page = max(int(page or 1), 1)
+    items = db.session.execute(
+        query.order_by(Registration.created_at.desc(), Registration.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).scalars().all()
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def checked_in_ids(registrations):
+    ids = [r.id for r in registrations]
+    if not ids:
+        return set()
+    return set(db.session.execute(
+        select(CheckIn.registration_id).where(CheckIn.registration_id.in_(ids))
+    ).scalars())
+
+
+def queue_ticket_mail(registration):
+    """Queue the confirmation e-mail (with the ticket) for a registration made by staff or
+    through an invitation. The mail templates belong to the public registration part of
+    the app; until they exist nothing is queued, and the ticket page works regardless."""
+    import logging
+
+    from jinja2 import TemplateNotFound
+
+    from app.services.mail import queue_registration_mail
+
+    try:
+        with db.session.begin_nested():
+            return queue_registration_mail(registration, "confirmation")
+    except (TemplateNotFound, KeyError):
+        logging.getLogger("openday").warning("confirmation mail template missing; not queued")
+        return None

@@ -1,0 +1,208 @@
+"""Staff accounts, the audit log page and the dashboard."""
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select
+
+from app.models import AuditLog, CheckIn, StaffUser
+from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD
+
+
+def audit_rows(db, action):
+    return db.session.execute(select(AuditLog).where(AuditLog.action == action)).scalars().all()
+
+
+def test_admin_creates_an_account(client, auth, db):
+    auth.login("admin")
+    response = client.post("/staff/accounts", data={
+        "username": "door1", "display_name": "门岗一", "role": "staff",
+        "password": "a-long-enough-password"})
+    assert response.status_code == 303
+    user = db.session.execute(select(StaffUser).where(StaffUser.username == "door1")).scalar_one()
+    assert user.role == "staff" and user.active
+    row = audit_rows(db, "staff.create")[0]
+    assert row.actor_name == "admin" and "a-long-enough-password" not in str(row.detail)
+    assert "door1" in client.get("/staff/accounts").get_data(as_text=True)
+
+
+def test_account_rules(client, auth, make_staff):
+    make_staff("taken", "staff")
+    auth.login("admin")
+    short = client.post("/staff/accounts", data={"username": "x", "role": "staff",
+                                                 "password": "short"})
+    assert short.status_code == 400 and "至少需要 12 个字符" in short.get_data(as_text=True)
+    dup = client.post("/staff/accounts", data={"username": "taken", "role": "staff",
+                                               "password": "a-long-enough-password"})
+    assert dup.status_code == 409 and "已存在" in dup.get_data(as_text=True)
+
+
+def test_deactivation_ends_the_sessions_of_that_account(app, client, auth, make_staff, db):
+    door = make_staff("door", "staff")
+    door_client = app.test_client()
+    door_client.post("/staff/login", data={"username": "door", "password": STAFF_PASSWORD})
+    assert door_client.get("/staff/events").status_code == 200
+    auth.login("admin")
+    assert client.post(f"/staff/accounts/{door.id}/deactivate").status_code == 303
+    assert door_client.get("/staff/events").status_code == 302
+    login = door_client.post("/staff/login", data={"username": "door", "password": STAFF_PASSWORD})
+    assert login.status_code == 400
+    assert audit_rows(db, "staff.deactivate")
+    assert client.post(f"/staff/accounts/{door.id}/activate").status_code == 303
+    login = door_client.post("/staff/login", data={"username": "door", "password": STAFF_PASSWORD})
+    assert login.status_code == 302
+
+
+def test_admin_cannot_deactivate_themselves(client, auth, db):
+    auth.login("admin")
+    me = db.session.execute(select(StaffUser).where(StaffUser.username == "admin")).scalar_one()
+    assert client.post(f"/staff/accounts/{me.id}/deactivate").status_code == 403
+    db.session.expire_all()
+    assert db.session.get(StaffUser, me.id).active
+
+
+def test_password_reset(app, client, auth, make_staff, db):
+    door = make_staff("door", "staff")
+    door_client = app.test_client()
+    door_client.post("/staff/login", data={"username": "door", "password": STAFF_PASSWORD})
+    auth.login("admin")
+    short = client.post(f"/staff/accounts/{door.id}/password", data={"password": "short"})
+    assert short.status_code == 400
+    response = client.post(f"/staff/accounts/{door.id}/password",
+                           data={"password": "brand-new-password-1"})
+    assert response.status_code == 303
+    assert door_client.get("/staff/events").status_code == 302  # old session ended
+    assert door_client.post("/staff/login", data={
+        "username": "door", "password": STAFF_PASSWORD}).status_code == 400
+    assert door_client.post("/staff/login", data={
+        "username": "door", "password": "brand-new-password-1"}).status_code == 302
+    row = audit_rows(db, "staff.reset_password")[0]
+    assert "brand-new-password-1" not in str(row.detail)
+
+
+def test_staff_cannot_manage_accounts_or_read_the_audit_log(client, auth):
+    auth.login("staff")
+    assert client.get("/staff/accounts").status_code == 403
+    assert client.post("/staff/accounts", data={"username": "x"}).status_code == 403
+    assert client.get("/staff/audit").status_code == 403
+
+
+def test_audit_log_page_lists_changes_newest_first(client, auth, make_event, db):
+    auth.login("admin")
+    make_event(slug="audited", status="draft")
+    client.post("/staff/events/audited/publish")
+    client.post("/staff/events/audited/close")
+    body = client.get("/staff/audit").get_data(as_text=True)
+    assert body.index("event.close") < body.index("event.publish") < body.index("staff.login")
+    assert "audited" in body
+    filtered = client.get("/staff/audit?action=event.").get_data(as_text=True)
+    assert "event.close" in filtered and "staff.login" not in filtered
+
+
+def test_audit_rows_cannot_be_changed(db, make_staff):
+    from app.services import audit
+
+    row = audit.record("test.thing", detail={"a": 1}, actor=make_staff("admin", "admin"))
+    db.session.commit()
+    row.action = "tampered"
+    with pytest.raises(RuntimeError):
+        db.session.commit()
+    db.session.rollback()
+
+
+# --- dashboard -----------------------------------------------------------------------------
+
+def test_dashboard_counts_per_slot(client, auth, make_event, make_registration, db):
+    from app.services.invitations import reserve_seats
+    from tests.conftest import event_data
+
+    event = make_event(slug="board", waitlist=True,
+                       slots=[dict(event_data()["slots"][0], capacity=5)])
+    reserve_seats(event.slots[0], 1)
+    db.session.commit()
+    arrived = make_registration(event, party_size=2)
+    make_registration(event, party_size=1)
+    make_registration(event, party_size=2)  # 2 + 1 + 1 reserved = 4: this one waits
+    db.session.add(CheckIn(registration_id=arrived.id, event_id=event.id, gate="1",
+                           checked_in_at=datetime.now(timezone.utc)))
+    db.session.commit()
+    auth.login("staff")
+    page = client.get("/staff/events/board/dashboard")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert 'data-source="/staff/events/board/dashboard.json"' in body
+    assert "js/dashboard.js" in body
+    data = client.get("/staff/events/board/dashboard.json").get_json()
+    slot = data["slots"][0]
+    assert slot == {"key": "am", "label": "上午场", "capacity": 5, "reserved": 1,
+                    "seats_left": 1, "registered": 3, "waiting": 2, "pending": 0,
+                    "checked_in": 2, "not_arrived": 1}
+    assert data["totals"]["checked_in"] == 2
+
+
+def test_dashboard_json_for_anonymous_fetch_is_401(client, make_event):
+    make_event(slug="board")
+    response = client.get("/staff/events/board/dashboard.json",
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 401
+
+
+def test_audit_row_per_change_names_who_and_what(client, auth, make_event, db):
+    auth.login("admin")
+    make_event(slug="who")
+    client.post("/staff/events/who/close")
+    row = audit_rows(db, "event.close")[0]
+    assert row.actor_name == "admin" and row.target_type == "event"
+    assert row.detail == {"from": "published", "to": "closed"} and row.at is not None
+    assert ADMIN_PASSWORD not in str(row.detail)
+
+
+def test_every_staff_change_writes_an_audit_row(client, auth, make_event, make_registration,
+                                                make_staff, db):
+    """One pass through every change the workspace offers; each leaves its row, naming who
+    did it and on which record, with no phone number, password or ticket token inside."""
+    from app.models import Invitation
+
+    event = make_event(slug="audit-all")
+    registration = make_registration(event, phone="13812345678")
+    event.status = "draft"
+    db.session.commit()
+    door = make_staff("door", "staff")
+    auth.login("admin")
+    steps = [
+        ("post", "/staff/events/audit-all/publish", {}),
+        ("post", "/staff/events/audit-all/close", {}),
+        ("get", "/staff/events/audit-all/export.json", {}),
+        ("post", "/staff/events/audit-all/walk-in", {"slot": "am", "name": "来宾",
+                                                     "phone": "13700000009", "party_size": "1"}),
+        ("post", f"/staff/registrations/{registration.id}/reveal", {}),
+        ("post", f"/staff/registrations/{registration.id}/cancel", {"reason": "来电取消"}),
+        ("post", "/staff/events/audit-all/invitations/reserve",
+         {"reserve-slot": "am", "reserve-seats": "2"}),
+        ("post", "/staff/events/audit-all/invitations/new",
+         {"invite-slot": "am", "invite-label": "代表", "invite-max_uses": "1"}),
+        ("post", "/staff/events/audit-all/invitations/release",
+         {"release-slot": "am", "release-seats": "1"}),
+        ("post", "/staff/accounts", {"username": "new1", "role": "staff",
+                                     "password": "another-long-password"}),
+        ("post", f"/staff/accounts/{door.id}/password", {"password": "door-new-password-1"}),
+        ("post", f"/staff/accounts/{door.id}/deactivate", {}),
+        ("post", f"/staff/accounts/{door.id}/activate", {}),
+    ]
+    for method, url, data in steps:
+        response = getattr(client, method)(url, data=data) if method == "post" else client.get(url)
+        assert response.status_code in (200, 303), (url, response.status_code)
+    invitation = db.session.execute(select(Invitation)).scalar_one()
+    assert client.post(f"/staff/events/audit-all/invitations/{invitation.id}/revoke").status_code == 303
+    rows = db.session.execute(select(AuditLog).order_by(AuditLog.id)).scalars().all()
+    by_action = {row.action: row for row in rows}
+    for action in ("event.publish", "event.close", "event.export_json", "registration.walk_in",
+                   "registration.reveal_phone", "registration.cancel", "invitation.reserve",
+                   "invitation.create", "invitation.release", "invitation.revoke", "staff.create",
+                   "staff.reset_password", "staff.deactivate", "staff.activate"):
+        assert action in by_action, action
+        assert by_action[action].actor_name == "admin" and by_action[action].at is not None
+        assert by_action[action].target_id, action
+    text = " ".join(str(row.detail) for row in rows)
+    for secret in ("13812345678", "13700000009", "another-long-password", "door-new-password-1",
+                   registration.token, invitation.token):
+        assert secret not in text

@@ -1,0 +1,212 @@
+"""Admin event set-up: create, edit, publish, close, export; the same rules as import."""
+import json
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.models import AuditLog, Event
+from tests.conftest import now_utc
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local(dt):
+    return dt.astimezone(TZ).strftime("%Y-%m-%dT%H:%M")
+
+
+def form_data(slug="new-day", slots=2, **overrides):
+    start = now_utc() + timedelta(days=10)
+    data = {
+        "slug": slug, "kind": "open_day", "title": "节能宣传周开放日", "description": "参观",
+        "location": "区行政中心", "what_to_bring": "身份证",
+        "registration_opens_at": local(now_utc() - timedelta(days=1)),
+        "registration_closes_at": local(now_utc() + timedelta(days=9)),
+        "max_party_size": "3", "waitlist": "y", "feedback_topics": "公共机构节能\n垃圾分类\n",
+    }
+    for i in range(slots):
+        begin = start + timedelta(hours=3 * i)
+        data.update({f"slots-{i}-key": f"s{i}", f"slots-{i}-label": f"第{i + 1}场",
+                     f"slots-{i}-starts_at": local(begin),
+                     f"slots-{i}-ends_at": local(begin + timedelta(hours=2)),
+                     f"slots-{i}-capacity": "30", f"slots-{i}-mode": "onsite",
+                     f"slots-{i}-location": "", f"slots-{i}-join_url": ""})
+    # A blank row, as the page shows one, is ignored.
+    data.update({f"slots-{slots}-key": "", f"slots-{slots}-label": "",
+                 f"slots-{slots}-starts_at": "", f"slots-{slots}-ends_at": "",
+                 f"slots-{slots}-capacity": "", f"slots-{slots}-mode": "onsite"})
+    data.update(overrides)
+    return data
+
+
+def audit_actions(db):
+    return db.session.execute(select(AuditLog.action).order_by(AuditLog.id)).scalars().all()
+
+
+def test_admin_creates_an_event_with_two_slots_as_a_draft(client, auth, db):
+    auth.login("admin")
+    page = client.get("/staff/events/new")
+    assert page.status_code == 200
+    assert 'name="slots-2-key"' in page.get_data(as_text=True)  # three rows to fill
+    response = client.post("/staff/events/new", data=form_data())
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    assert response.headers["Location"].endswith("/staff/events/new-day")
+    event = db.session.execute(select(Event).where(Event.slug == "new-day")).scalar_one()
+    assert event.status == "draft"
+    assert [s.key for s in event.slots] == ["s0", "s1"]
+    assert event.slots[0].capacity == 30
+    assert event.max_party_size == 3 and event.waitlist is True
+    assert event.feedback_topics == ["公共机构节能", "垃圾分类"]
+    # Times typed in Beijing time are stored in UTC.
+    assert local(event.slots[0].starts_at) == form_data()["slots-0-starts_at"]
+    assert "event.create" in audit_actions(db)
+    detail = client.get("/staff/events/new-day").get_data(as_text=True)
+    assert "第1场" in detail and "第2场" in detail and "草稿" in detail
+    # A draft is not public.
+    assert client.get("/events/new-day").status_code == 404
+
+
+def test_invalid_event_form_shows_the_errors_and_saves_nothing(client, auth, db):
+    auth.login("admin")
+    data = form_data(slug="Bad Slug!")
+    data["slots-1-ends_at"] = data["slots-1-starts_at"]
+    response = client.post("/staff/events/new", data=data)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "请修改以下内容" in body and "slug" in body
+    assert db.session.execute(select(Event)).first() is None
+
+
+def test_form_uses_the_same_rules_as_import(client, auth, db):
+    """A slot ending before it starts is refused by services.events.validate_event_data,
+    and the message lands on that slot's field."""
+    auth.login("admin")
+    data = form_data()
+    data["slots-1-ends_at"] = data["slots-1-starts_at"]
+    response = client.post("/staff/events/new", data=data)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert 'id="slots-1-ends_at-error"' in body
+    assert "应晚于开始时间" in body
+    data = form_data(registration_closes_at=form_data()["registration_opens_at"])
+    response = client.post("/staff/events/new", data=data)
+    assert response.status_code == 400 and "报名截止时间" in response.get_data(as_text=True)
+    duplicate = form_data()
+    duplicate["slots-1-key"] = "s0"
+    response = client.post("/staff/events/new", data=duplicate)
+    assert response.status_code == 400 and "key 不能重复" in response.get_data(as_text=True)
+    assert db.session.execute(select(Event)).first() is None
+
+
+def test_event_without_slots_is_refused(client, auth, db):
+    auth.login("admin")
+    response = client.post("/staff/events/new", data=form_data(slots=0))
+    assert response.status_code == 400
+    assert "至少包含一个场次" in response.get_data(as_text=True)
+
+
+def test_taken_slug_is_refused(client, auth, make_event):
+    make_event(slug="taken-slug")
+    auth.login("admin")
+    response = client.post("/staff/events/new", data=form_data(slug="taken-slug"))
+    assert response.status_code == 400
+    assert "已被其他活动使用" in response.get_data(as_text=True)
+
+
+def test_hostile_text_is_escaped(client, auth, db):
+    auth.login("admin")
+    client.post("/staff/events/new", data=form_data(title="<script>alert(1)</script>"))
+    body = client.get("/staff/events/new-day").get_data(as_text=True)
+    assert "<script>alert(1)" not in body and "&lt;script&gt;" in body
+
+
+def test_admin_edits_an_event_and_adds_a_slot(client, auth, make_event, db):
+    event = make_event(slug="edit-me")
+    auth.login("admin")
+    page = client.get("/staff/events/edit-me/edit").get_data(as_text=True)
+    assert 'value="am"' in page and 'name="slots-2-key"' in page
+    data = form_data(slug="ignored", title="改过的标题", slots=1)
+    data.update({"slots-0-key": "am", "slots-0-capacity": "12",
+                 "slots-1-key": "pm", "slots-1-label": "下午场",
+                 "slots-1-starts_at": data["slots-0-starts_at"],
+                 "slots-1-ends_at": data["slots-0-ends_at"], "slots-1-capacity": "5"})
+    response = client.post("/staff/events/edit-me/edit", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    event = db.session.get(Event, event.id)
+    assert event.slug == "edit-me" and event.title == "改过的标题"
+    assert {s.key: s.capacity for s in event.slots} == {"am": 12, "pm": 5}
+    row = db.session.execute(select(AuditLog).where(AuditLog.action == "event.update")).scalar_one()
+    assert "title" in row.detail["changed"] and "slots" in row.detail["changed"]
+
+
+def test_capacity_cannot_drop_below_seats_taken(client, auth, make_event, make_registration, db):
+    event = make_event(slug="busy")
+    make_registration(event, party_size=3)
+    auth.login("admin")
+    page = client.get("/staff/events/busy/edit")
+    assert page.status_code == 200
+    data = form_data(slots=1)
+    data.update({"slots-0-key": "am", "slots-0-capacity": "2"})
+    response = client.post("/staff/events/busy/edit", data=data)
+    assert response.status_code == 400
+    assert "容量不能减少" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).slots[0].capacity == 10
+
+
+def test_publish_and_close(client, auth, make_event, db):
+    event = make_event(slug="lifecycle", status="draft")
+    auth.login("admin")
+    assert client.post("/staff/events/lifecycle/publish").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == "published"
+    assert client.get("/events/lifecycle").status_code == 200
+    assert client.post("/staff/events/lifecycle/close").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == "closed"
+    assert client.post("/staff/events/lifecycle/close").status_code == 409
+    actions = audit_actions(db)
+    assert "event.publish" in actions and "event.close" in actions
+
+
+def test_export_json_round_trips_through_import(client, auth, make_event, runner, tmp_path, db):
+    make_event(slug="round-trip", title="往返测试")
+    auth.login("admin")
+    response = client.get("/staff/events/round-trip/export.json")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = json.loads(response.get_data(as_text=True))
+    assert data["slug"] == "round-trip" and data["slots"][0]["key"] == "am"
+    assert "event.export_json" in audit_actions(db)
+    data["slug"] = "round-trip-copy"
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = runner.invoke(args=["events", "import", str(path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_staff_see_events_but_cannot_change_them(client, auth, make_event):
+    make_event(slug="look-only")
+    auth.login("staff")
+    page = client.get("/staff/events").get_data(as_text=True)
+    assert "look-only" in page and "新建活动" not in page
+    assert client.get("/staff/events/new").status_code == 403
+    assert client.post("/staff/events/look-only/publish").status_code == 403
+    assert client.get("/staff/events/look-only/export.json").status_code == 403
+
+
+def test_unknown_event_is_404(client, auth):
+    auth.login("admin")
+    assert client.get("/staff/events/nope/edit").status_code == 404
+    assert client.get("/staff/events/nope/registrations").status_code == 404
+
+
+def test_messages_of_slot_rows_are_in_chinese(client, auth):
+    auth.login("admin")
+    data = form_data()
+    data["slots-0-capacity"] = "很多"
+    data["slots-1-starts_at"] = "明天"
+    body = client.post("/staff/events/new", data=data).get_data(as_text=True)
+    assert "不是有效的整数" in body and "不是有效的日期与时间值" in body
+    assert "Not a valid" not in body

@@ -1,0 +1,194 @@
+"""Registrations list (search, filters, paging), detail, cancel on behalf, walk-ins."""
+from sqlalchemy import select
+
+from app.models import AuditLog, Registration, Slot
+
+
+def audit_rows(db, action):
+    return db.session.execute(select(AuditLog).where(AuditLog.action == action)).scalars().all()
+
+
+def test_list_shows_masked_phones_to_staff(client, auth, make_event, make_registration):
+    event = make_event(slug="list")
+    make_registration(event, name="王小明", phone="13812345678")
+    auth.login("staff")
+    body = client.get("/staff/events/list/registrations").get_data(as_text=True)
+    assert "王小明" in body
+    assert "138****5678" in body
+    assert "13812345678" not in body
+
+
+def test_search_by_name_phone_tail_and_ticket_number(client, auth, make_event, make_registration):
+    event = make_event(slug="search")
+    first = make_registration(event, name="王小明", phone="13812345678")
+    make_registration(event, name="李四", phone="13900001111")
+    auth.login("admin")
+
+    def found(**args):
+        body = client.get("/staff/events/search/registrations", query_string=args).get_data(
+            as_text=True)
+        return {name for name in ("王小明", "李四") if name in body}
+
+    assert found(q="小明") == {"王小明"}
+    assert found(q="5678") == {"王小明"}
+    assert found(q="１１１１") == {"李四"}  # full-width digits
+    assert found(q=first.ticket_number.lower()) == {"王小明"}
+    assert found(q="没有这个人") == set()
+    assert found(q="%") == set()  # a wildcard is text, not a pattern
+
+
+def test_filters_by_slot_and_status(client, auth, make_event, make_registration, db):
+    from tests.conftest import event_data
+
+    data = event_data(slug="filters")
+    extra = dict(data["slots"][0], key="pm", label="下午场")
+    event = make_event(slug="filters", slots=[data["slots"][0], extra])
+    am = make_registration(event, name="上午甲")
+    make_registration(event, slot=event.slots[1], name="下午乙")
+    from app.services.registration import cancel
+
+    cancel(am, reason="test")
+    db.session.commit()
+    auth.login("admin")
+    body = client.get("/staff/events/filters/registrations?slot=pm").get_data(as_text=True)
+    assert "下午乙" in body and "上午甲" not in body
+    body = client.get("/staff/events/filters/registrations?status=cancelled").get_data(as_text=True)
+    assert "上午甲" in body and "下午乙" not in body
+    # Nonsense in the query string is not an error.
+    assert client.get("/staff/events/filters/registrations?slot=zz&status=x&page=-3").status_code == 200
+
+
+def test_paging(client, auth, make_event, make_registration, db):
+    from app.services import workspace
+    from tests.conftest import event_data
+
+    event = make_event(slug="paging", slots=[dict(event_data()["slots"][0], capacity=200)])
+    for i in range(workspace.PER_PAGE + 3):
+        make_registration(event, name=f"人{i:03d}", phone=f"137{i:08d}")
+    auth.login("staff")
+    first = client.get("/staff/events/paging/registrations").get_data(as_text=True)
+    assert "第 1 / 2 页" in first and "下一页" in first
+    second = client.get("/staff/events/paging/registrations?page=2").get_data(as_text=True)
+    assert second.count('class="phone"') == 3
+    assert "人000" in second  # oldest last
+
+
+def test_detail_masks_phone_and_admin_can_reveal_with_audit(client, auth, make_event,
+                                                            make_registration, db):
+    event = make_event(slug="detail")
+    registration = make_registration(event, phone="13812345678", email="wang@example.com")
+    auth.login("staff")
+    body = client.get(f"/staff/registrations/{registration.id}").get_data(as_text=True)
+    assert "138****5678" in body and "13812345678" not in body
+    assert "wang@example.com" not in body
+    assert client.post(f"/staff/registrations/{registration.id}/reveal").status_code == 403
+    auth.logout()
+    auth.login("admin")
+    body = client.post(f"/staff/registrations/{registration.id}/reveal").get_data(as_text=True)
+    assert "13812345678" in body
+    row = audit_rows(db, "registration.reveal_phone")[0]
+    assert row.actor_name == "admin" and "13812345678" not in str(row.detail)
+
+
+def test_admin_cancels_on_behalf_with_a_reason(client, auth, make_event, make_registration, db):
+    event = make_event(slug="cancel")
+    registration = make_registration(event, party_size=2)
+    auth.login("admin")
+    response = client.post(f"/staff/registrations/{registration.id}/cancel", data={"reason": ""})
+    assert response.status_code == 400 and "请填写取消原因" in response.get_data(as_text=True)
+    response = client.post(f"/staff/registrations/{registration.id}/cancel",
+                           data={"reason": "本人来电取消"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    registration = db.session.get(Registration, registration.id)
+    assert registration.status == "cancelled" and registration.cancel_reason == "本人来电取消"
+    assert db.session.get(Slot, registration.slot_id).booked == 0
+    row = audit_rows(db, "registration.cancel")[0]
+    assert row.detail["reason"] == "本人来电取消" and row.actor_name == "admin"
+    # Twice is harmless.
+    again = client.post(f"/staff/registrations/{registration.id}/cancel", data={"reason": "再次"})
+    assert again.status_code == 303
+    assert len(audit_rows(db, "registration.cancel")) == 1
+
+
+def test_cancel_promotes_the_waiting_list(client, auth, make_event, make_registration, db):
+    from tests.conftest import event_data
+
+    slot = dict(event_data()["slots"][0], capacity=1)
+    event = make_event(slug="promote", waitlist=True, slots=[slot])
+    first = make_registration(event)
+    waiting = make_registration(event)
+    assert waiting.status == "waitlisted"
+    auth.login("admin")
+    client.post(f"/staff/registrations/{first.id}/cancel", data={"reason": "让位"})
+    db.session.expire_all()
+    assert db.session.get(Registration, waiting.id).status == "confirmed"
+
+
+def test_staff_cannot_cancel(client, auth, make_event, make_registration):
+    event = make_event(slug="no-cancel")
+    registration = make_registration(event)
+    auth.login("staff")
+    response = client.post(f"/staff/registrations/{registration.id}/cancel", data={"reason": "x"})
+    assert response.status_code == 403
+
+
+# --- walk-ins ------------------------------------------------------------------------------
+
+def test_staff_register_a_walk_in_outside_the_window(client, auth, make_event, db):
+    from datetime import timedelta
+
+    from tests.conftest import now_utc
+
+    make_event(slug="walk", registration_closes_at=(now_utc() - timedelta(minutes=5)).isoformat(),
+               registration_opens_at=(now_utc() - timedelta(days=2)).isoformat())
+    auth.login("staff")
+    assert client.get("/staff/events/walk/walk-in").status_code == 200
+    response = client.post("/staff/events/walk/walk-in", data={
+        "slot": "am", "name": "现场来宾", "phone": "+86 138-0013-8000", "party_size": "2",
+        "source": "walk_in"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:1500]
+    registration = db.session.execute(select(Registration)).scalar_one()
+    assert registration.source == "staff" and registration.status == "confirmed"
+    assert registration.entered_by_id is not None and registration.phone == "13800138000"
+    assert db.session.get(Slot, registration.slot_id).booked == 2
+    row = audit_rows(db, "registration.walk_in")[0]
+    assert row.actor_name == "staff" and row.detail["phone"] == "138****8000"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert registration.ticket_number in page and "13800138000" not in page
+
+
+def test_walk_in_respects_capacity_and_reserved_seats(client, auth, make_event, db):
+    from app.services.invitations import reserve_seats
+    from tests.conftest import event_data
+
+    event = make_event(slug="walk-full", slots=[dict(event_data()["slots"][0], capacity=3)])
+    reserve_seats(event.slots[0], 2)
+    db.session.commit()
+    auth.login("staff")
+    ok = client.post("/staff/events/walk-full/walk-in", data={
+        "slot": "am", "name": "甲", "phone": "13800000001", "party_size": "1"})
+    assert ok.status_code == 303
+    full = client.post("/staff/events/walk-full/walk-in", data={
+        "slot": "am", "name": "乙", "phone": "13800000002", "party_size": "1"})
+    assert full.status_code == 409
+    assert "名额不足" in full.get_data(as_text=True)
+    slot = db.session.get(Slot, event.slots[0].id)
+    assert (slot.booked, slot.reserved) == (1, 2)
+
+
+def test_walk_in_refuses_bad_phone_and_duplicates(client, auth, make_event, make_registration):
+    event = make_event(slug="walk-bad")
+    make_registration(event, phone="13811112222")
+    auth.login("staff")
+    bad = client.post("/staff/events/walk-bad/walk-in", data={
+        "slot": "am", "name": "甲", "phone": "12345", "party_size": "1"})
+    assert bad.status_code == 400 and "11 位" in bad.get_data(as_text=True)
+    dup = client.post("/staff/events/walk-bad/walk-in", data={
+        "slot": "am", "name": "乙", "phone": "138 1111 2222", "party_size": "1"})
+    assert dup.status_code == 409 and "已经报名" in dup.get_data(as_text=True)
+    big = client.post("/staff/events/walk-bad/walk-in", data={
+        "slot": "am", "name": "丙", "phone": "13811113333", "party_size": "9"})
+    assert big.status_code == 400 and "最多" in big.get_data(as_text=True)
+    empty = client.post("/staff/events/walk-bad/walk-in", data={"slot": "zz"})
+    assert empty.status_code == 400
