@@ -213,8 +213,9 @@ def test_reserving_and_public_registrations_at_once_never_oversell(app, make_eve
     outcomes = []
     lock = threading.Lock()
 
+    # Each thread acts like a POST request: on SQLite its transaction begins IMMEDIATE.
     def public(i):
-        with app.app_context():
+        with app.test_request_context(method="POST"):
             from app.models import Event
 
             try:
@@ -233,7 +234,7 @@ def test_reserving_and_public_registrations_at_once_never_oversell(app, make_eve
                 outcomes.append(result)
 
     def reserve():
-        with app.app_context():
+        with app.test_request_context(method="POST"):
             try:
                 reserve_seats(db.session.get(Slot, slot_id), 2)
                 db.session.commit()
