@@ -481,7 +481,7 @@ def volunteer_record(key, event=None):
 
 def _phone_for(key):
     key = str(key or "")
-    if key.isdigit() and len(key) < 12:
+    if key.isdigit() and len(key) < 10:  # an id (a phone number is not one)
         registration = db.session.get(Registration, int(key))
         if registration is None or registration.event.kind != "volunteer" or not registration.phone:
             return None
