@@ -16,7 +16,6 @@ from sqlalchemy import event
 
 from app.extensions import db
 
-
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

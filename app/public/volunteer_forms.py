@@ -4,17 +4,18 @@ import secrets
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.services.registration import normalise_phone
 
 AGE_GROUP_CHOICES = [
-    ("", _l("请选择")),
-    ("18-30", _l("18–30 岁")),
-    ("31-45", _l("31–45 岁")),
-    ("46-60", _l("46–60 岁")),
-    ("60+", _l("60 岁以上")),
+    SelectChoice("", _l("请选择")),
+    SelectChoice("18-30", _l("18–30 岁")),
+    SelectChoice("31-45", _l("31–45 岁")),
+    SelectChoice("46-60", _l("46–60 岁")),
+    SelectChoice("60+", _l("60 岁以上")),
 ]
 
 
@@ -25,7 +26,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
     def pre_validate(self, form):
-        known = {value for value, _label in self.choices}
+        known = {choice.value for choice in self.choices}
         if any(value not in known for value in self.data or ()):
             raise ValidationError(_l("选择的班次不存在，请重新选择。"))
 
@@ -46,6 +47,7 @@ class VolunteerApplicationForm(FlaskForm):
                         validators=[Optional(), Length(max=254),
                                     Email(_l("电子邮箱格式不正确。"))])
     age_group = SelectField(_l("年龄段"), choices=AGE_GROUP_CHOICES,
+                            invalid_choice_message=_l("请选择年龄段。"),
                             validators=[DataRequired(_l("请选择年龄段。"))])
     organisation = StringField(_l("所在社区或单位"),
                                validators=[DataRequired(_l("请填写所在社区或单位。")),
@@ -66,7 +68,7 @@ class VolunteerApplicationForm(FlaskForm):
         self.code.render_kw = {"value": "y"}
         self.consent.render_kw = {"value": "y"}
         if event is not None:
-            self.slots.choices = [(slot.key, slot.label) for slot in event.slots]
+            self.slots.choices = [SelectChoice(slot.key, slot.label) for slot in event.slots]
         if not self.submission_key.data:
             self.submission_key.data = secrets.token_urlsafe(16)
 

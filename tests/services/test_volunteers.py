@@ -26,7 +26,7 @@ def shift(key, label, start, hours=2, capacity=2, location="1号楼东侧垃圾�
 @pytest.fixture
 def make_drive(make_event):
     def factory(capacity=2, slug="waste-volunteers"):
-        start = (now_utc() + timedelta(days=2)).replace(microsecond=0)
+        start = (now_utc() + timedelta(days=2)).replace(second=0, microsecond=0)
         return make_event(slug=slug, kind="volunteer", max_party_size=1, title="垃圾分类检查志愿者招募",
                           slots=[shift("d1-am", "1号楼投放点 早班", start, capacity=capacity),
                                  shift("d1-noon", "食堂投放点 午班", start + timedelta(hours=4),
