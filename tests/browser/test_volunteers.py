@@ -2,6 +2,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.models import CheckIn, Registration
@@ -120,3 +121,33 @@ def test_a_volunteer_applies_on_a_phone_and_staff_approve_on_a_desktop(
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
     assert not staff.locator(".cert-tools").is_visible()
     desktop.close()
+
+
+@pytest.mark.parametrize("mode", ["standard", "elder"])
+def test_the_application_form_is_accessible_and_elder_friendly(browser, db, make_event, live_server, mode):
+    """The house's axe-core and size figures (tests/browser/test_accessibility.py) on the
+    volunteer form, blank and with its errors showing."""
+    from tests.browser.test_accessibility import MEASURE, MODES, _axe, _set_mode
+
+    drive = _drive(make_event)
+    url = f"{live_server}/events/{drive.slug}/apply"
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, bypass_csp=True)
+    _set_mode(context, live_server, "zh", mode == "elder")
+    page = context.new_page()
+    figures = MODES[mode]
+    problems = {}
+    for state in ("blank", "errors"):
+        if state == "blank":
+            page.goto(url)
+        else:
+            page.get_by_role("button", name="提交申请").click()
+            page.wait_for_selector(".error-summary")
+        measured = page.evaluate(MEASURE, figures["target"])
+        found = {"axe": _axe(page), "text": [f for f in measured["fonts"] if f[1] < figures["font"]][:5],
+                 "targets": measured["small"][:5]}
+        if any(found.values()):
+            problems[state] = found
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, state
+    context.close()
+    assert not problems, problems

@@ -434,3 +434,40 @@ def test_the_ticket_page_partial_shows_where_the_application_stands(app, db, mak
     assert shown in html and reg.slot.label in html
     assert ("年龄不符合岗位要求" in html) == (status == "rejected")
     assert ("二维码签到" in html) == (status == "confirmed")
+
+
+@pytest.fixture
+def real_smtp(app, smtp_server):
+    """The conftest's SMTP sink, with Flask-Mail's testing suppression switched off."""
+    from app.extensions import mail
+
+    app.config["MAIL_SUPPRESS_SEND"] = False
+    mail.init_app(app)
+    yield smtp_server
+    app.config.pop("MAIL_SUPPRESS_SEND")
+    mail.init_app(app)
+
+
+def test_each_decision_reaches_the_volunteer_by_smtp(db, make_drive, applicant, make_staff, real_smtp):
+    from app.services.mail import send_queued
+
+    smtp_server = real_smtp
+
+    drive = make_drive()
+    admin = make_staff()
+    [yes] = applicant(drive, email="yes@example.com")
+    [no] = applicant(drive, email="no@example.com")
+    assert not yes.admits  # pending: the ticket lets nobody in (check-in answers "pending")
+    volunteers.approve(yes, admin)
+    volunteers.reject(no, admin, "<b>岗位已满</b>")
+    db.session.commit()
+    assert send_queued() == (4, 0), [(m.kind, m.last_error) for m in db.session.execute(
+        select(OutboxMessage)).scalars()]
+    subjects = {m["To"]: m["Subject"] for m in smtp_server.messages if "结果" in m["Subject"] or "通过" in m["Subject"]}
+    assert subjects["yes@example.com"].startswith("志愿者申请已通过")
+    assert subjects["no@example.com"].startswith("志愿者申请结果")
+    rejected = next(m for m in smtp_server.messages if m["To"] == "no@example.com" and "结果" in m["Subject"])
+    html = rejected.get_body(("html",)).get_content()
+    assert "&lt;b&gt;岗位已满&lt;/b&gt;" in html  # escaped, not markup
+    approved = next(m for m in smtp_server.messages if m["To"] == "yes@example.com" and "通过" in m["Subject"])
+    assert any(part.get_content_type() == "image/png" for part in approved.walk())  # the QR code
