@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.admin import bp
@@ -96,10 +97,32 @@ def _render_detail(registration, form):
         checkin=checkin, form=form,
         hours=volunteer_service.service_hours(checkin, registration.slot),
         others=volunteer_service.same_person_applications(registration),
-        trail=volunteer_service.audit_trail(registration),
+        trail=[(row, _time_changes(row.detail)) for row in volunteer_service.audit_trail(registration)],
         person_key=volunteer_service.phone_key(registration.phone),
         status_label=volunteer_service.status_label, masked_email=mask_email(registration.email),
     )
+
+
+TIME_FIELDS = (("checked_in_at", _l("签到")), ("checked_out_at", _l("签退")),
+               ("extended_until", _l("延长至")))
+
+
+def _time_changes(detail):
+    """'签到 09:40 → 09:30' lines for a time correction's audit row."""
+    before, after = (detail or {}).get("before") or {}, (detail or {}).get("after") or {}
+    lines = []
+    for name, label in TIME_FIELDS:
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            lines.append(f"{label} {_iso_local(old)} → {_iso_local(new)}")
+    return lines
+
+
+def _iso_local(value):
+    try:
+        return local(datetime.fromisoformat(value)).strftime("%m-%d %H:%M") if value else "—"
+    except (TypeError, ValueError):
+        return "?"
 
 
 @bp.post("/volunteers/<int:registration_id>/decision")

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -199,7 +200,7 @@ def withdraw(registration, now=None):
         raise Conflict(_("已经签到的班次不能退出，请联系工作人员。"))
     if registration.status in ("cancelled", "rejected"):
         return []
-    return cancel(registration, reason=_("志愿者本人退出"), now=now)
+    return cancel(registration, reason="志愿者本人退出", now=now)  # stored for staff to read
 
 
 def _require_volunteer(registration):
@@ -213,16 +214,16 @@ def _audit_detail(registration):
 
 
 STATUS_LABELS = {
-    "pending": "待审核",
-    "confirmed": "已通过",
-    "rejected": "未通过",
-    "cancelled": "已退出",
-    "waitlisted": "候补",
+    "pending": _l("待审核"),
+    "confirmed": _l("已通过"),
+    "rejected": _l("未通过"),
+    "cancelled": _l("已退出"),
+    "waitlisted": _l("候补"),
 }
 
 
 def status_label(status):
-    return _(STATUS_LABELS.get(status, status))
+    return str(STATUS_LABELS.get(status, status))
 
 
 # --- Check-out and time corrections ---------------------------------------------------------

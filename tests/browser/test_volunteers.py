@@ -106,6 +106,10 @@ def test_a_volunteer_applies_on_a_phone_and_staff_approve_on_a_desktop(
     staff.goto(f"{live_server}/staff/events/{slug}/volunteers/hours")
     assert staff.locator("#drive-total").inner_text() == "1.92"
     staff.screenshot(path=str(SCREENSHOTS / "volunteer-hours.png"), full_page=True)
+    staff.goto(f"{live_server}/staff/volunteers/{first_id}")
+    assert "1.92" in staff.locator(".hours").inner_text()
+    staff.screenshot(path=str(tmp_path / "volunteer-record.png"), full_page=True)
+    staff.goto(f"{live_server}/staff/events/{slug}/volunteers/hours")
     staff.get_by_role("link", name="打印证明").click()
     staff.wait_for_load_state()
     assert staff.locator("h1").inner_text().replace(" ", "") == "志愿服务记录证明"

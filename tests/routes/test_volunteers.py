@@ -229,6 +229,8 @@ def test_the_record_page_and_a_time_correction(client, auth, db, drive):
     assert checkin.checked_out_at == slot.starts_at + timedelta(hours=1, minutes=30)
     page = client.get(f"/staff/volunteers/{reg.id}").get_data(as_text=True)
     assert "1.50" in page and "扫码失败，按纸质签到表" in page
+    local_in = (slot.starts_at + timedelta(hours=8))
+    assert f"签到 {(local_in + timedelta(minutes=10)):%m-%d %H:%M} → {local_in:%m-%d %H:%M}" in page
     garbage = client.post(f"/staff/volunteers/{reg.id}/times", data={"checked_in_at": "昨天", "reason": "x"})
     assert garbage.status_code == 400
 
