@@ -1,11 +1,12 @@
 """The volunteer application form: shape checks only (the rules are in services/volunteers)."""
 import secrets
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.services.registration import normalise_phone
@@ -38,7 +39,7 @@ def _phone_shape(form, field):
 
 class VolunteerApplicationForm(FlaskForm):
     slots = MultiCheckboxField(_l("选择班次（可多选）"), choices=[],
-                               validators=[InputRequired(_l("请至少选择一个班次。"))])
+                               validators=[DataRequired(_l("请至少选择一个班次。"))])
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")),
                                              Length(max=50, message=_l("姓名最多 50 个字。"))])
     phone = StringField(_l("手机号码"), validators=[DataRequired(_l("请填写手机号码。")),
@@ -67,6 +68,9 @@ class VolunteerApplicationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.code.render_kw = {"value": "y"}
         self.consent.render_kw = {"value": "y"}
+        if self.is_submitted() and not self.slots.data and request.form.getlist("slot"):
+            # CONTRACT §4 names the registration form's shift field ``slot``; take it too.
+            self.slots.data = request.form.getlist("slot")
         if event is not None:
             self.slots.choices = [SelectChoice(slot.key, slot.label) for slot in event.slots]
         if not self.submission_key.data:

@@ -329,3 +329,18 @@ def test_the_checkout_api(client, auth, db, drive, make_staff):
     assert client.post(url, json={**body, "code": "NOPE1234"}).get_json()["result"] == "not_found"
     assert client.post(url, json={**body, "event": "other"}).get_json()["result"] == "not_found"
     assert client.post(url, data="not json", content_type="application/json").status_code == 400
+
+
+def test_the_contracts_single_slot_field_is_taken_too(client, db, drive):
+    data = form_data()
+    del data["slots"]
+    response = client.post(f"/events/{drive.slug}/apply", data={**data, "slot": "d1-noon"})
+    assert response.status_code == 303
+    [reg] = db.session.execute(select(Registration)).scalars().all()
+    assert reg.slot.key == "d1-noon" and reg.status == "pending"
+
+
+def test_the_workspace_links_to_the_volunteer_pages(client, auth, drive):
+    auth.login("staff")
+    page = client.get("/staff/").get_data(as_text=True)
+    assert f"/staff/events/{drive.slug}/volunteers" in page
