@@ -150,10 +150,12 @@ def volunteer_times(registration_id):
     form = TimeCorrectionForm()
     if form.validate():
         try:
+            checkin = registration.checkin
             volunteer_service.correct_times(
                 registration, current_user, reason=form.reason.data,
-                checked_in_at=form.checked_in_at.data, checked_out_at=form.checked_out_at.data,
-                extended_until=form.extended_until.data,
+                checked_in_at=_changed(form.checked_in_at.data, checkin and checkin.checked_in_at),
+                checked_out_at=_changed(form.checked_out_at.data, checkin and checkin.checked_out_at),
+                extended_until=_changed(form.extended_until.data, checkin and checkin.extended_until),
                 clear_checkout=form.clear_checkout.data, clear_extension=form.clear_extension.data,
             )
         except DomainError as error:
@@ -165,6 +167,13 @@ def volunteer_times(registration_id):
         flash(_("服务时间已更正，原因已记入操作日志。"), "success")
         return redirect(url_for("admin.volunteer_detail", registration_id=registration.id), code=303)
     return _render_detail(registration, form), 400
+
+
+def _changed(new, old):
+    """The form shows times to the minute: a time sent back unchanged keeps its seconds."""
+    if new is None or (old is not None and new == old.replace(second=0, microsecond=0)):
+        return None
+    return new
 
 
 @bp.get("/events/<slug>/volunteers/hours")

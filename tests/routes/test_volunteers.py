@@ -344,3 +344,27 @@ def test_the_workspace_links_to_the_volunteer_pages(client, auth, drive):
     auth.login("staff")
     page = client.get("/staff/").get_data(as_text=True)
     assert f"/staff/events/{drive.slug}/volunteers" in page
+
+
+def test_a_correction_form_sent_back_with_the_shown_times_changes_only_what_was_edited(client, auth, db, drive):
+    admin = auth_admin(auth, db)
+    [reg] = apply(db, drive)
+    volunteers.approve(reg, admin)
+    db.session.commit()
+    slot = drive.slots[0]
+    checked_in(db, reg, slot.starts_at + timedelta(minutes=3, seconds=40))
+    volunteers.check_out(reg, slot.starts_at + timedelta(hours=1, seconds=50))
+    db.session.commit()
+    page = client.get(f"/staff/volunteers/{reg.id}").get_data(as_text=True)
+    shown_in = re.search(r'name="checked_in_at"[^>]*value="([^"]+)"', page).group(1)
+    shown_out = re.search(r'name="checked_out_at"[^>]*value="([^"]+)"', page).group(1)
+    extended = (slot.ends_at + timedelta(hours=8, minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(f"/staff/volunteers/{reg.id}/times", data={
+        "checked_in_at": shown_in, "checked_out_at": shown_out, "extended_until": extended,
+        "reason": "延长半小时"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    checkin = db.session.get(Registration, reg.id).checkin
+    assert checkin.checked_in_at == slot.starts_at + timedelta(minutes=3, seconds=40)
+    assert checkin.checked_out_at == slot.starts_at + timedelta(hours=1, seconds=50)
+    assert checkin.extended_until == slot.ends_at + timedelta(minutes=30)
