@@ -289,14 +289,16 @@ def smtp_server(app):
     port = free_port()
     sink = SMTPSink(port)
     sink.start()
+    # Flask-Mail suppresses sending under TESTING unless told otherwise.
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False,
-                      MAIL_USE_SSL=False)
+                      MAIL_USE_SSL=False, MAIL_SUPPRESS_SEND=False)
     from app.extensions import mail
 
     mail.init_app(app)
     yield sink
     sink.stop()
     app.config["MAIL_SERVER"] = None
+    app.config.pop("MAIL_SUPPRESS_SEND", None)
     mail.init_app(app)
 
 

@@ -1,0 +1,556 @@
+"""Volunteer drives: applications for shifts, staff review, check-out, service hours.
+
+An application is a ``pending`` registration per chosen shift that holds no seat. Approval
+takes the seat with the same conditional UPDATE as a public booking (never past a shift's
+capacity, even when two staff approve at once); rejection and withdrawal free only what was
+held. Hours run from check-in to check-out, capped at the shift's end unless staff extend
+it ("谁组织谁记录，谁记录谁证明").
+"""
+import hashlib
+import hmac
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import CheckIn, Event, Registration, Slot
+from app.services import audit
+from app.services.errors import AlreadyRegistered, Conflict, InvalidData, NotFound, SlotFull
+from app.services.privacy import mask_phone
+from app.services.registration import (
+    cancel,
+    register,
+    take_seats,
+)
+
+AGE_GROUPS = ("18-30", "31-45", "46-60", "60+")
+REASON_MAX = 500
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+# --- Applying ---------------------------------------------------------------------------
+
+def apply(event, slots, *, name, phone, email=None, submission_key=None, consent_version=None,
+          age_group=None, organisation=None, experience=None, availability=None,
+          code_agreed=False, now=None):
+    """Apply for one or more shifts of a drive; returns the new pending registrations, in
+    the order of the shifts. A form submitted twice returns the first application."""
+    if event.kind != "volunteer":
+        raise NotFound(_("这个活动不招募志愿者。"))
+    if not slots:
+        raise InvalidData(_("请至少选择一个班次。"), field="slots")
+    if not code_agreed:
+        raise InvalidData(_("请阅读并同意志愿者守则。"), field="code")
+    if age_group is not None and age_group not in AGE_GROUPS:
+        raise InvalidData(_("请选择年龄段。"), field="age_group")
+    seen = set()
+    chosen = []
+    for slot in sorted(slots, key=lambda s: (s.starts_at, s.id)):
+        if slot.event_id != event.id:
+            raise NotFound(_("没有找到这个班次。"))
+        if slot.id not in seen:
+            seen.add(slot.id)
+            chosen.append(slot)
+    extra = {
+        "age_group": age_group,
+        "organisation": (organisation or "").strip() or None,
+        "experience": (experience or "").strip() or None,
+        "availability": (availability or "").strip() or None,
+        "code_agreed": True,
+    }
+    registrations = []
+    for slot in chosen:
+        try:
+            registration = register(
+                event, slot, name=name, phone=phone, party_size=1, email=email,
+                submission_key=_shift_submission_key(submission_key, slot),
+                consent_version=consent_version, extra=extra, now=now,
+            )
+        except AlreadyRegistered as error:
+            raise AlreadyRegistered(
+                _("您已经申请过“%(shift)s”这个班次，请不要重复选择。", shift=slot.label),
+                existing=error.existing, field="slots",
+            ) from None
+        registrations.append(registration)
+    queue_application_mail(registrations)
+    return registrations
+
+
+def _shift_submission_key(submission_key, slot):
+    """One form, several shifts: each registration keeps its own key (the column is unique)."""
+    if not submission_key:
+        return None
+    return hashlib.sha256(f"{submission_key}:{slot.id}".encode()).hexdigest()[:40]
+
+
+def queue_application_mail(registrations):
+    """Tell the volunteer their application arrived (one message for all its shifts)."""
+    from app.services.mail import queue_registration_mail
+
+    if not registrations:
+        return None
+    return queue_registration_mail(registrations[0], "pending", applications=registrations,
+                                   dedupe_key=f"pending:{registrations[0].id}")
+
+
+# --- Review -----------------------------------------------------------------------------
+
+def approve(registration, staff, now=None):
+    """Approve a pending application: take its seat (never past the shift's capacity),
+    mail the volunteer and audit the decision. Raises Conflict / SlotFull."""
+    now = now or utcnow()
+    _require_volunteer(registration)
+    with db.session.begin_nested():
+        # Claim the application first: of two staff approving it at once only one moves it
+        # out of ``pending``, so its seat is taken once.
+        claimed = db.session.execute(
+            update(Registration)
+            .where(Registration.id == registration.id, Registration.status == "pending")
+            .values(status="confirmed", reviewed_by_id=staff.id, reviewed_at=now,
+                    review_reason=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
+        if not claimed:
+            db.session.refresh(registration)
+            raise Conflict(_("这份申请已经处理过了（%(status)s）。",
+                             status=status_label(registration.status)))
+        if not take_seats(registration.slot_id, registration.party_size):
+            raise SlotFull(_("“%(shift)s”的志愿者名额已满，不能再通过。",
+                             shift=registration.slot.label))
+    db.session.refresh(registration)
+    db.session.refresh(registration.slot)
+    from app.services.mail import queue_registration_mail
+
+    queue_registration_mail(registration, "approved")
+    audit.record("volunteer.approve", registration, event=registration.event, actor=staff,
+                 detail=_audit_detail(registration))
+    return registration
+
+
+def reject(registration, staff, reason, now=None):
+    """Reject a pending application with a reason the volunteer will read. Frees nothing:
+    a pending application holds no seat."""
+    now = now or utcnow()
+    _require_volunteer(registration)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidData(_("请填写不通过的原因，志愿者会在邮件和票面上看到。"), field="reason")
+    if len(reason) > REASON_MAX:
+        raise InvalidData(_("原因最多 %(n)d 个字。", n=REASON_MAX), field="reason")
+    changed = db.session.execute(
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.status == "pending")
+        .values(status="rejected", active_key=None, reviewed_by_id=staff.id, reviewed_at=now,
+                review_reason=reason, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(registration)
+    if not changed:
+        raise Conflict(_("这份申请已经处理过了（%(status)s）。",
+                         status=status_label(registration.status)))
+    from app.services.mail import queue_registration_mail
+
+    queue_registration_mail(registration, "rejected", reason=reason)
+    audit.record("volunteer.reject", registration, event=registration.event, actor=staff,
+                 detail={**_audit_detail(registration), "reason": reason})
+    return registration
+
+
+@dataclass
+class BulkResult:
+    done: list = field(default_factory=list)
+    failed: list = field(default_factory=list)  # (registration, message)
+
+
+def bulk_decide(registrations, staff, decision, reason=None, now=None):
+    """Approve or reject several applications; each succeeds or fails on its own (a full
+    shift refuses the rest of its applicants, the others go through)."""
+    if decision not in ("approve", "reject"):
+        raise InvalidData(_("未知的操作。"))
+    if decision == "reject" and not (reason or "").strip():
+        raise InvalidData(_("请填写不通过的原因，志愿者会在邮件和票面上看到。"), field="reason")
+    result = BulkResult()
+    for registration in sorted(registrations, key=lambda r: (r.created_at, r.id)):
+        try:
+            if decision == "approve":
+                approve(registration, staff, now)
+            else:
+                reject(registration, staff, reason, now)
+        except (Conflict, InvalidData) as error:
+            result.failed.append((registration, str(error.message)))
+        else:
+            result.done.append(registration)
+    return result
+
+
+def withdraw(registration, now=None):
+    """The volunteer withdraws an application (pending or approved). Frees the seat only
+    when it held one; a volunteer who already checked in cannot withdraw that shift."""
+    _require_volunteer(registration)
+    if registration.checkin is not None:
+        raise Conflict(_("已经签到的班次不能退出，请联系工作人员。"))
+    if registration.status in ("cancelled", "rejected"):
+        return []
+    return cancel(registration, reason="志愿者本人退出", now=now)  # stored for staff to read
+
+
+def _require_volunteer(registration):
+    if registration is None or registration.event.kind != "volunteer":
+        raise NotFound(_("没有找到这份志愿者申请。"))
+
+
+def _audit_detail(registration):
+    return {"shift": registration.slot.key, "name": registration.masked_name,
+            "phone": mask_phone(registration.phone), "ticket": registration.ticket_number}
+
+
+STATUS_LABELS = {
+    "pending": _l("待审核"),
+    "confirmed": _l("已通过"),
+    "rejected": _l("未通过"),
+    "cancelled": _l("已退出"),
+    "waitlisted": _l("候补"),
+}
+
+
+def status_label(status):
+    return str(STATUS_LABELS.get(status, status))
+
+
+# --- Check-out and time corrections ---------------------------------------------------------
+
+def find_by_code(event, code):
+    """A ticket from the QR content (its URL), its token, or the printed ticket number."""
+    code = (code or "").strip()
+    if not code or len(code) > 500:
+        return None
+    if "/tickets/" in code:
+        code = code.rsplit("/tickets/", 1)[1].split("/", 1)[0].split("?", 1)[0]
+    registration = db.session.execute(
+        select(Registration).where(
+            (Registration.token == code[:64]) | (Registration.ticket_number == code.upper()[:16])
+        )
+    ).scalars().first()
+    if registration is None or registration.event_id != event.id:
+        return None
+    return registration
+
+
+def check_out(registration, now=None, *, gate="", staff=None):
+    """Record when a volunteer leaves. Returns (result, hours): result is ``ok``,
+    ``not_checked_in`` or ``already_checked_out``."""
+    now = now or utcnow()
+    checkin = registration.checkin
+    if checkin is None:
+        return "not_checked_in", Decimal("0.00")
+    if checkin.checked_out_at is not None:
+        return "already_checked_out", service_hours(checkin, registration.slot)
+    # A conditional UPDATE, so two scans at once record one check-out.
+    changed = db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == checkin.id, CheckIn.checked_out_at.is_(None))
+        .values(checked_out_at=max(now, checkin.checked_in_at))
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(checkin)
+    if not changed:
+        return "already_checked_out", service_hours(checkin, registration.slot)
+    hours = service_hours(checkin, registration.slot)
+    audit.record("volunteer.checkout", registration, event=registration.event, actor=staff,
+                 detail={**_audit_detail(registration), "gate": (gate or "")[:50],
+                         "hours": str(hours)})
+    return "ok", hours
+
+
+def correct_times(registration, staff, *, reason, checked_in_at=None, checked_out_at=None,
+                  extended_until=None, clear_checkout=False, clear_extension=False, now=None):
+    """Staff correct a volunteer's times; the reason and the old and new times go into the
+    audit log. A volunteer with no check-in gets one (source ``manual``)."""
+    now = now or utcnow()
+    _require_volunteer(registration)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidData(_("请填写更正原因，它会记入操作日志。"), field="reason")
+    if len(reason) > REASON_MAX:
+        raise InvalidData(_("原因最多 %(n)d 个字。", n=REASON_MAX), field="reason")
+    if registration.status != "confirmed":
+        raise Conflict(_("只有已通过的志愿者才能记录服务时间。"))
+    checkin = registration.checkin
+    before = _times(checkin)
+    if checkin is None:
+        if checked_in_at is None:
+            raise InvalidData(_("请填写签到时间。"), field="checked_in_at")
+        checkin = CheckIn(registration_id=registration.id, event_id=registration.event_id,
+                          checked_in_at=checked_in_at, recorded_at=now, gate="",
+                          staff_id=staff.id, source="manual")
+        db.session.add(checkin)
+    elif checked_in_at is not None:
+        checkin.checked_in_at = checked_in_at
+    if clear_checkout:
+        checkin.checked_out_at = None
+    elif checked_out_at is not None:
+        checkin.checked_out_at = checked_out_at
+    if clear_extension:
+        checkin.extended_until = None
+    elif extended_until is not None:
+        checkin.extended_until = extended_until
+    if checkin.checked_out_at is not None and checkin.checked_out_at < checkin.checked_in_at:
+        raise InvalidData(_("签退时间不能早于签到时间。"), field="checked_out_at")
+    if checkin.extended_until is not None and checkin.extended_until <= registration.slot.ends_at:
+        raise InvalidData(_("延长时间应晚于班次结束时间。"), field="extended_until")
+    db.session.flush()
+    db.session.refresh(registration)
+    after = _times(checkin)
+    audit.record("volunteer.correct_times", registration, event=registration.event, actor=staff,
+                 detail={**_audit_detail(registration), "reason": reason, "before": before,
+                         "after": after})
+    return checkin
+
+
+def _times(checkin):
+    if checkin is None:
+        return {}
+    return {name: (value.isoformat() if value else None) for name, value in (
+        ("checked_in_at", checkin.checked_in_at), ("checked_out_at", checkin.checked_out_at),
+        ("extended_until", checkin.extended_until))}
+
+
+# --- Hours ----------------------------------------------------------------------------
+
+def service_minutes(checkin, slot):
+    """Whole minutes served: check-in to check-out, capped at the shift's end (or at the
+    time staff extended it to). Nothing until the volunteer has checked out."""
+    if checkin is None or checkin.checked_out_at is None:
+        return 0
+    cap = checkin.extended_until if checkin.extended_until is not None else slot.ends_at
+    end = min(checkin.checked_out_at, cap)
+    seconds = (end - checkin.checked_in_at).total_seconds()
+    return max(int(seconds // 60), 0)
+
+
+def minutes_to_hours(minutes):
+    return (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def service_hours(checkin, slot):
+    """Hours served as a Decimal with two places (see ``service_minutes``)."""
+    return minutes_to_hours(service_minutes(checkin, slot))
+
+
+@dataclass
+class ShiftRecord:
+    registration: Registration
+    slot: Slot
+    checkin: CheckIn | None
+    minutes: int
+
+    @property
+    def hours(self):
+        return minutes_to_hours(self.minutes)
+
+    @property
+    def open(self):
+        """Checked in but not out: hours not counted yet."""
+        return self.checkin is not None and self.checkin.checked_out_at is None
+
+    @property
+    def capped(self):
+        checkin = self.checkin
+        if checkin is None or checkin.checked_out_at is None:
+            return False
+        cap = checkin.extended_until or self.slot.ends_at
+        return checkin.checked_out_at > cap
+
+
+@dataclass
+class VolunteerHours:
+    key: str  # the phone hash: the same person across shifts and drives
+    name: str
+    phone: str
+    shifts: list = field(default_factory=list)
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
+
+    @property
+    def minutes(self):
+        return sum(s.minutes for s in self.shifts)
+
+    @property
+    def hours(self):
+        return minutes_to_hours(self.minutes)
+
+    @property
+    def served_shifts(self):
+        return [s for s in self.shifts if s.minutes > 0]
+
+    @property
+    def first_registration(self):
+        return self.shifts[0].registration
+
+
+def phone_key(phone):
+    """A stable, unguessable stand-in for a phone number in URLs (HMAC with the secret)."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, (phone or "").encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def _approved_rows(where):
+    return db.session.execute(
+        select(Registration, Slot, CheckIn)
+        .join(Slot, Slot.id == Registration.slot_id)
+        .join(Event, Event.id == Registration.event_id)
+        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(Event.kind == "volunteer", Registration.status == "confirmed", *where)
+        .order_by(Slot.starts_at, Slot.id, Registration.id)
+    ).all()
+
+
+def shift_records(event):
+    """Every approved volunteer's shift of a drive, with the hours served."""
+    return [ShiftRecord(r, s, c, service_minutes(c, s))
+            for r, s, c in _approved_rows([Registration.event_id == event.id])]
+
+
+def hours_by_volunteer(records):
+    people = OrderedDict()
+    for record in records:
+        phone = record.registration.phone
+        person = people.get(phone)
+        if person is None:
+            person = people[phone] = VolunteerHours(phone_key(phone), record.registration.name,
+                                                    phone)
+        person.shifts.append(record)
+    return sorted(people.values(), key=lambda p: (-p.minutes, p.name))
+
+
+@dataclass
+class DriveHours:
+    event: Event
+    records: list
+    volunteers: list
+    per_shift: list  # (slot, approved, checked in, minutes)
+
+    @property
+    def minutes(self):
+        return sum(r.minutes for r in self.records)
+
+    @property
+    def hours(self):
+        return minutes_to_hours(self.minutes)
+
+    @property
+    def open_count(self):
+        return sum(1 for r in self.records if r.open)
+
+
+def drive_report(event):
+    """The hours report of a drive: per shift and per volunteer."""
+    records = shift_records(event)
+    per_shift = []
+    for slot in event.slots:
+        mine = [r for r in records if r.slot.id == slot.id]
+        per_shift.append((slot, len(mine), sum(1 for r in mine if r.checkin is not None),
+                          minutes_to_hours(sum(r.minutes for r in mine))))
+    return DriveHours(event, records, hours_by_volunteer(records), per_shift)
+
+
+def volunteer_record(key, event=None):
+    """A person's approved shifts (by phone hash, or by one of their registrations' ids),
+    across every drive or one. Returns a VolunteerHours or None."""
+    phone = _phone_for(key)
+    if phone is None:
+        return None
+    where = [Registration.phone == phone]
+    if event is not None:
+        where.append(Registration.event_id == event.id)
+    records = [ShiftRecord(r, s, c, service_minutes(c, s)) for r, s, c in _approved_rows(where)]
+    if not records:
+        return None
+    return hours_by_volunteer(records)[0]
+
+
+def _phone_for(key):
+    key = str(key or "")
+    if key.isdigit() and len(key) < 10:  # an id (a phone number is not one)
+        registration = db.session.get(Registration, int(key))
+        if registration is None or registration.event.kind != "volunteer" or not registration.phone:
+            return None
+        return registration.phone
+    if len(key) != 24:
+        return None
+    phones = db.session.execute(
+        select(Registration.phone).join(Event, Event.id == Registration.event_id)
+        .where(Event.kind == "volunteer", Registration.status == "confirmed",
+               Registration.phone != "").distinct()
+    ).scalars()
+    return next((p for p in phones if hmac.compare_digest(phone_key(p), key)), None)
+
+
+# --- Lists for staff ---------------------------------------------------------------------
+
+STATUS_ORDER = {"pending": 0, "confirmed": 1, "rejected": 2, "cancelled": 3, "waitlisted": 4}
+
+
+def review_queue(event, status=None):
+    """A drive's applications, pending first (oldest first), then the decided ones."""
+    query = select(Registration).where(Registration.event_id == event.id)
+    if status:
+        query = query.where(Registration.status == status)
+    rows = db.session.execute(query.order_by(Registration.created_at, Registration.id)).scalars()
+    return sorted(rows, key=lambda r: (STATUS_ORDER.get(r.status, 9), r.created_at, r.id))
+
+
+def get_application(registration_id):
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event.kind != "volunteer":
+        raise NotFound(_("没有找到这份志愿者申请。"))
+    return registration
+
+
+def applications_by_ids(event, ids):
+    ids = [int(i) for i in ids if str(i).isdigit()][:500]
+    if not ids:
+        return []
+    return list(db.session.execute(
+        select(Registration).where(Registration.event_id == event.id, Registration.id.in_(ids))
+    ).scalars())
+
+
+def same_person_applications(registration):
+    """The volunteer's other applications in the same drive (for the record page)."""
+    if not registration.phone:
+        return [registration]
+    return list(db.session.execute(
+        select(Registration).where(Registration.event_id == registration.event_id,
+                                   Registration.phone == registration.phone)
+        .order_by(Registration.created_at, Registration.id)
+    ).scalars())
+
+
+def audit_trail(registration):
+    from app.models import AuditLog
+
+    return list(db.session.execute(
+        select(AuditLog).where(AuditLog.target_type == "registration",
+                               AuditLog.target_id == str(registration.id),
+                               AuditLog.action.like("volunteer.%"))
+        .order_by(AuditLog.at, AuditLog.id)
+    ).scalars())
+
+
+__all__ = [
+    "AGE_GROUPS", "apply", "approve", "reject", "bulk_decide", "withdraw", "check_out",
+    "correct_times", "service_minutes", "service_hours", "drive_report", "volunteer_record",
+    "review_queue", "find_by_code", "phone_key",
+]

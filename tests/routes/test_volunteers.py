@@ -1,0 +1,370 @@
+"""Volunteer pages and APIs through HTTP: the application form, the review queue, records,
+time corrections, the hours report and CSV, the certificate and the check-out API."""
+import csv
+import io
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from app.models import AuditLog, CheckIn, Registration, Slot
+from app.services import volunteers
+from tests.conftest import ADMIN_PASSWORD, iso, now_utc
+from tests.services.test_volunteers import FIELDS, shift
+
+
+@pytest.fixture
+def drive(make_event):
+    start = (now_utc() + timedelta(days=2)).replace(second=0, microsecond=0)
+    return make_event(slug="waste-volunteers", kind="volunteer", max_party_size=1,
+                      title="垃圾分类检查志愿者招募",
+                      slots=[shift("d1-am", "1号楼投放点 早班", start, capacity=2),
+                             shift("d1-noon", "食堂投放点 午班", start + timedelta(hours=4), capacity=2)])
+
+
+def form_data(**overrides):
+    data = {"slots": ["d1-am", "d1-noon"], "name": "王芳", "phone": "１３８００１３８０００",
+            "email": "wangfang@example.com", "age_group": "46-60", "organisation": "岳阳街道",
+            "experience": "小区垃圾分类督导", "availability": "周末都可以", "code": "y", "consent": "y",
+            "submission_key": "k-1"}
+    data.update(overrides)
+    return data
+
+
+def apply(db, drive, **fields):
+    regs = volunteers.apply(drive, [drive.slots[0]], **{"name": "李四", "phone": "13900009999",
+                                                        "email": "lisi@example.com", **FIELDS, **fields})
+    db.session.commit()
+    return regs
+
+
+def test_the_form_lists_the_shifts_with_the_volunteer_fields(client, drive):
+    page = client.get(f"/events/{drive.slug}/apply").get_data(as_text=True)
+    for text in ("1号楼投放点 早班", "食堂投放点 午班", 'name="slots"', 'name="age_group"',
+                 'name="organisation"', 'name="experience"', 'name="availability"', 'name="code"',
+                 'name="consent"', "志愿者守则"):
+        assert text in page
+
+
+def test_applying_for_two_shifts_redirects_to_the_first_ticket(client, db, drive):
+    response = client.post(f"/events/{drive.slug}/apply", data=form_data())
+    assert response.status_code == 303
+    regs = db.session.execute(select(Registration).order_by(Registration.id)).scalars().all()
+    assert response.headers["Location"].endswith(f"/tickets/{regs[0].token}")
+    assert [(r.slot.key, r.status, r.phone) for r in regs] == [
+        ("d1-am", "pending", "13800138000"), ("d1-noon", "pending", "13800138000")]
+    assert regs[0].age_group == "46-60" and regs[0].code_agreed and regs[0].consent_version
+    # The same form again (double click): the same tickets, no new rows.
+    again = client.post(f"/events/{drive.slug}/apply", data=form_data())
+    assert again.status_code == 303 and again.headers["Location"] == response.headers["Location"]
+    assert len(db.session.execute(select(Registration)).scalars().all()) == 2
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"slots": []}, "请至少选择一个班次"),
+    ({"slots": ["nope"]}, "选择的班次不存在"),
+    ({"code": ""}, "志愿者守则"),
+    ({"consent": ""}, "勾选同意"),
+    ({"phone": "12345"}, "11 位"),
+    ({"age_group": "child"}, "请选择年龄段"),
+    ({"name": "长" * 20000}, "姓名最多"),
+    ({"organisation": ""}, "所在社区或单位"),
+])
+def test_bad_input_gives_400_with_a_message_and_stores_nothing(client, db, drive, overrides, message):
+    response = client.post(f"/events/{drive.slug}/apply", data=form_data(**overrides))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    assert db.session.execute(select(Registration)).first() is None
+
+
+def test_applying_twice_for_the_same_shift_answers_409(client, db, drive):
+    client.post(f"/events/{drive.slug}/apply", data=form_data(slots=["d1-am"]))
+    response = client.post(f"/events/{drive.slug}/apply", data=form_data(submission_key="k-2"))
+    assert response.status_code == 409
+    assert "已经申请过" in response.get_data(as_text=True)
+    assert len(db.session.execute(select(Registration)).scalars().all()) == 1
+
+
+def test_the_form_is_closed_outside_the_registration_window(client, db, make_event):
+    event = make_event(slug="closed-drive", kind="volunteer",
+                       registration_closes_at=iso(now_utc() - timedelta(hours=1)))
+    assert "报名已经结束" in client.get(f"/events/{event.slug}/apply").get_data(as_text=True)
+    response = client.post(f"/events/{event.slug}/apply", data=form_data(slots=["am"]))
+    assert response.status_code == 409
+    assert db.session.execute(select(Registration)).first() is None
+
+
+def test_an_open_day_has_no_volunteer_form(client, make_event):
+    event = make_event()
+    response = client.get(f"/events/{event.slug}/apply")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/events/{event.slug}")
+
+
+def test_staff_read_the_queue_but_only_admins_decide(client, auth, db, drive):
+    [reg] = apply(db, drive)
+    assert client.get(f"/staff/events/{drive.slug}/volunteers").status_code == 302  # anonymous
+    auth.login("staff")
+    page = client.get(f"/staff/events/{drive.slug}/volunteers").get_data(as_text=True)
+    assert "李四" in page and "139****9999" in page and "13900009999" not in page
+    assert 'name="approve_one"' not in page
+    response = client.post(f"/staff/events/{drive.slug}/volunteers/review", data={"approve_one": reg.id})
+    assert response.status_code == 403
+    assert client.get(f"/staff/events/{drive.slug}/export/hours.csv").status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Registration, reg.id).status == "pending"
+
+
+def test_the_queue_lists_pending_applications_first(client, auth, db, drive):
+    first = apply(db, drive, name="先到", phone="13900000001")[0]
+    apply(db, drive, name="后到", phone="13900000002")
+    volunteers.approve(first, auth_admin(auth, db))
+    db.session.commit()
+    page = client.get(f"/staff/events/{drive.slug}/volunteers").get_data(as_text=True)
+    assert page.index("后到") < page.index("先到")
+
+
+def auth_admin(auth, db):
+    from app.services.staff import get_by_username
+
+    auth.login("admin")
+    return get_by_username("admin")
+
+
+def test_admin_approves_and_rejects_one_by_one(client, auth, db, drive):
+    a = apply(db, drive, name="甲", phone="13900000001")[0]
+    b = apply(db, drive, name="乙", phone="13900000002")[0]
+    auth_admin(auth, db)
+    url = f"/staff/events/{drive.slug}/volunteers/review"
+    response = client.post(url, data={"approve_one": a.id, f"reason_{b.id}": "不会用到"})
+    assert response.status_code == 303
+    response = client.post(url, data={"reject_one": b.id, f"reason_{b.id}": ""})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "请填写不通过的原因" in page
+    client.post(url, data={"reject_one": b.id, f"reason_{b.id}": "未满 18 周岁"})
+    db.session.expire_all()
+    assert db.session.get(Registration, a.id).status == "confirmed"
+    rejected = db.session.get(Registration, b.id)
+    assert rejected.status == "rejected" and rejected.review_reason == "未满 18 周岁"
+    assert db.session.get(Slot, drive.slots[0].id).booked == 1
+
+
+def test_admin_bulk_approval_refuses_past_capacity(client, auth, db, drive):
+    regs = [apply(db, drive, name=f"批{i}", phone=f"1390000000{i}")[0] for i in range(3)]
+    auth_admin(auth, db)
+    response = client.post(f"/staff/events/{drive.slug}/volunteers/review",
+                           data={"ids": [r.id for r in regs], "action": "approve"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已通过 2 份申请" in page and "已满" in page
+    db.session.expire_all()
+    assert sorted(db.session.get(Registration, r.id).status for r in regs) == ["confirmed", "confirmed", "pending"]
+    assert db.session.get(Slot, drive.slots[0].id).booked == 2
+    client.post(f"/staff/events/{drive.slug}/volunteers/review",
+                data={"ids": [regs[2].id], "action": "reject", "reason": "名额已满"})
+    db.session.expire_all()
+    assert db.session.get(Registration, regs[2].id).status == "rejected"
+
+
+def test_two_admins_approving_at_once_over_http_never_oversell(app, db, make_event, make_staff, live_server):
+    """Two signed-in admins, two real connections to a threaded server, the last seat."""
+    start = now_utc() + timedelta(days=2)
+    event = make_event(slug="tight-drive", kind="volunteer", max_party_size=1,
+                       slots=[shift("only", "唯一班次", start, capacity=1)])
+    regs = [apply(db, event, name=f"抢{i}", phone=f"1390000001{i}")[0] for i in range(2)]
+    make_staff("admin-a", "admin")
+    make_staff("admin-b", "admin")
+    db.session.commit()
+    reg_ids = [r.id for r in regs]
+    review_url = f"{live_server}/staff/events/{event.slug}/volunteers/review"  # threads touch no ORM object
+    sessions = []
+    for name in ("admin-a", "admin-b"):
+        s = requests.Session()
+        assert s.post(f"{live_server}/staff/login", data={"username": name, "password": ADMIN_PASSWORD},
+                      allow_redirects=False).status_code == 302
+        sessions.append(s)
+    go = threading.Barrier(2)
+    statuses = [None, None]
+
+    def approve(i):
+        go.wait(5)
+        statuses[i] = sessions[i].post(review_url, data={"approve_one": reg_ids[i]}, allow_redirects=False).status_code
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in range(2)]
+    [t.start() for t in threads]
+    [t.join(30) for t in threads]
+    assert statuses == [303, 303]
+    db.session.rollback()  # end the test's own read snapshot
+    assert sorted(db.session.get(Registration, i).status for i in reg_ids) == ["confirmed", "pending"]
+    assert db.session.get(Slot, event.slots[0].id).booked == 1
+
+
+def checked_in(db, reg, at):
+    db.session.add(CheckIn(registration_id=reg.id, event_id=reg.event_id, checked_in_at=at, gate="东门"))
+    db.session.commit()
+
+
+def test_the_record_page_and_a_time_correction(client, auth, db, drive):
+    admin = auth_admin(auth, db)
+    [reg] = apply(db, drive, name="孙悟空")
+    volunteers.approve(reg, admin)
+    db.session.commit()
+    slot = drive.slots[0]
+    checked_in(db, reg, slot.starts_at + timedelta(minutes=10))
+    page = client.get(f"/staff/volunteers/{reg.id}").get_data(as_text=True)
+    assert "孙悟空" in page and "139****9999" in page and "未签退" in page and "13900009999" not in page
+    local_start = (slot.starts_at + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M")  # Asia/Shanghai
+    local_out = (slot.starts_at + timedelta(hours=9, minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    bad = client.post(f"/staff/volunteers/{reg.id}/times", data={"checked_in_at": local_start, "reason": ""})
+    assert bad.status_code == 400 and "请填写更正原因" in bad.get_data(as_text=True)
+    response = client.post(f"/staff/volunteers/{reg.id}/times",
+                           data={"checked_in_at": local_start, "checked_out_at": local_out,
+                                 "reason": "扫码失败，按纸质签到表"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    checkin = db.session.get(Registration, reg.id).checkin
+    assert checkin.checked_in_at == slot.starts_at
+    assert checkin.checked_out_at == slot.starts_at + timedelta(hours=1, minutes=30)
+    page = client.get(f"/staff/volunteers/{reg.id}").get_data(as_text=True)
+    assert "1.50" in page and "扫码失败，按纸质签到表" in page
+    local_in = (slot.starts_at + timedelta(hours=8))
+    assert f"签到 {(local_in + timedelta(minutes=10)):%m-%d %H:%M} → {local_in:%m-%d %H:%M}" in page
+    garbage = client.post(f"/staff/volunteers/{reg.id}/times", data={"checked_in_at": "昨天", "reason": "x"})
+    assert garbage.status_code == 400
+
+
+@pytest.fixture
+def served(db, drive, make_staff):
+    """Two volunteers with hours: 王芳 1.5 h + 2 h (capped), 李雷 0.75 h, one not checked out."""
+    admin = make_staff("hours-admin", "admin")
+    am, noon = drive.slots
+    wang = volunteers.apply(drive, [am, noon], name="王芳", phone="13800138000", **FIELDS)
+    li = volunteers.apply(drive, [am], name="=HYPERLINK(\"x\")", phone="13700137000", **FIELDS)
+    zhou = volunteers.apply(drive, [noon], name="周未退", phone="13600136000", **FIELDS)
+    for reg in wang + li + zhou:
+        volunteers.approve(reg, admin)
+    db.session.commit()
+    checked_in(db, wang[0], am.starts_at)
+    volunteers.check_out(wang[0], am.starts_at + timedelta(hours=1, minutes=30))
+    checked_in(db, wang[1], noon.starts_at)
+    volunteers.check_out(wang[1], noon.ends_at + timedelta(hours=2))
+    checked_in(db, li[0], am.starts_at + timedelta(minutes=15))
+    volunteers.check_out(li[0], am.starts_at + timedelta(hours=1))
+    checked_in(db, zhou[0], noon.starts_at)
+    db.session.commit()
+    return {"wang": wang, "li": li, "zhou": zhou}
+
+
+def test_the_hours_report(client, auth, served, drive):
+    auth.login("staff")
+    page = client.get(f"/staff/events/{drive.slug}/volunteers/hours").get_data(as_text=True)
+    assert re.search(r'id="drive-total">4.25<', page)
+    assert "3.50" in page and "0.75" in page and "1 人已签到未签退" in page
+    assert "138****8000" in page and "13800138000" not in page
+
+
+def test_the_hours_csv(client, auth, db, served, drive):
+    auth.login("admin")
+    response = client.get(f"/staff/events/{drive.slug}/export/hours.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    body = response.data
+    assert body.startswith(b"\xef\xbb\xbf")
+    text = body[3:].decode("utf-8")
+    assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    header, data = rows[0], rows[1:]
+    assert header[0] == "姓名" and "服务时长（小时）" in header
+    col = {name: header.index(name) for name in header}
+    by_name = {}
+    for row in data:
+        by_name.setdefault(row[col["姓名"]], []).append(row)
+    assert sorted(r[col["服务时长（小时）"]] for r in by_name["王芳"]) == ["1.50", "2.00"]
+    assert {r[col["本次招募累计时长（小时）"]] for r in by_name["王芳"]} == {"3.50"}
+    assert by_name["周未退"][0][col["服务时长（小时）"]] == "0.00"
+    # Formula-safe: the name that looks like a formula starts with an apostrophe.
+    assert "'=HYPERLINK(\"x\")" in by_name
+    assert by_name["'=HYPERLINK(\"x\")"][0][col["服务时长（小时）"]] == "0.75"
+    assert "13800138000" not in text and "138****8000" in text
+    [row] = db.session.execute(select(AuditLog).where(AuditLog.action == "export.hours_csv")).scalars()
+    assert row.actor_name == "admin" and row.detail["rows"] == 4
+
+
+def test_the_certificate_shows_the_volunteers_shifts_and_total(client, auth, db, served, drive):
+    auth.login("admin")
+    wang = served["wang"][0]
+    for key in (str(wang.id), volunteers.phone_key("13800138000")):
+        response = client.get(f"/staff/volunteers/{key}/certificate")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "志愿服务记录证明" in page and "王芳" in page and "138****8000" in page
+        assert "13800138000" not in page
+        assert re.search(r'class="cert-total">3.50<', page)
+        assert "1号楼投放点 早班" in page and "食堂投放点 午班" in page
+        assert "松江区机关事务管理局" in page and "出具日期" in page
+    assert client.get("/staff/volunteers/13800138000/certificate").status_code == 404
+    assert client.get("/staff/volunteers/not-a-person/certificate").status_code == 404
+    auth.logout()
+    auth.login("staff")
+    assert client.get(f"/staff/volunteers/{wang.id}/certificate").status_code == 403
+
+
+def test_the_checkout_api(client, auth, db, drive, make_staff):
+    admin = make_staff("api-admin", "admin")
+    [reg] = apply(db, drive)
+    url = "/api/checkout"
+    body = {"event": drive.slug, "code": f"http://testserver/tickets/{reg.token}", "gate": "东门"}
+    assert client.post(url, json=body).status_code == 401
+    auth.login("staff")
+    assert client.post(url, json=body).get_json()["result"] == "not_checked_in"  # pending
+    volunteers.approve(reg, admin)
+    db.session.commit()
+    assert client.post(url, json=body).get_json()["result"] == "not_checked_in"
+    checked_in(db, reg, now_utc() - timedelta(hours=1))
+    answer = client.post(url, json=body).get_json()
+    assert answer["result"] == "ok" and answer["hours"] == "1.00"  # from check-in, an hour ago
+    assert answer["phone"] == "139****9999" and "13900009999" not in str(answer)
+    assert client.post(url, json={**body, "code": reg.ticket_number}).get_json()["result"] == "already_checked_out"
+    assert client.post(url, json={**body, "code": "NOPE1234"}).get_json()["result"] == "not_found"
+    assert client.post(url, json={**body, "event": "other"}).get_json()["result"] == "not_found"
+    assert client.post(url, data="not json", content_type="application/json").status_code == 400
+
+
+def test_the_contracts_single_slot_field_is_taken_too(client, db, drive):
+    data = form_data()
+    del data["slots"]
+    response = client.post(f"/events/{drive.slug}/apply", data={**data, "slot": "d1-noon"})
+    assert response.status_code == 303
+    [reg] = db.session.execute(select(Registration)).scalars().all()
+    assert reg.slot.key == "d1-noon" and reg.status == "pending"
+
+
+def test_the_workspace_links_to_the_volunteer_pages(client, auth, drive):
+    auth.login("staff")
+    page = client.get("/staff/", follow_redirects=True).get_data(as_text=True)
+    assert f"/staff/events/{drive.slug}/volunteers" in page
+
+
+def test_a_correction_form_sent_back_with_the_shown_times_changes_only_what_was_edited(client, auth, db, drive):
+    admin = auth_admin(auth, db)
+    [reg] = apply(db, drive)
+    volunteers.approve(reg, admin)
+    db.session.commit()
+    slot = drive.slots[0]
+    checked_in(db, reg, slot.starts_at + timedelta(minutes=3, seconds=40))
+    volunteers.check_out(reg, slot.starts_at + timedelta(hours=1, seconds=50))
+    db.session.commit()
+    page = client.get(f"/staff/volunteers/{reg.id}").get_data(as_text=True)
+    shown_in = re.search(r'name="checked_in_at"[^>]*value="([^"]+)"', page).group(1)
+    shown_out = re.search(r'name="checked_out_at"[^>]*value="([^"]+)"', page).group(1)
+    extended = (slot.ends_at + timedelta(hours=8, minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(f"/staff/volunteers/{reg.id}/times", data={
+        "checked_in_at": shown_in, "checked_out_at": shown_out, "extended_until": extended,
+        "reason": "延长半小时"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    checkin = db.session.get(Registration, reg.id).checkin
+    assert checkin.checked_in_at == slot.starts_at + timedelta(minutes=3, seconds=40)
+    assert checkin.checked_out_at == slot.starts_at + timedelta(hours=1, seconds=50)
+    assert checkin.extended_until == slot.ends_at + timedelta(minutes=30)
