@@ -1,10 +1,16 @@
 """Public pages for citizens and volunteers (thin views: the rules are in services)."""
 from datetime import datetime, timezone
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
+from app.extensions import db
 from app.public import bp
+from app.public.forms import CancelForm, registration_form_for
 from app.services import events as event_service
+from app.services import registration as registration_service
+from app.services import tickets
+from app.services.errors import DomainError, RegistrationClosed
 from app.services.registration import get_event_for_registration
 
 
@@ -19,6 +25,103 @@ def event_detail(slug):
     now = datetime.now(timezone.utc)
     return render_template("public/event.html", event=event,
                            registration_state=event.registration_state(now))
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+def register(slug):
+    event = get_event_for_registration(slug)
+    state = event.registration_state(datetime.now(timezone.utc))
+    form = registration_form_for(event)
+    if request.method == "GET":
+        if request.args.get("slot") and event.slot_by_key(request.args["slot"]):
+            form.slot.data = request.args["slot"]
+        return _registration_page(event, form, state)
+    if state != "open":
+        return _registration_page(event, form, state, error=RegistrationClosed(), status=409)
+    if not form.validate():
+        return _registration_page(event, form, state, status=400)
+    if form.is_bot:
+        return _registration_page(event, form, state, status=400,
+                                  error=DomainError(_("提交未被接受，请刷新页面后重新填写。")))
+    slot = event.slot_by_key(form.slot.data)
+    try:
+        registration = registration_service.register(
+            event, slot, name=form.name.data, phone=form.normalised_phone,
+            party_size=form.party_size.data, email=form.email.data or None,
+            submission_key=form.submission_key.data,
+            consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
+            extra=form.extra_data(),
+        )
+        registration_service.queue_new_registration_mail(registration)
+    except DomainError as error:
+        db.session.rollback()
+        if error.field and error.field in form and error.status == 400:
+            form[error.field].errors = [*form[error.field].errors, str(error.message)]
+            return _registration_page(event, form, state, status=400)
+        return _registration_page(event, form, state, error=error, status=error.status)
+    token = registration.token
+    db.session.commit()
+    return redirect(url_for("public.ticket", token=token), code=303)
+
+
+def _registration_page(event, form, state, *, error=None, status=200):
+    return render_template("public/register.html", event=event, form=form,
+                           registration_state=state, error=error), status
+
+
+def _no_store(response):
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/tickets/<token>")
+def ticket(token):
+    registration = registration_service.get_by_token(token)
+    return _no_store(render_template(
+        "public/ticket.html", registration=registration, event=registration.event,
+        slot=registration.slot, status=registration_service.display_status(registration),
+        shows_qr=tickets.shows_qr(registration), ticket_url=tickets.ticket_url(registration),
+    ))
+
+
+@bp.get("/tickets/<token>/qr.png")
+def ticket_qr(token):
+    registration = registration_service.get_by_token(token)
+    if not tickets.shows_qr(registration):
+        abort(404)
+    response = make_response(tickets.qr_png(tickets.ticket_url(registration)))
+    response.mimetype = "image/png"
+    return _no_store(response)
+
+
+@bp.get("/tickets/<token>/calendar.ics")
+def ticket_calendar(token):
+    registration = registration_service.get_by_token(token)
+    if not registration.is_active:
+        abort(404)
+    response = make_response(tickets.calendar_ics(registration))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = "attachment; filename=openday.ics"
+    return _no_store(response)
+
+
+@bp.route("/tickets/<token>/cancel", methods=["GET", "POST"])
+def ticket_cancel(token):
+    """GET asks for confirmation; POST (with the CSRF token) cancels."""
+    registration = registration_service.get_by_token(token)
+    form = CancelForm()
+    if request.method == "POST" and form.validate():
+        was_active = registration.is_active
+        registration_service.cancel_by_holder(registration)
+        db.session.commit()
+        if was_active:
+            flash(_("已取消报名，名额已释放。"), "success")
+        return redirect(url_for("public.ticket", token=token), code=303)
+    status = 400 if request.method == "POST" else 200
+    return _no_store(make_response(render_template(
+        "public/cancel.html", registration=registration, event=registration.event,
+        slot=registration.slot, form=form), status))
 
 
 @bp.get("/privacy")

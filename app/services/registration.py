@@ -261,3 +261,43 @@ def get_event_for_registration(slug):
     if event is None or event.status == "draft":
         raise NotFound(_("没有找到这个活动。"))
     return event
+
+
+# The message a new registration sends, by its status.
+MAIL_KIND_BY_STATUS = {"confirmed": "confirmation", "waitlisted": "waitlisted",
+                       "pending": "pending"}
+
+
+def queue_new_registration_mail(registration):
+    """Queue the registration's first message (once per ticket, however often the form
+    is resubmitted)."""
+    from app.services.mail import queue_registration_mail
+
+    kind = MAIL_KIND_BY_STATUS.get(registration.status)
+    if kind is None:
+        return None
+    return queue_registration_mail(registration, kind, dedupe_key=f"{kind}:{registration.id}")
+
+
+def cancel_by_holder(registration, *, now=None):
+    """The ticket holder cancels from the ticket page: not once checked in, not after the
+    slot has ended. Frees the seats, promotes the waiting list and tells everyone."""
+    now = now or utcnow()
+    if registration.status in ("cancelled", "rejected"):
+        return []
+    if registration.checkin is not None:
+        raise Conflict(_("这张票已经签到入场，不能再取消。"))
+    if registration.slot.ends_at <= now:
+        raise Conflict(_("这个场次已经结束，不能再取消。"))
+    promoted = cancel(registration, reason="holder", now=now)
+    from app.services.mail import queue_registration_mail
+
+    queue_registration_mail(registration, "cancelled", dedupe_key=f"cancelled:{registration.id}")
+    return promoted
+
+
+def display_status(registration):
+    """What the ticket page calls the ticket: check-in is a fact beside the status."""
+    if registration.checkin is not None and registration.status == "confirmed":
+        return "checked_in"
+    return registration.status
