@@ -154,6 +154,11 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
         )
     existing = find_active(event, slot, normalised)
     if existing is not None:
+        # A double click whose twin committed after our first look (PostgreSQL runs them
+        # side by side): the same form, so the same ticket.
+        previous = find_by_submission(submission_key)
+        if previous is not None:
+            return previous
         raise AlreadyRegistered(existing=existing)
 
     registration = Registration(
