@@ -31,6 +31,7 @@ def test_party_takes_its_seats_and_the_last_seat_is_not_oversold(app, db, make_e
     slot = event.slots[0]
     register(event, slot, name="甲", phone="13900000001", party_size=4)
     register(event, slot, name="乙", phone="13900000002", party_size=4)
+    db.session.commit()
     with pytest.raises(SlotFull):
         register(event, slot, name="丙", phone="13900000003", party_size=3)
     db.session.rollback()
