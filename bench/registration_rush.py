@@ -1,0 +1,405 @@
+"""Registration rush: a burst of registrants against gunicorn, compared with a bare endpoint.
+
+500 registrants (each a GET of the form, then a POST with its CSRF token and submission
+key) at concurrency 50 for 100 seats, against gunicorn with 4 workers, on SQLite and on
+PostgreSQL. In the same run the same load (a GET, then a POST doing one INSERT+COMMIT) goes
+to a bare Flask app on the same database, as the yardstick. The figures go into
+bench/RESULTS.md (the "Registration rush" section is replaced on each run).
+
+    .venv/bin/python bench/registration_rush.py [--registrants 500] [--concurrency 50]
+        [--seats 100] [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--no-pg]
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
+SECTION_START = "<!-- registration_rush:start -->"
+SECTION_END = "<!-- registration_rush:end -->"
+
+
+# --- the yardstick: a bare Flask app doing one INSERT + COMMIT per POST ---------------------
+
+def bare_app():
+    """gunicorn "bench.registration_rush:bare_app()" with BENCH_DB_URL set."""
+    from flask import Flask
+    from sqlalchemy import create_engine, event, text
+
+    from config import normalise_database_url
+
+    url = normalise_database_url(os.environ["BENCH_DB_URL"])
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        # The same SQLite settings as the app (app/database.py), to compare like with like.
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None
+            for pragma in ("busy_timeout = 5000", "journal_mode = WAL", "synchronous = NORMAL"):
+                dbapi_connection.execute(f"PRAGMA {pragma}")
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    app = Flask(__name__)
+
+    @app.get("/form")
+    def form():
+        return "<form method=post><input name=name></form>"
+
+    @app.post("/insert")
+    def insert():
+        from flask import request
+
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO bench_hit (name) VALUES (:n)"),
+                         {"n": request.form.get("name", "")})
+        return "", 201
+
+    return app
+
+
+def create_bare_table(url):
+    from sqlalchemy import create_engine, text
+
+    from config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(url))
+    ddl = ("CREATE TABLE bench_hit (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(50))"
+           if engine.dialect.name == "sqlite" else
+           "CREATE TABLE bench_hit (id SERIAL PRIMARY KEY, name VARCHAR(50))")
+    with engine.begin() as conn:
+        conn.execute(text(ddl))
+    engine.dispose()
+
+
+# --- databases --------------------------------------------------------------------------------
+
+def sqlite_database(folder):
+    return f"sqlite:///{folder / 'bench.db'}", lambda: None
+
+
+def postgres_database(base_url):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from config import normalise_database_url
+
+    url = make_url(normalise_database_url(base_url))
+    name = f"openday_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :n"), {"n": name})
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def prepare_app_database(db_url, seats, env):
+    """Migrate, then import one open day with `seats` seats in one slot."""
+    start = datetime.now(timezone.utc) + timedelta(days=2)
+    event = {
+        "slug": "rush", "kind": "open_day", "title": "压力测试开放日", "description": "",
+        "location": "区行政中心",
+        "registration_opens_at": (start - timedelta(days=5)).isoformat(),
+        "registration_closes_at": (start - timedelta(hours=1)).isoformat(),
+        "max_party_size": 1, "waitlist": False, "feedback_topics": [],
+        "slots": [{"key": "am", "label": "上午场", "starts_at": start.isoformat(),
+                   "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": seats,
+                   "mode": "onsite"}],
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as f:
+        json.dump(event, f, ensure_ascii=False)
+    flask = [str(BIN / "flask"), "--app", "app"]
+    subprocess.run([*flask, "db", "upgrade"], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+    subprocess.run([*flask, "events", "import", f.name], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+    os.unlink(f.name)
+
+
+def seats_booked(db_url):
+    from sqlalchemy import create_engine, text
+
+    from config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(db_url))
+    with engine.connect() as conn:
+        booked, capacity = conn.execute(text("SELECT booked, capacity FROM slot")).one()
+        confirmed = conn.execute(text(
+            "SELECT count(*) FROM registration WHERE status = 'confirmed'")).scalar()
+    engine.dispose()
+    return booked, capacity, confirmed
+
+
+def count_bare_rows(db_url):
+    from sqlalchemy import create_engine, text
+
+    from config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(db_url))
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(*) FROM bench_hit")).scalar()
+    engine.dispose()
+    return rows
+
+
+# --- gunicorn -------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    def __init__(self, target, env, workers=4):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers",
+             str(workers), "--bind", f"127.0.0.1:{self.port}", target],
+            env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, path):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + path, timeout=2).status_code < 500:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not start: {Path(self.log.name).read_text()[-2000:]}")
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+# --- load -----------------------------------------------------------------------------------
+
+def run_load(n, concurrency, one_registrant):
+    """Run ``one_registrant(i)`` n times at the given concurrency; returns a summary."""
+    latencies, statuses, errors = [], [], []
+    lock = threading.Lock()
+    local = threading.local()
+
+    def worker(i):
+        if not hasattr(local, "http"):
+            local.http = requests.Session()
+        local.http.cookies.clear()
+        started = time.perf_counter()
+        try:
+            status, request_times = one_registrant(local.http, i)
+        except Exception as error:  # noqa: BLE001 - count it and go on
+            with lock:
+                errors.append(f"{type(error).__name__}: {error}")
+            return
+        with lock:
+            statuses.append(status)
+            latencies.extend(request_times)
+            registrant_times.append(time.perf_counter() - started)
+
+    registrant_times = []
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(worker, range(n)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "registrants": n, "elapsed_s": elapsed, "throughput": n / elapsed,
+        "p50_ms": 1000 * percentile(latencies, 50), "p99_ms": 1000 * percentile(latencies, 99),
+        "registrant_p50_ms": 1000 * percentile(sorted(registrant_times), 50),
+        "registrant_p99_ms": 1000 * percentile(sorted(registrant_times), 99),
+        "statuses": {s: statuses.count(s) for s in sorted(set(statuses))},
+        "errors": len(errors) + sum(1 for s in statuses if s >= 500),
+        "error_samples": errors[:3],
+    }
+
+
+def percentile(values, p):
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if p < 100 else values[-1]
+
+
+def app_registrant(base):
+    def one(http, i):
+        t0 = time.perf_counter()
+        form = http.get(f"{base}/events/rush/register", timeout=30)
+        t1 = time.perf_counter()
+        if form.status_code != 200:
+            return form.status_code, [t1 - t0]
+        data = {"csrf_token": CSRF_RE.search(form.text).group(1),
+                "submission_key": KEY_RE.search(form.text).group(1),
+                "slot": "am", "name": f"市民{i}", "phone": f"1390{i:07d}", "party_size": "1",
+                "consent": "y", "email": "", "website": ""}
+        response = http.post(f"{base}/events/rush/register", data=data, allow_redirects=False,
+                             timeout=30)
+        t2 = time.perf_counter()
+        return response.status_code, [t1 - t0, t2 - t1]
+
+    return one
+
+
+def bare_registrant(base):
+    def one(http, i):
+        t0 = time.perf_counter()
+        http.get(f"{base}/form", timeout=30)
+        t1 = time.perf_counter()
+        response = http.post(f"{base}/insert", data={"name": f"市民{i}"}, timeout=30)
+        t2 = time.perf_counter()
+        return response.status_code, [t1 - t0, t2 - t1]
+
+    return one
+
+
+def bench_database(label, db_url, args, workdir):
+    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "bench-secret",
+           "BASE_URL": "http://127.0.0.1", "BENCH_DB_URL": db_url, "PYTHONPATH": str(ROOT)}
+    env.pop("MAIL_SERVER", None)
+    prepare_app_database(db_url, args.seats, env)
+    create_bare_table(db_url)
+
+    bare = Gunicorn("bench.registration_rush:bare_app()", env)
+    try:
+        bare.wait_ready("/form")
+        run_load(50, 10, bare_registrant(bare.url))  # warm up the workers
+        bare_result = run_load(args.registrants, args.concurrency, bare_registrant(bare.url))
+    finally:
+        bare.stop()
+    bare_result["rows"] = count_bare_rows(db_url)
+
+    server = Gunicorn("app:create_app()", env)
+    try:
+        server.wait_ready("/")
+        for _ in range(20):  # warm up (templates, connections) without registering
+            requests.get(f"{server.url}/events/rush/register", timeout=10)
+        app_result = run_load(args.registrants, args.concurrency, app_registrant(server.url))
+    finally:
+        server.stop()
+    booked, capacity, confirmed = seats_booked(db_url)
+    app_result.update(booked=booked, capacity=capacity, confirmed=confirmed,
+                      admitted=app_result["statuses"].get(303, 0) + app_result["statuses"].get(302, 0),
+                      oversold=max(booked - capacity, 0, confirmed - capacity))
+    return {"label": label, "app": app_result, "bare": bare_result,
+            "ratio": app_result["throughput"] / bare_result["throughput"]}
+
+
+def render(results, args):
+    lines = [
+        SECTION_START,
+        "## Registration rush (`bench/registration_rush.py`)",
+        "",
+        f"Run {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} on "
+        f"{os.cpu_count()} CPU(s) shared with the load generator: {args.registrants} registrants "
+        f"(GET form + POST) at concurrency {args.concurrency} for {args.seats} seats, gunicorn "
+        "4 sync workers. The yardstick is a bare Flask app on the same database doing one "
+        "INSERT+COMMIT per POST (same GET + POST per registrant). Latencies are per HTTP request "
+        "(GET and POST together); a registrant's round trip is both.",
+        "",
+        "| database | endpoint | registrants/s | p50 ms | p99 ms | registrant p99 ms | "
+        "admitted / capacity | booked | oversold | 409 | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        a, b = r["app"], r["bare"]
+        lines.append(
+            f"| {r['label']} | registration | {a['throughput']:.1f} | {a['p50_ms']:.1f} | "
+            f"{a['p99_ms']:.1f} | {a['registrant_p99_ms']:.1f} | {a['admitted']} / {a['capacity']} | "
+            f"{a['booked']} | {a['oversold']} | {a['statuses'].get(409, 0)} | {a['errors']} |")
+        lines.append(
+            f"| {r['label']} | bare INSERT+COMMIT | {b['throughput']:.1f} | {b['p50_ms']:.1f} | "
+            f"{b['p99_ms']:.1f} | {b['registrant_p99_ms']:.1f} | – | – | – | – | {b['errors']} |")
+    lines += ["", "| database | ratio registration / bare (aim ≥ 0.5) | p99 aim ≤ 150 ms |",
+              "|---|---:|---|"]
+    for r in results:
+        lines.append(f"| {r['label']} | {r['ratio']:.2f} | "
+                     f"{'met' if r['app']['p99_ms'] <= 150 else 'not met'} "
+                     f"({r['app']['p99_ms']:.0f} ms) |")
+    samples = [s for r in results for s in r["app"]["error_samples"] + r["bare"]["error_samples"]]
+    if samples:
+        lines += ["", "Error samples: " + "; ".join(samples)]
+    lines.append(SECTION_END)
+    return "\n".join(lines) + "\n"
+
+
+def write_results(section):
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
+    if SECTION_START in text and SECTION_END in text:
+        before, rest = text.split(SECTION_START, 1)
+        after = rest.split(SECTION_END, 1)[1].lstrip("\n")
+        text = before + section + ("\n" + after if after else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--registrants", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--seats", type=int, default=100)
+    parser.add_argument("--pg", default=os.environ.get(
+        "BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        url, drop = sqlite_database(workdir)
+        results.append(bench_database("SQLite", url, args, workdir))
+        if not args.no_pg:
+            url, drop = postgres_database(args.pg)
+            try:
+                results.append(bench_database("PostgreSQL", url, args, workdir))
+            finally:
+                drop()
+    section = render(results, args)
+    print(section)
+    print(json.dumps(results, indent=1, default=str))
+    if not args.no_write:
+        write_results(section)
+
+
+if __name__ == "__main__":
+    main()
