@@ -194,9 +194,9 @@ class Gunicorn:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if requests.get(self.url + path, timeout=2).status_code < 500:
+                if requests.get(self.url + path, timeout=5).status_code < 500:
                     return
-            except requests.ConnectionError:
+            except requests.RequestException:  # a worker still booting
                 pass
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not start: {Path(self.log.name).read_text()[-2000:]}")

@@ -98,6 +98,12 @@ class RegistrationForm(FlaskForm):
     # Fields a subclass adds (rendered after the common ones, in this order).
     extra_field_names = ()
 
+    class Meta:
+        def get_translations(self, form):
+            # Every message here is our own Chinese text (through Flask-Babel); skipping
+            # WTForms' catalogue saves loading its .mo file on every request.
+            return None
+
     def __init__(self, event, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event

@@ -10,7 +10,7 @@ from app.public.forms import CancelForm, registration_form_for
 from app.services import events as event_service
 from app.services import registration as registration_service
 from app.services import tickets
-from app.services.errors import DomainError, RegistrationClosed
+from app.services.errors import AlreadyRegistered, DomainError, RegistrationClosed, SlotFull
 from app.services.registration import get_event_for_registration
 
 
@@ -54,17 +54,36 @@ def register(slug):
         )
         registration_service.queue_new_registration_mail(registration)
     except DomainError as error:
-        db.session.rollback()
         if error.field and error.field in form and error.status == 400:
             form[error.field].errors = [*form[error.field].errors, str(error.message)]
             return _registration_page(event, form, state, status=400)
-        return _registration_page(event, form, state, error=error, status=error.status)
+        if isinstance(error, SlotFull) and _other_slot_open(event, slot):
+            # Another slot still has room: keep what was typed so they can switch.
+            return _registration_page(event, form, state, error=error, status=error.status)
+        release_session(event)
+        return render_template("public/refused.html", event=event, error=error,
+                               already=isinstance(error, AlreadyRegistered)), error.status
     token = registration.token
     db.session.commit()
     return redirect(url_for("public.ticket", token=token), code=303)
 
 
+def _other_slot_open(event, slot):
+    return any(other.id != slot.id and (not other.is_full or event.waitlist)
+               for other in event.slots)
+
+
+def release_session(event):
+    """Roll back and let go of the connection before rendering the form page (nothing of
+    this request is to be kept). On SQLite every transaction holds the write lock (BEGIN
+    IMMEDIATE), so the lock is not held while the page renders. Unlike rollback(), close()
+    leaves the loaded event and slots readable (detached, not expired): no second query."""
+    list(event.slots)
+    db.session.close()
+
+
 def _registration_page(event, form, state, *, error=None, status=200):
+    release_session(event)
     return render_template("public/register.html", event=event, form=form,
                            registration_state=state, error=error), status
 

@@ -207,8 +207,10 @@ def _claim(event, slot, seats, invitation):
         if not take_reserved_seats(slot.id, seats):
             raise SlotFull(_("为受邀代表预留的名额已用完。"))
         return "confirmed"
-    if slot.mode == "online":
-        return "confirmed" if take_seats(slot.id, seats) else _full_or_waitlist(event)
+    if slot.seats_left < seats:
+        # Already full when this request read it: no UPDATE, so no wait for the row lock
+        # that a busy slot's concurrent bookings hold (seats come back only by cancelling).
+        return _full_or_waitlist(event)
     if take_seats(slot.id, seats):
         return "confirmed"
     return _full_or_waitlist(event)

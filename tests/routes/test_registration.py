@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.models import OutboxMessage, Registration, Slot
-from tests.conftest import now_utc
+from tests.conftest import iso, now_utc
 
 
 def form_data(**overrides):
@@ -180,6 +180,21 @@ def test_full_slot_without_waitlist_is_409(client, db, make_event, make_registra
     assert response.status_code == 409
     assert "约满" in response.get_data(as_text=True)
     assert booked(db, event) == 10
+
+
+def test_full_slot_keeps_the_form_when_another_slot_has_room(client, db, make_event,
+                                                             make_registration):
+    start = now_utc() + timedelta(days=1)
+    slots = [{"key": key, "label": label, "starts_at": iso(start + timedelta(hours=h)),
+              "ends_at": iso(start + timedelta(hours=h + 2)), "capacity": 2, "mode": "onsite"}
+             for key, label, h in (("am", "上午场", 0), ("pm", "下午场", 4))]
+    event = make_event(slots=slots)
+    make_registration(event, party_size=2)
+    response = client.post("/events/test-open-day/register", data=form_data(name="赵六"))
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "约满" in page and 'value="赵六"' in page and 'value="pm"' in page
+    token_of(client.post("/events/test-open-day/register", data=form_data(name="赵六", slot="pm")))
 
 
 def test_party_larger_than_the_seats_left_is_refused(client, db, make_event, make_registration):
