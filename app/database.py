@@ -29,7 +29,20 @@ def configure_engines(app):
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A page that only reads may say so (execution option ``sqlite_read_only``, see
+            # read_only() below): a deferred BEGIN takes no write lock, so it never waits.
+            if connection.get_execution_options().get("sqlite_read_only"):
+                connection.exec_driver_sql("BEGIN")
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only():
+    """Declare, before its first query, that this request's transaction only reads. On
+    SQLite it then begins deferred and holds no write lock; elsewhere nothing changes.
+    Writing afterwards in the same transaction is a bug (SQLite may refuse it)."""
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"sqlite_read_only": True})
 
 
 def is_lock_timeout(error):

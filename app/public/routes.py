@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.database import read_only
 from app.extensions import db
 from app.public import bp
 from app.public.forms import CancelForm, registration_form_for
@@ -16,11 +17,13 @@ from app.services.registration import get_event_for_registration
 
 @bp.get("/")
 def index():
+    read_only()
     return render_template("public/index.html", events=event_service.published_events())
 
 
 @bp.get("/events/<slug>")
 def event_detail(slug):
+    read_only()
     event = get_event_for_registration(slug)
     now = datetime.now(timezone.utc)
     return render_template("public/event.html", event=event,
@@ -29,6 +32,9 @@ def event_detail(slug):
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 def register(slug):
+    # Everything up to the booking only reads (on SQLite: without the write lock, so a rush
+    # of people reading forms or being turned away does not queue behind the bookings).
+    read_only()
     event = get_event_for_registration(slug)
     state = event.registration_state(datetime.now(timezone.utc))
     form = registration_form_for(event)
@@ -44,28 +50,39 @@ def register(slug):
         return _registration_page(event, form, state, status=400,
                                   error=DomainError(_("提交未被接受，请刷新页面后重新填写。")))
     slot = event.slot_by_key(form.slot.data)
+    fields = {
+        "name": form.name.data, "phone": form.normalised_phone,
+        "party_size": form.party_size.data, "email": form.email.data or None,
+        "submission_key": form.submission_key.data,
+        "consent_version": current_app.config["PRIVACY_NOTICE_VERSION"],
+        "extra": form.extra_data(),
+    }
     try:
-        registration = registration_service.register(
-            event, slot, name=form.name.data, phone=form.normalised_phone,
-            party_size=form.party_size.data, email=form.email.data or None,
-            submission_key=form.submission_key.data,
-            consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
-            extra=form.extra_data(),
-        )
-        registration_service.queue_new_registration_mail(registration)
+        registration = registration_service.look_before_booking(event, slot, **fields)
+        if registration is None:
+            # The booking runs in a transaction of its own, the writing one; the event and
+            # its slots, read a moment ago, come along without being read again.
+            release_session(event)
+            db.session.add(event)
+            registration = registration_service.register(event, slot, **fields)
+            registration_service.queue_new_registration_mail(registration)
     except DomainError as error:
-        if error.field and error.field in form and error.status == 400:
-            form[error.field].errors = [*form[error.field].errors, str(error.message)]
-            return _registration_page(event, form, state, status=400)
-        if isinstance(error, SlotFull) and _other_slot_open(event, slot):
-            # Another slot still has room: keep what was typed so they can switch.
-            return _registration_page(event, form, state, error=error, status=error.status)
-        release_session(event)
-        return render_template("public/refused.html", event=event, error=error,
-                               already=isinstance(error, AlreadyRegistered)), error.status
+        return _refused(event, slot, form, state, error)
     token = registration.token
     db.session.commit()
     return redirect(url_for("public.ticket", token=token), code=303)
+
+
+def _refused(event, slot, form, state, error):
+    if error.field and error.field in form and error.status == 400:
+        form[error.field].errors = [*form[error.field].errors, str(error.message)]
+        return _registration_page(event, form, state, status=400)
+    if isinstance(error, SlotFull) and _other_slot_open(event, slot):
+        # Another slot still has room: keep what was typed so they can switch.
+        return _registration_page(event, form, state, error=error, status=error.status)
+    release_session(event)
+    return render_template("public/refused.html", event=event, error=error,
+                           already=isinstance(error, AlreadyRegistered)), error.status
 
 
 def _other_slot_open(event, slot):
@@ -96,6 +113,7 @@ def _no_store(response):
 
 @bp.get("/tickets/<token>")
 def ticket(token):
+    read_only()
     registration = registration_service.get_by_token(token)
     return _no_store(render_template(
         "public/ticket.html", registration=registration, event=registration.event,
@@ -106,6 +124,7 @@ def ticket(token):
 
 @bp.get("/tickets/<token>/qr.png")
 def ticket_qr(token):
+    read_only()
     registration = registration_service.get_by_token(token)
     if not tickets.shows_qr(registration):
         abort(404)
@@ -116,6 +135,7 @@ def ticket_qr(token):
 
 @bp.get("/tickets/<token>/calendar.ics")
 def ticket_calendar(token):
+    read_only()
     registration = registration_service.get_by_token(token)
     if not registration.is_active:
         abort(404)
@@ -128,6 +148,8 @@ def ticket_calendar(token):
 @bp.route("/tickets/<token>/cancel", methods=["GET", "POST"])
 def ticket_cancel(token):
     """GET asks for confirmation; POST (with the CSRF token) cancels."""
+    if request.method == "GET":
+        read_only()
     registration = registration_service.get_by_token(token)
     form = CancelForm()
     if request.method == "POST" and form.validate():

@@ -197,6 +197,23 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
     return registration
 
 
+def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None, **_fields):
+    """What can be told without booking: the ticket this very form already made (returned),
+    a phone already registered, a slot already full without a waiting list (raised). Reads
+    only, so it may run before the writing transaction; register() decides again for real.
+    """
+    previous = find_by_submission(submission_key)
+    if previous is not None:
+        return previous
+    normalised = normalise_phone(phone)
+    if normalised is not None and find_active(event, slot, normalised) is not None:
+        raise AlreadyRegistered()
+    if (event.kind != "volunteer" and not event.waitlist
+            and slot.seats_left < int(party_size)):
+        raise SlotFull()
+    return None
+
+
 def _claim(event, slot, seats, invitation):
     """Decide the new registration's status, taking seats where it gets them."""
     if event.kind == "volunteer" and invitation is None:

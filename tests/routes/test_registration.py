@@ -314,3 +314,44 @@ def test_lock_timeout_answers_503_with_retry_after_and_writes_nothing(make_app, 
     assert db.session.execute(select(func.count(Registration.id))).scalar() == 0
     assert booked(db, event) == 0
     assert db.session.execute(select(func.count(OutboxMessage.id))).scalar() == 0
+
+
+def test_pages_that_only_read_do_not_wait_for_the_write_lock(make_app, app, db, make_event,
+                                                            make_registration):
+    """While a booking holds SQLite's write lock, the form, the event page, a ticket and a
+    refusal for a full slot still answer (they read without BEGIN IMMEDIATE)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    event = make_event(slots=None)
+    token = make_registration(event).token
+    make_event(slug="full-day", slots=[{
+        "key": "am", "label": "上午场", "starts_at": iso(now_utc() + timedelta(days=1)),
+        "ends_at": iso(now_utc() + timedelta(days=1, hours=2)), "capacity": 0, "mode": "onsite"}])
+    db.session.rollback()
+    quick = make_app(SQLITE_BUSY_TIMEOUT_MS=100)
+    holder_ready, release = threading.Event(), threading.Event()
+
+    def hold_lock():
+        with app.app_context(), db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            holder_ready.set()
+            release.wait(10)
+            conn.rollback()
+
+    thread = threading.Thread(target=hold_lock)
+    thread.start()
+    assert holder_ready.wait(5)
+    try:
+        client = quick.test_client()
+        assert client.get("/events/test-open-day/register").status_code == 200
+        assert client.get("/events/test-open-day").status_code == 200
+        assert client.get(f"/tickets/{token}").status_code == 200
+        assert client.post("/events/full-day/register", data=form_data()).status_code == 409
+        assert client.post("/events/test-open-day/register",
+                           data=form_data(phone="13800002222")).status_code == 503
+    finally:
+        release.set()
+        thread.join()
+        with quick.app_context():
+            from app.extensions import db as quick_db
+            quick_db.engine.dispose()
