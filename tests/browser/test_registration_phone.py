@@ -25,6 +25,8 @@ def test_register_on_a_phone_and_get_a_scannable_ticket(app, db, make_event, liv
     assert page.get_by_text("请填写姓名").first.is_visible()
     page.screenshot(path=str(tmp_path / "form-errors.png"), full_page=True)
 
+    # A fresh form, filled in the way people type.
+    page.goto(f"{live_server}/events/test-open-day/register")
     page.get_by_label("姓名").fill("王阿姨")
     page.get_by_label("手机号码").fill("+86 139 0000 1111")
     page.get_by_label("到场人数（含本人）").select_option("2")

@@ -157,5 +157,9 @@ def test_reminder_runs_in_the_worker_round(app, db, runner, make_event, make_reg
     assert result.exit_code == 0, result.output
     assert [m.kind for m in outbox(db)] == ["reminder"]
     assert outbox(db)[0].status == "sent"  # written as an .eml file (no MAIL_SERVER)
+    from pathlib import Path
+
+    eml = Path(app.config["MAIL_OUTBOX_DIR"]) / f"{outbox(db)[0].id:08d}-reminder.eml"
+    assert registration.token in eml.read_text()
     runner.invoke(args=["mail", "send-queued"])
     assert [m.kind for m in outbox(db)] == ["reminder"]
