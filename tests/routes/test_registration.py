@@ -226,7 +226,20 @@ def test_full_slot_without_waitlist_is_marked_and_not_offered(client, make_event
     assert "已满" in page and "候补" not in page
     assert "register?slot=am" not in page
     form = client.get("/events/test-open-day/register").get_data(as_text=True)
+    assert "所有场次的名额都已约满" in form and 'name="phone"' not in form
+
+
+def test_a_full_slot_cannot_be_picked_while_another_has_room(client, make_event,
+                                                             make_registration):
+    start = now_utc() + timedelta(days=1)
+    event = make_event(slots=[
+        {"key": key, "label": key, "starts_at": iso(start + timedelta(hours=h)),
+         "ends_at": iso(start + timedelta(hours=h + 1)), "capacity": 1, "mode": "onsite"}
+        for key, h in (("am", 0), ("pm", 3))])
+    make_registration(event)
+    form = client.get("/events/test-open-day/register").get_data(as_text=True)
     assert re.search(r'<input[^>]*value="am"[^>]*disabled', form)
+    assert not re.search(r'<input[^>]*value="pm"[^>]*disabled', form)
 
 
 def test_event_page_shows_seats_left_time_and_place(client, make_event, make_registration):
