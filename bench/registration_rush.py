@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+# The form's own token, or (once every seat is gone and the page shows no form) the one in
+# the page header's preferences form: the same session token either way.
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
 SECTION_START = "<!-- registration_rush:start -->"
 SECTION_END = "<!-- registration_rush:end -->"
@@ -276,8 +278,11 @@ def app_registrant(base, slug):
         t1 = time.perf_counter()
         if form.status_code != 200:
             return form.status_code, [t1 - t0]
+        # Once the seats are gone the page says so and shows no form; the registrant posts
+        # anyway (as a stale tab or a script would) and must get a 409.
+        key = KEY_RE.search(form.text)
         data = {"csrf_token": CSRF_RE.search(form.text).group(1),
-                "submission_key": KEY_RE.search(form.text).group(1),
+                "submission_key": key.group(1) if key else "",
                 "slot": "am", "name": f"市民{i}", "phone": f"1390{i:07d}", "party_size": "1",
                 "consent": "y", "email": "", "website": ""}
         response = http.post(f"{base}/events/{slug}/register", data=data, allow_redirects=False,

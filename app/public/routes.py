@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.database import read_only
+from app.database import begin_writing, read_only
 from app.extensions import db
 from app.public import bp
 from app.public.forms import CancelForm, registration_form_for
@@ -60,11 +60,10 @@ def register(slug):
     try:
         registration = registration_service.look_before_booking(event, slot, **fields)
         if registration is None:
-            # The booking runs in a transaction of its own, the writing one; the event and
-            # its slots, read a moment ago, come along without being read again.
-            release_session(event)
-            db.session.add(event)
-            registration = registration_service.register(event, slot, **fields)
+            # On SQLite the booking needs the writing transaction; the event and its slots,
+            # read a moment ago, come along without being read again.
+            begin_writing(event)
+            registration = registration_service.register(event, slot, looked=True, **fields)
             registration_service.queue_new_registration_mail(registration)
     except DomainError as error:
         return _refused(event, slot, form, state, error)

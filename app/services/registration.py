@@ -130,7 +130,7 @@ def release_seats(slot_id, seats):
 
 def register(event, slot, *, name, phone, party_size=1, email=None, submission_key=None,
              consent_version=None, source="online", entered_by=None, invitation=None,
-             extra=None, now=None):
+             extra=None, now=None, looked=False):
     """Create a registration and return it.
 
     Confirmed with seats when they are free; waitlisted when the slot is full and the event
@@ -138,7 +138,9 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
     twice (same ``submission_key``) returns the first registration.
     """
     now = now or utcnow()
-    previous = find_by_submission(submission_key)
+    # ``looked``: look_before_booking() has just run these lookups (the unique constraints
+    # below still catch whatever happened since).
+    previous = None if looked else find_by_submission(submission_key)
     if previous is not None:
         return previous
     if slot.event_id != event.id:
@@ -152,7 +154,7 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
         raise InvalidData(
             _("每次最多为 %(n)d 人报名。", n=event.max_party_size), field="party_size"
         )
-    existing = find_active(event, slot, normalised)
+    existing = None if looked else find_active(event, slot, normalised)
     if existing is not None:
         # A double click whose twin committed after our first look (PostgreSQL runs them
         # side by side): the same form, so the same ticket.
