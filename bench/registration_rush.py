@@ -130,6 +130,7 @@ def prepare_app_database(db_url, seats, env, rounds):
                    capture_output=True)
     for n in range(rounds):
         import_event(f"rush-{n}", seats, env)
+    import_event("rush-warm-up", 10, env)
 
 
 def import_event(slug, seats, env):
@@ -210,7 +211,23 @@ class Gunicorn:
             except requests.RequestException:  # a worker still booting
                 pass
             time.sleep(0.2)
+        self.log.flush()
         raise RuntimeError(f"gunicorn did not start: {Path(self.log.name).read_text()[-2000:]}")
+
+    def cpu_seconds(self):
+        """CPU time used so far by the master and its workers (Linux /proc)."""
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
@@ -220,6 +237,7 @@ class Gunicorn:
             self.process.kill()
             self.process.wait()
         self.log.close()
+        os.unlink(self.log.name)
 
 
 # --- load -----------------------------------------------------------------------------------
@@ -321,13 +339,18 @@ def bench_database(label, db_url, args):
         bare.wait_ready("/form")
         server.wait_ready("/")
         run_load(50, 10, bare_registrant(bare.url))  # warm up the workers
-        for _ in range(20):  # warm up (templates, connections) without registering
-            requests.get(f"{server.url}/events/rush-0/register", timeout=10)
+        # Warm every worker up (templates compiled, connections open) on every path: form,
+        # booking, refusal.
+        run_load(80, 8, app_registrant(server.url, "rush-warm-up"))
         for n in range(args.rounds):
             slug = f"rush-{n}"
+            cpu = bare.cpu_seconds()
             bare_result = run_load(args.registrants, args.concurrency, bare_registrant(bare.url))
+            bare_result["cpu_ms"] = 1000 * (bare.cpu_seconds() - cpu) / args.registrants
+            cpu = server.cpu_seconds()
             app_result = run_load(args.registrants, args.concurrency,
                                   app_registrant(server.url, slug))
+            app_result["cpu_ms"] = 1000 * (server.cpu_seconds() - cpu) / args.registrants
             booked, capacity, confirmed = seats_booked(db_url, slug)
             statuses = app_result["statuses"]
             app_result.update(booked=booked, capacity=capacity, confirmed=confirmed,
@@ -362,8 +385,9 @@ def render(results, args, load_before):
         "request (GETs and POSTs together); \"registrant\" is both requests.",
         "",
         "| database | endpoint | registrants/s | p50 ms | p99 ms | registrant p99 ms | "
-        "admitted / capacity | booked | oversold (all rounds) | 409 | errors (all rounds) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "server CPU ms / registrant | admitted / capacity | booked | oversold (all rounds) | 409 | "
+        "errors (all rounds) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         a, b = r["median"]["app"], r["median"]["bare"]
@@ -372,11 +396,13 @@ def render(results, args, load_before):
         bare_errors = sum(x["bare"]["errors"] for x in r["rounds"])
         lines.append(
             f"| {r['label']} | registration | {a['throughput']:.1f} | {a['p50_ms']:.1f} | "
-            f"{a['p99_ms']:.1f} | {a['registrant_p99_ms']:.1f} | {a['admitted']} / {a['capacity']} | "
+            f"{a['p99_ms']:.1f} | {a['registrant_p99_ms']:.1f} | {a['cpu_ms']:.2f} | "
+            f"{a['admitted']} / {a['capacity']} | "
             f"{a['booked']} | {oversold} | {a['statuses'].get(409, 0)} | {app_errors} |")
         lines.append(
             f"| {r['label']} | bare INSERT+COMMIT | {b['throughput']:.1f} | {b['p50_ms']:.1f} | "
-            f"{b['p99_ms']:.1f} | {b['registrant_p99_ms']:.1f} | – | – | – | – | {bare_errors} |")
+            f"{b['p99_ms']:.1f} | {b['registrant_p99_ms']:.1f} | {b['cpu_ms']:.2f} | – | – | – | – | "
+            f"{bare_errors} |")
     lines += ["", "| database | ratio registration / bare, median (all rounds) — aim ≥ 0.5 | "
               "registration p99 — aim ≤ 150 ms |", "|---|---|---|"]
     for r in results:
