@@ -58,3 +58,21 @@ def test_waitlisted_online_and_refused_pages(app, db, make_event, make_registrat
     form_box = desktop_page.locator("form.register-form").bounding_box()
     heading_box = desktop_page.locator("h1").bounding_box()
     assert form_box["width"] <= 620 and abs(form_box["x"] - heading_box["x"]) < 2
+
+
+def test_large_text_mode_fits_a_phone(app, db, make_event, make_registration, live_server,
+                                      phone_page, tmp_path):
+    event = make_event(max_party_size=4)
+    token = make_registration(event, name="欧阳娜娜").token
+    db.session.rollback()
+    phone_page.context.add_cookies([{"name": "elder", "value": "1",
+                                     "url": live_server}])
+    for path in ("/events/test-open-day", "/events/test-open-day/register", f"/tickets/{token}",
+                 f"/tickets/{token}/cancel"):
+        phone_page.goto(live_server + path)
+        assert phone_page.evaluate("document.documentElement.className") == "elder"
+        assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    phone_page.goto(f"{live_server}/events/test-open-day/register")
+    phone_page.screenshot(path=str(tmp_path / "elder-form.png"), full_page=True)
+    button = phone_page.get_by_role("button", name="提交报名").bounding_box()
+    assert button["height"] >= 60
