@@ -79,9 +79,10 @@ def _refused(event, slot, form, state, error):
     if isinstance(error, SlotFull) and _other_slot_open(event, slot):
         # Another slot still has room: keep what was typed so they can switch.
         return _registration_page(event, form, state, error=error, status=error.status)
-    release_session(event)
-    return render_template("public/refused.html", event=event, error=error,
-                           already=isinstance(error, AlreadyRegistered)), error.status
+    page = render_template("public/refused.html", event=event, error=error,
+                           already=isinstance(error, AlreadyRegistered))
+    db.session.rollback()  # nothing of a refused registration is kept
+    return page, error.status
 
 
 def _other_slot_open(event, slot):
@@ -89,19 +90,12 @@ def _other_slot_open(event, slot):
                for other in event.slots)
 
 
-def release_session(event):
-    """Roll back and let go of the connection before rendering the form page (nothing of
-    this request is to be kept). On SQLite every transaction holds the write lock (BEGIN
-    IMMEDIATE), so the lock is not held while the page renders. Unlike rollback(), close()
-    leaves the loaded event and slots readable (detached, not expired): no second query."""
-    list(event.slots)
-    db.session.close()
-
-
 def _registration_page(event, form, state, *, error=None, status=200):
-    release_session(event)
-    return render_template("public/register.html", event=event, form=form,
-                           registration_state=state, error=error), status
+    page = render_template("public/register.html", event=event, form=form,
+                           registration_state=state, error=error)
+    if request.method == "POST":
+        db.session.rollback()  # nothing of a refused registration is kept
+    return page, status
 
 
 def _no_store(response):
