@@ -37,13 +37,17 @@ def register(slug):
     read_only()
     event = get_event_for_registration(slug)
     state = event.registration_state(datetime.now(timezone.utc))
+    if state != "open" or not registration_service.has_room(event):
+        # Nothing to fill in: the page says why (closed, or every seat taken).
+        error = None
+        if request.method == "POST":
+            error = RegistrationClosed() if state != "open" else SlotFull()
+        return _registration_page(event, None, state, error=error, status=409 if error else 200)
     form = registration_form_for(event)
     if request.method == "GET":
         if request.args.get("slot") and event.slot_by_key(request.args["slot"]):
             form.slot.data = request.args["slot"]
         return _registration_page(event, form, state)
-    if state != "open":
-        return _registration_page(event, form, state, error=RegistrationClosed(), status=409)
     if not form.validate():
         return _registration_page(event, form, state, status=400)
     if form.is_bot:

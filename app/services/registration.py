@@ -199,6 +199,11 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
     return registration
 
 
+def has_room(event):
+    """Whether the form is worth filling in: a slot with a seat left, or a waiting list."""
+    return bool(event.slots) and (event.waitlist or any(not s.is_full for s in event.slots))
+
+
 def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None, **_fields):
     """What can be told without booking: the ticket this very form already made (returned),
     a phone already registered, a slot already full without a waiting list (raised). Reads
