@@ -213,7 +213,10 @@ def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None
     if previous is not None:
         return previous
     normalised = normalise_phone(phone)
-    if normalised is not None and find_active(event, slot, normalised) is not None:
+    existing = find_active(event, slot, normalised) if normalised is not None else None
+    if existing is not None:
+        if submission_key and existing.submission_key == submission_key:
+            return existing  # its double click committed a moment ago
         raise AlreadyRegistered()
     if (event.kind != "volunteer" and not event.waitlist
             and slot.seats_left < int(party_size)):
