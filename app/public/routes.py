@@ -45,8 +45,9 @@ def register(slug):
         return _registration_page(event, None, state, error=error, status=409 if error else 200)
     form = registration_form_for(event)
     if request.method == "GET":
-        if request.args.get("slot") and event.slot_by_key(request.args["slot"]):
-            form.slot.data = request.args["slot"]
+        chosen = event.slot_by_key(request.args.get("slot", ""))
+        if chosen is not None and (not chosen.is_full or event.waitlist):
+            form.slot.data = chosen.key
         return _registration_page(event, form, state)
     if not form.validate():
         return _registration_page(event, form, state, status=400)

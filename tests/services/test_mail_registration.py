@@ -163,3 +163,26 @@ def test_reminder_runs_in_the_worker_round(app, db, runner, make_event, make_reg
     assert registration.token in eml.read_text()
     runner.invoke(args=["mail", "send-queued"])
     assert [m.kind for m in outbox(db)] == ["reminder"]
+
+
+def test_volunteer_application_through_the_form_is_pending_and_says_so(client, db, make_event):
+    make_event(slug="vol-drive", kind="volunteer", max_party_size=1)
+    response = client.post("/events/vol-drive/register", data={
+        "slot": "am", "name": "志愿者", "phone": "13900003333", "email": "v@example.com",
+        "party_size": "1", "consent": "y", "submission_key": "v" * 24})
+    assert response.status_code == 303
+    token = response.headers["Location"].rsplit("/", 1)[1]
+    assert db.session.execute(select(Registration.status)).scalar() == "pending"
+    assert [(m.kind, m.qr_content) for m in outbox(db)] == [("pending", None)]
+    assert "待审核" in client.get(f"/tickets/{token}").get_data(as_text=True)
+    assert client.get(f"/tickets/{token}/qr.png").status_code == 404
+
+
+def test_no_reminder_for_someone_who_registered_inside_the_last_day(app, db, make_event,
+                                                                   make_registration):
+    start = now_utc() + timedelta(hours=10)
+    event = make_event(slots=[{"key": "am", "label": "上午场", "starts_at": iso(start),
+                               "ends_at": iso(start + timedelta(hours=2)), "capacity": 10,
+                               "mode": "onsite"}])
+    make_registration(event, email="late@example.com")  # created now, 10 h before the start
+    assert queue_reminders() == 0
