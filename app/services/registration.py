@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Event, Invitation, Registration, Slot
@@ -291,7 +292,10 @@ def lock_slot(slot_id):
 
 
 def get_event_for_registration(slug):
-    event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+    # The slots come in the same query: every page that shows an event shows its slots.
+    event = db.session.execute(
+        select(Event).where(Event.slug == slug).options(joinedload(Event.slots))
+    ).unique().scalar_one_or_none()
     if event is None or event.status == "draft":
         raise NotFound(_("没有找到这个活动。"))
     return event
