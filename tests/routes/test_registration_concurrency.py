@@ -66,3 +66,33 @@ def test_double_click_through_the_real_server_gives_one_ticket(app, db, make_eve
     assert len({r.headers["Location"] for r in responses}) == 1
     db.session.expire_all()
     assert db.session.get(Slot, event.slots[0].id).booked == 2
+
+
+def test_cancellations_at_once_promote_each_waiting_party_once(app, db, make_event,
+                                                               make_registration, live_server):
+    """Seats held always equal the confirmed parties, however the cancellations interleave."""
+    event = make_event(waitlist=True)
+    holders = [make_registration(event) for _ in range(10)]
+    waiting = [make_registration(event, party_size=2) for _ in range(3)]
+    assert {w.status for w in waiting} == {"waitlisted"}
+    tokens = [h.token for h in holders[:6]]
+    db.session.rollback()
+    barrier = Barrier(len(tokens))
+
+    def cancel(token):
+        with requests.Session() as http:
+            barrier.wait(10)
+            return http.post(f"{live_server}/tickets/{token}/cancel", allow_redirects=False,
+                             timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=len(tokens)) as pool:
+        assert set(pool.map(cancel, tokens)) == {303}
+    db.session.expire_all()
+    confirmed = db.session.execute(
+        select(func.coalesce(func.sum(Registration.party_size), 0))
+        .where(Registration.status == "confirmed")).scalar()
+    assert db.session.get(Slot, event.slots[0].id).booked == confirmed
+    statuses = db.session.execute(
+        select(Registration.status).where(Registration.id.in_([w.id for w in waiting]))
+        .order_by(Registration.id)).scalars().all()
+    assert statuses == ["confirmed", "confirmed", "confirmed"]  # 6 seats freed, 3 parties of 2
