@@ -368,3 +368,28 @@ def test_pages_that_only_read_do_not_wait_for_the_write_lock(make_app, app, db, 
         with quick.app_context():
             from app.extensions import db as quick_db
             quick_db.engine.dispose()
+
+
+def test_postgres_lock_timeout_answers_503_and_writes_nothing(make_app, app, db, make_event):
+    """PostgreSQL with a lock_timeout: a booking that waits too long for the slot row (held
+    by another transaction) answers 503 with Retry-After, and nothing is written."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's lock_timeout")
+    event = make_event()
+    slot_id = event.slots[0].id
+    db.session.rollback()
+    quick = make_app(SQLALCHEMY_ENGINE_OPTIONS={
+        "pool_pre_ping": True, "connect_args": {"options": "-c lock_timeout=200"}})
+    with db.engine.connect() as holder:
+        holder.execute(text("SELECT id FROM slot WHERE id = :id FOR UPDATE"), {"id": slot_id})
+        response = quick.test_client().post("/events/test-open-day/register",
+                                            data=form_data())
+        holder.rollback()
+    with quick.app_context():
+        from app.extensions import db as quick_db
+        quick_db.engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    assert db.session.execute(select(func.count(Registration.id))).scalar() == 0
+    assert booked(db, event) == 0
+    assert db.session.execute(select(func.count(OutboxMessage.id))).scalar() == 0
