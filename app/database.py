@@ -39,11 +39,38 @@ def configure_engines(app):
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection):
-            if has_request_context():
+            # A page that only reads may say so (execution option ``sqlite_read_only``, see
+            # read_only() below): a deferred BEGIN takes no write lock, so it never waits.
+            if connection.get_execution_options().get("sqlite_read_only"):
+                writes = False
+            elif has_request_context():
                 writes = request.method not in SAFE_METHODS
             else:
                 writes = immediate_outside
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def read_only():
+    """Declare, before its first query, that this request's transaction only reads. On
+    SQLite it then begins deferred and holds no write lock; elsewhere nothing changes.
+    Writing afterwards in the same transaction is a bug (SQLite may refuse it)."""
+    session = db.session()
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        session.connection(execution_options={"sqlite_read_only": True})
+
+
+def begin_writing(*objects):
+    """After read_only(), before the first write: on SQLite, end the deferred transaction
+    so that the next query begins IMMEDIATE (taking the write lock), and re-attach the
+    given objects (with their loaded state, no query). Otherwise nothing."""
+    session = db.session()
+    if not session.in_transaction():
+        return
+    if not session.connection().get_execution_options().get("sqlite_read_only"):
+        return
+    session.close()
+    for obj in objects:
+        session.add(obj)
 
 
 def is_lock_timeout(error):

@@ -1,24 +1,172 @@
 """Public pages for citizens and volunteers (thin views: the rules are in services)."""
 from datetime import datetime, timezone
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
+from app.database import begin_writing, read_only
+from app.extensions import db
 from app.public import bp
+from app.public.forms import CancelForm, registration_form_for
+from app.public.volunteer_routes import handle_volunteer_application
 from app.services import events as event_service
+from app.services import registration as registration_service
+from app.services import tickets
+from app.services.errors import AlreadyRegistered, DomainError, RegistrationClosed, SlotFull
 from app.services.registration import get_event_for_registration
 
 
 @bp.get("/")
 def index():
+    read_only()
     return render_template("public/index.html", events=event_service.published_events())
 
 
 @bp.get("/events/<slug>")
 def event_detail(slug):
+    read_only()
     event = get_event_for_registration(slug)
     now = datetime.now(timezone.utc)
     return render_template("public/event.html", event=event,
                            registration_state=event.registration_state(now))
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+def register(slug):
+    # Everything up to the booking only reads (on SQLite: without the write lock, so a rush
+    # of people reading forms or being turned away does not queue behind the bookings).
+    read_only()
+    event = get_event_for_registration(slug)
+    if event.kind == "volunteer":
+        # A volunteer drive takes an application for one or more shifts instead.
+        if request.method == "POST":
+            begin_writing(event)
+        return handle_volunteer_application(event)
+    state = event.registration_state(datetime.now(timezone.utc))
+    if state != "open" or not registration_service.has_room(event):
+        # Nothing to fill in: the page says why (closed, or every seat taken).
+        error = None
+        if request.method == "POST":
+            error = RegistrationClosed() if state != "open" else SlotFull()
+        return _registration_page(event, None, state, error=error, status=409 if error else 200)
+    form = registration_form_for(event)
+    if request.method == "GET":
+        chosen = event.slot_by_key(request.args.get("slot", ""))
+        if chosen is not None and (not chosen.is_full or event.waitlist):
+            form.slot.data = chosen.key
+        return _registration_page(event, form, state)
+    if not form.validate():
+        return _registration_page(event, form, state, status=400)
+    if form.is_bot:
+        return _registration_page(event, form, state, status=400,
+                                  error=DomainError(_("提交未被接受，请刷新页面后重新填写。")))
+    slot = event.slot_by_key(form.slot.data)
+    fields = {
+        "name": form.name.data, "phone": form.normalised_phone,
+        "party_size": form.party_size.data, "email": form.email.data or None,
+        "submission_key": form.submission_key.data,
+        "consent_version": current_app.config["PRIVACY_NOTICE_VERSION"],
+        "extra": form.extra_data(),
+    }
+    try:
+        registration = registration_service.look_before_booking(event, slot, **fields)
+        if registration is None:
+            # On SQLite the booking needs the writing transaction; the event and its slots,
+            # read a moment ago, come along without being read again.
+            begin_writing(event)
+            registration = registration_service.register(event, slot, looked=True, **fields)
+            registration_service.queue_new_registration_mail(registration)
+    except DomainError as error:
+        return _refused(event, slot, form, state, error)
+    token = registration.token
+    db.session.commit()
+    return redirect(url_for("public.ticket", token=token), code=303)
+
+
+def _refused(event, slot, form, state, error):
+    if error.field and error.field in form and error.status == 400:
+        form[error.field].errors = [*form[error.field].errors, str(error.message)]
+        return _registration_page(event, form, state, status=400)
+    if isinstance(error, SlotFull) and _other_slot_open(event, slot):
+        # Another slot still has room: keep what was typed so they can switch.
+        return _registration_page(event, form, state, error=error, status=error.status)
+    page = render_template("public/refused.html", event=event, error=error,
+                           already=isinstance(error, AlreadyRegistered))
+    db.session.rollback()  # nothing of a refused registration is kept
+    return page, error.status
+
+
+def _other_slot_open(event, slot):
+    return any(other.id != slot.id and (not other.is_full or event.waitlist)
+               for other in event.slots)
+
+
+def _registration_page(event, form, state, *, error=None, status=200):
+    page = render_template("public/register.html", event=event, form=form,
+                           registration_state=state, error=error)
+    if request.method == "POST":
+        db.session.rollback()  # nothing of a refused registration is kept
+    return page, status
+
+
+def _no_store(response):
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/tickets/<token>")
+def ticket(token):
+    read_only()
+    registration = registration_service.get_by_token(token)
+    return _no_store(render_template(
+        "public/ticket.html", registration=registration, event=registration.event,
+        slot=registration.slot, status=registration_service.display_status(registration),
+        shows_qr=tickets.shows_qr(registration), ticket_url=tickets.ticket_url(registration),
+    ))
+
+
+@bp.get("/tickets/<token>/qr.png")
+def ticket_qr(token):
+    read_only()
+    registration = registration_service.get_by_token(token)
+    if not tickets.shows_qr(registration):
+        abort(404)
+    response = make_response(tickets.qr_png(tickets.ticket_url(registration)))
+    response.mimetype = "image/png"
+    return _no_store(response)
+
+
+@bp.get("/tickets/<token>/calendar.ics")
+def ticket_calendar(token):
+    read_only()
+    registration = registration_service.get_by_token(token)
+    if not registration.is_active:
+        abort(404)
+    response = make_response(tickets.calendar_ics(registration))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = "attachment; filename=openday.ics"
+    return _no_store(response)
+
+
+@bp.route("/tickets/<token>/cancel", methods=["GET", "POST"])
+def ticket_cancel(token):
+    """GET asks for confirmation; POST (with the CSRF token) cancels."""
+    if request.method == "GET":
+        read_only()
+    registration = registration_service.get_by_token(token)
+    form = CancelForm()
+    if request.method == "POST" and form.validate():
+        was_active = registration.is_active
+        registration_service.cancel_by_holder(registration)
+        db.session.commit()
+        if was_active:
+            flash(_("已取消报名，名额已释放。"), "success")
+        return redirect(url_for("public.ticket", token=token), code=303)
+    status = 400 if request.method == "POST" else 200
+    return _no_store(make_response(render_template(
+        "public/cancel.html", registration=registration, event=registration.event,
+        slot=registration.slot, form=form), status))
 
 
 @bp.get("/privacy")

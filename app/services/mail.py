@@ -184,3 +184,36 @@ def run_periodic_jobs():
     for job in PERIODIC_JOBS:
         job()
         db.session.commit()
+
+
+@periodic
+def queue_reminders(now=None):
+    """The day before a slot: one reminder per confirmed ticket with an e-mail address.
+
+    A ticket is reminded when its slot starts within REMINDER_HOURS_BEFORE hours (24) and
+    it was registered before that window opened (someone who registers later has just
+    had the confirmation). ``reminder_sent_at`` and the dedupe key make it once only,
+    even with several workers.
+    """
+    from app.models import Registration, Slot
+
+    now = now or utcnow()
+    window = timedelta(hours=current_app.config.get("REMINDER_HOURS_BEFORE", 24))
+    due = db.session.execute(
+        select(Registration)
+        .join(Slot, Registration.slot_id == Slot.id)
+        .where(Registration.status == "confirmed", Registration.reminder_sent_at.is_(None),
+               Registration.email.is_not(None), Slot.starts_at > now,
+               Slot.starts_at <= now + window)
+        .order_by(Registration.id)
+    ).scalars().all()
+    queued = 0
+    for registration in due:
+        if registration.created_at > registration.slot.starts_at - window:
+            continue
+        registration.reminder_sent_at = now
+        if queue_registration_mail(registration, "reminder",
+                                   dedupe_key=f"reminder:{registration.id}") is not None:
+            queued += 1
+    db.session.flush()
+    return queued

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Event, Invitation, Registration, Slot
@@ -130,7 +131,7 @@ def release_seats(slot_id, seats):
 
 def register(event, slot, *, name, phone, party_size=1, email=None, submission_key=None,
              consent_version=None, source="online", entered_by=None, invitation=None,
-             extra=None, now=None):
+             extra=None, now=None, looked=False):
     """Create a registration and return it.
 
     Confirmed with seats when they are free; waitlisted when the slot is full and the event
@@ -138,7 +139,9 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
     twice (same ``submission_key``) returns the first registration.
     """
     now = now or utcnow()
-    previous = find_by_submission(submission_key)
+    # ``looked``: look_before_booking() has just run these lookups (the unique constraints
+    # below still catch whatever happened since).
+    previous = None if looked else find_by_submission(submission_key)
     if previous is not None:
         return previous
     if slot.event_id != event.id:
@@ -152,8 +155,13 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
         raise InvalidData(
             _("每次最多为 %(n)d 人报名。", n=event.max_party_size), field="party_size"
         )
-    existing = find_active(event, slot, normalised)
+    existing = None if looked else find_active(event, slot, normalised)
     if existing is not None:
+        # A double click whose twin committed after our first look (PostgreSQL runs them
+        # side by side): the same form, so the same ticket.
+        previous = find_by_submission(submission_key)
+        if previous is not None:
+            return previous
         raise AlreadyRegistered(existing=existing)
 
     registration = Registration(
@@ -192,6 +200,31 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
     return registration
 
 
+def has_room(event):
+    """Whether the form is worth filling in: a slot with a seat left, or a waiting list."""
+    return bool(event.slots) and (event.waitlist or any(not s.is_full for s in event.slots))
+
+
+def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None, **_fields):
+    """What can be told without booking: the ticket this very form already made (returned),
+    a phone already registered, a slot already full without a waiting list (raised). Reads
+    only, so it may run before the writing transaction; register() decides again for real.
+    """
+    previous = find_by_submission(submission_key)
+    if previous is not None:
+        return previous
+    normalised = normalise_phone(phone)
+    existing = find_active(event, slot, normalised) if normalised is not None else None
+    if existing is not None:
+        if submission_key and existing.submission_key == submission_key:
+            return existing  # its double click committed a moment ago
+        raise AlreadyRegistered()
+    if (event.kind != "volunteer" and not event.waitlist
+            and slot.seats_left < int(party_size)):
+        raise SlotFull()
+    return None
+
+
 def _claim(event, slot, seats, invitation):
     """Decide the new registration's status, taking seats where it gets them."""
     if event.kind == "volunteer" and invitation is None:
@@ -202,8 +235,10 @@ def _claim(event, slot, seats, invitation):
         if not take_reserved_seats(slot.id, seats):
             raise SlotFull(_("为受邀代表预留的名额已用完。"))
         return "confirmed"
-    if slot.mode == "online":
-        return "confirmed" if take_seats(slot.id, seats) else _full_or_waitlist(event)
+    if slot.seats_left < seats:
+        # Already full when this request read it: no UPDATE, so no wait for the row lock
+        # that a busy slot's concurrent bookings hold (seats come back only by cancelling).
+        return _full_or_waitlist(event)
     if take_seats(slot.id, seats):
         return "confirmed"
     return _full_or_waitlist(event)
@@ -257,7 +292,50 @@ def lock_slot(slot_id):
 
 
 def get_event_for_registration(slug):
-    event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+    # The slots come in the same query: every page that shows an event shows its slots.
+    event = db.session.execute(
+        select(Event).where(Event.slug == slug).options(joinedload(Event.slots))
+    ).unique().scalar_one_or_none()
     if event is None or event.status == "draft":
         raise NotFound(_("没有找到这个活动。"))
     return event
+
+
+# The message a new registration sends, by its status.
+MAIL_KIND_BY_STATUS = {"confirmed": "confirmation", "waitlisted": "waitlisted",
+                       "pending": "pending"}
+
+
+def queue_new_registration_mail(registration):
+    """Queue the registration's first message (once per ticket, however often the form
+    is resubmitted)."""
+    from app.services.mail import queue_registration_mail
+
+    kind = MAIL_KIND_BY_STATUS.get(registration.status)
+    if kind is None:
+        return None
+    return queue_registration_mail(registration, kind, dedupe_key=f"{kind}:{registration.id}")
+
+
+def cancel_by_holder(registration, *, now=None):
+    """The ticket holder cancels from the ticket page: not once checked in, not after the
+    slot has ended. Frees the seats, promotes the waiting list and tells everyone."""
+    now = now or utcnow()
+    if registration.status in ("cancelled", "rejected"):
+        return []
+    if registration.checkin is not None:
+        raise Conflict(_("这张票已经签到入场，不能再取消。"))
+    if registration.slot.ends_at <= now:
+        raise Conflict(_("这个场次已经结束，不能再取消。"))
+    promoted = cancel(registration, reason="holder", now=now)
+    from app.services.mail import queue_registration_mail
+
+    queue_registration_mail(registration, "cancelled", dedupe_key=f"cancelled:{registration.id}")
+    return promoted
+
+
+def display_status(registration):
+    """What the ticket page calls the ticket: check-in is a fact beside the status."""
+    if registration.checkin is not None and registration.status == "confirmed":
+        return "checked_in"
+    return registration.status

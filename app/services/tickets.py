@@ -18,3 +18,37 @@ def qr_png(content, box_size=8):
     buffer = io.BytesIO()
     code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def shows_qr(registration):
+    """A QR code only while the ticket admits someone to an onsite slot (an online slot
+    shows its join link instead)."""
+    return registration.admits and registration.slot.mode == "onsite"
+
+
+def calendar_ics(registration):
+    """The slot as an iCalendar file (bytes) with the ticket's link."""
+    from icalendar import Calendar
+    from icalendar import Event as CalendarEvent
+
+    event, slot = registration.event, registration.slot
+    calendar = Calendar()
+    calendar.add("prodid", "-//OpenDay//Songjiang GOA//ZH")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    entry = CalendarEvent()
+    entry.add("uid", f"{registration.ticket_number}@openday")
+    entry.add("summary", f"{event.title} · {slot.label}")
+    entry.add("dtstart", slot.starts_at)
+    entry.add("dtend", slot.ends_at)
+    entry.add("dtstamp", registration.created_at)
+    place = slot.join_url if slot.mode == "online" else (slot.location or event.location)
+    if place:
+        entry.add("location", place)
+    lines = [ticket_url(registration)]
+    if event.what_to_bring:
+        lines.insert(0, event.what_to_bring)
+    entry.add("description", "\n".join(lines))
+    entry.add("url", ticket_url(registration))
+    calendar.add_component(entry)
+    return calendar.to_ical()

@@ -368,3 +368,15 @@ def test_a_correction_form_sent_back_with_the_shown_times_changes_only_what_was_
     assert checkin.checked_in_at == slot.starts_at + timedelta(minutes=3, seconds=40)
     assert checkin.checked_out_at == slot.starts_at + timedelta(hours=1, seconds=50)
     assert checkin.extended_until == slot.ends_at + timedelta(minutes=30)
+
+
+def test_register_url_takes_a_volunteer_application_and_the_ticket_shows_its_status(client, db, drive):
+    """CONTRACT §4: /events/<slug>/register is the application form for a volunteer drive."""
+    page = client.get(f"/events/{drive.slug}/register")
+    assert page.status_code == 200 and 'name="slots"' in page.get_data(as_text=True)
+    response = client.post(f"/events/{drive.slug}/register", data={
+        "slots": [drive.slots[0].key], "name": "赵志愿", "phone": "13911112222",
+        "age_group": "18-30", "organisation": "方松街道", "consent": "y", "code": "y"})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    ticket = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "待审核" in ticket

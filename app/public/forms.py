@@ -1,0 +1,140 @@
+"""Public forms: shape checks only (the rules live in app/services/registration.py).
+
+Field names are fixed by CONTRACT §4: slot, name, phone, email, party_size, consent,
+csrf_token. Volunteer drives subclass ``RegistrationForm`` and register the subclass in
+``FORMS_BY_KIND`` (see ``registration_form_for``).
+"""
+import re
+import secrets
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from app.services.registration import normalise_phone
+
+NAME_MAX = 50
+SUBMISSION_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# Zero-width joiner keeps emoji sequences (family, flags) intact; other format characters
+# (bidi overrides, zero-width spaces) only hide what a name really says.
+ALLOWED_FORMAT_CHARS = {"\u200d"}
+
+
+def strip_text(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def no_control_characters(form, field):
+    for char in field.data or "":
+        category = unicodedata.category(char)
+        if category == "Cc" or (category == "Cf" and char not in ALLOWED_FORMAT_CHARS):
+            raise ValidationError(_l("姓名里有无法显示的字符，请重新输入。"))
+
+
+def mainland_mobile(form, field):
+    normalised = normalise_phone(field.data)
+    if normalised is None:
+        raise ValidationError(_l("请输入 11 位中国大陆手机号码，例如 139 0000 1111。"))
+    field.normalised = normalised
+
+
+class ChoiceField(SelectField):
+    """A select whose refusal is in Chinese (WTForms' own message is English)."""
+
+    invalid_message = _l("请从列表中选择。")
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+
+    def pre_validate(self, form):
+        if self.data is None or self.data not in [value for value, _label in self.choices]:
+            raise ValidationError(self.invalid_message)
+
+
+class SlotField(RadioField):
+    def pre_validate(self, form):
+        if self.data not in [value for value, _label in self.choices]:
+            raise ValidationError(_l("请选择一个场次。"))
+
+
+def new_submission_key():
+    return secrets.token_urlsafe(18)
+
+
+class RegistrationForm(FlaskForm):
+    slot = SlotField(_l("场次"), choices=[])
+    name = StringField(
+        _l("姓名"), filters=[strip_text],
+        validators=[DataRequired(message=_l("请填写姓名。")),
+                    Length(max=NAME_MAX, message=_l("姓名最多 %(max)d 个字。")),
+                    no_control_characters],
+    )
+    phone = StringField(
+        _l("手机号码"), filters=[strip_text],
+        validators=[DataRequired(message=_l("请填写手机号码。")),
+                    Length(max=40, message=_l("请输入 11 位中国大陆手机号码，例如 139 0000 1111。")),
+                    mainland_mobile],
+    )
+    email = StringField(
+        _l("电子邮箱（选填）"), filters=[strip_text],
+        validators=[Optional(), Length(max=254, message=_l("邮箱地址太长了。")),
+                    Email(message=_l("邮箱地址格式不对，例如 name@example.com；不需要可以留空。"))],
+    )
+    party_size = ChoiceField(_l("到场人数（含本人）"), coerce=int, default=1)
+    consent = BooleanField(
+        _l("我已阅读并同意《个人信息保护说明》"),
+        validators=[DataRequired(message=_l("请阅读个人信息保护说明并勾选同意，否则无法报名。"))],
+    )
+    # Bots fill every field; people never see this one (hidden with CSS, not type=hidden).
+    website = StringField(_l("请勿填写此项"))
+    # A fresh key per form: submitting the same form twice finds the first ticket.
+    submission_key = HiddenField()
+
+    # Fields a subclass adds (rendered after the common ones, in this order).
+    extra_field_names = ()
+
+    class Meta:
+        def get_translations(self, form):
+            # Every message here is our own Chinese text (through Flask-Babel); skipping
+            # WTForms' catalogue saves loading its .mo file on every request.
+            return None
+
+    def __init__(self, event, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.slot.choices = [(s.key, s.label) for s in event.slots]
+        self.party_size.choices = [(n, str(n)) for n in range(1, event.max_party_size + 1)]
+        if not self.submission_key.data or not SUBMISSION_KEY_RE.match(self.submission_key.data):
+            self.submission_key.data = new_submission_key()
+        if not self.is_submitted() and not self.slot.data and len(event.slots) == 1:
+            self.slot.data = event.slots[0].key
+
+    @property
+    def is_bot(self):
+        return bool((self.website.data or "").strip())
+
+    @property
+    def normalised_phone(self):
+        return getattr(self.phone, "normalised", None) or normalise_phone(self.phone.data)
+
+    def extra_data(self):
+        """Model fields a subclass collects, passed to register(extra=...)."""
+        return {}
+
+
+# Which form an event kind uses; the volunteer drive replaces its entry with a subclass.
+FORMS_BY_KIND = {"open_day": RegistrationForm, "volunteer": RegistrationForm}
+
+
+def registration_form_for(event, **kwargs):
+    form_class = FORMS_BY_KIND.get(event.kind, RegistrationForm)
+    return form_class(event, **kwargs)
+
+
+class CancelForm(FlaskForm):
+    """Only the CSRF token: the confirmation page's button."""

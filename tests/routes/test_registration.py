@@ -1,0 +1,395 @@
+"""The registration form and the ticket pages, through the Flask test client."""
+import re
+import threading
+from datetime import timedelta
+from urllib.parse import urlparse
+
+import pytest
+from sqlalchemy import func, select, text
+
+from app.models import OutboxMessage, Registration, Slot
+from tests.conftest import iso, now_utc
+
+
+def form_data(**overrides):
+    data = {"slot": "am", "name": "张三", "phone": "13900001111", "email": "",
+            "party_size": "1", "consent": "y", "submission_key": "k" * 24}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def registrations(db):
+    return db.session.execute(select(Registration)).scalars().all()
+
+
+def booked(db, event):
+    db.session.expire_all()
+    return db.session.get(Slot, event.slots[0].id).booked
+
+
+def token_of(response):
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
+    path = urlparse(response.headers["Location"]).path
+    match = re.fullmatch(r"/tickets/([A-Za-z0-9_-]+)", path)
+    assert match, path
+    return match.group(1)
+
+
+def test_form_shows_fields_of_the_contract(client, make_event):
+    make_event()
+    response = client.get("/events/test-open-day/register")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for name in ("slot", "name", "phone", "email", "party_size", "consent", "submission_key",
+                 "website"):
+        assert f'name="{name}"' in page
+    # consent is unticked by default and links to the notice
+    assert re.search(r'<input[^>]*name="consent"[^>]*>', page).group(0).count("checked") == 0
+    assert "/privacy" in page
+
+
+def test_registration_confirms_and_redirects_to_the_ticket(client, db, make_event):
+    event = make_event()
+    response = client.post("/events/test-open-day/register",
+                           data=form_data(party_size="3", email="zhang@example.com"))
+    assert response.status_code == 303
+    token = token_of(response)
+    [registration] = registrations(db)
+    assert registration.token == token and registration.status == "confirmed"
+    assert registration.party_size == 3 and booked(db, event) == 3
+    assert registration.consent_version == client.application.config["PRIVACY_NOTICE_VERSION"]
+    assert registration.consented_at is not None
+    ticket = client.get(f"/tickets/{token}")
+    assert ticket.status_code == 200
+    assert ticket.headers["Cache-Control"] == "no-store"
+    page = ticket.get_data(as_text=True)
+    assert "报名成功" in page and registration.ticket_number in page
+    assert f"/tickets/{token}/qr.png" in page
+
+
+@pytest.mark.parametrize("typed", ["+86 139 0000 1111", "１３９００００１１１１", "139-0000-1111",
+                                   "0086 13900001111", "(139) 0000 1111"])
+def test_phone_is_stored_as_eleven_digits(client, db, make_event, typed):
+    make_event()
+    response = client.post("/events/test-open-day/register", data=form_data(phone=typed))
+    assert response.status_code == 303
+    assert registrations(db)[0].phone == "13900001111"
+
+
+def test_full_width_phone_with_other_digits(client, db, make_event):
+    make_event()
+    client.post("/events/test-open-day/register", data=form_data(phone="１３９００００２２２２"))
+    assert registrations(db)[0].phone == "13900002222"
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("phone", "12345", "11 位中国大陆手机号码"),
+    ("phone", "12900001111", "11 位中国大陆手机号码"),
+    ("phone", "", "请填写手机号码"),
+    ("name", "", "请填写姓名"),
+    ("name", "   ", "请填写姓名"),
+    ("name", "张" * 20000, "姓名最多 50 个字"),
+    ("name", "张\x00三", "无法显示的字符"),
+    ("name", "张\u202e三", "无法显示的字符"),
+    ("email", "not-an-email", "邮箱地址格式不对"),
+    ("party_size", "5", "请从列表中选择"),
+    ("party_size", "0", "请从列表中选择"),
+    ("party_size", "两", "请从列表中选择"),
+    ("slot", "nope", "请选择一个场次"),
+    ("slot", None, "请选择一个场次"),
+    ("consent", None, "勾选同意"),
+])
+def test_invalid_input_is_400_with_the_form_and_a_chinese_message(
+        client, db, make_event, field, value, message):
+    event = make_event(slots=None)
+    response = client.post("/events/test-open-day/register", data=form_data(**{field: value}))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert 'name="phone"' in page  # the form is shown again
+    assert registrations(db) == [] and booked(db, event) == 0
+
+
+def test_form_keeps_what_was_typed_and_escapes_it(client, make_event):
+    make_event()
+    response = client.post("/events/test-open-day/register",
+                           data=form_data(name="<script>alert(1)</script>", phone="123"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_script_name_is_escaped_on_the_ticket(client, make_event):
+    make_event()
+    token = token_of(client.post("/events/test-open-day/register",
+                                 data=form_data(name="<script>x</script>")))
+    page = client.get(f"/tickets/{token}").get_data(as_text=True)
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+
+
+def test_emoji_name_is_accepted(client, db, make_event):
+    make_event()
+    assert client.post("/events/test-open-day/register",
+                       data=form_data(name="王小明👨‍👩‍👧")).status_code == 303
+    assert registrations(db)[0].name == "王小明👨‍👩‍👧"
+
+
+def test_honeypot_turns_bots_away(client, db, make_event):
+    event = make_event()
+    response = client.post("/events/test-open-day/register",
+                           data=form_data(website="http://spam.example"))
+    assert response.status_code == 400
+    assert registrations(db) == [] and booked(db, event) == 0
+
+
+def test_same_phone_twice_is_409(client, db, make_event):
+    event = make_event()
+    token_of(client.post("/events/test-open-day/register", data=form_data(submission_key="a" * 24)))
+    response = client.post("/events/test-open-day/register",
+                           data=form_data(phone="+86 139-0000-1111", name="李四",
+                                          submission_key="b" * 24))
+    assert response.status_code == 409
+    assert "已经报名" in response.get_data(as_text=True)
+    assert len(registrations(db)) == 1 and booked(db, event) == 1
+
+
+def test_resubmitted_form_gives_the_same_ticket(client, db, make_event):
+    event = make_event()
+    first = token_of(client.post("/events/test-open-day/register", data=form_data()))
+    again = token_of(client.post("/events/test-open-day/register", data=form_data()))
+    assert first == again
+    assert len(registrations(db)) == 1 and booked(db, event) == 1
+
+
+def test_each_form_carries_a_fresh_submission_key(client, make_event):
+    make_event()
+    keys = set()
+    for _ in range(2):
+        page = client.get("/events/test-open-day/register").get_data(as_text=True)
+        keys.add(re.search(r'name="submission_key" type="hidden" value="([^"]+)"', page).group(1))
+    assert len(keys) == 2 and all(len(k) >= 16 for k in keys)
+
+
+def test_full_slot_without_waitlist_is_409(client, db, make_event, make_registration):
+    event = make_event()
+    for _ in range(5):
+        make_registration(event, party_size=2)
+    assert booked(db, event) == 10
+    response = client.post("/events/test-open-day/register", data=form_data())
+    assert response.status_code == 409
+    assert "约满" in response.get_data(as_text=True)
+    assert booked(db, event) == 10
+
+
+def test_full_slot_keeps_the_form_when_another_slot_has_room(client, db, make_event,
+                                                             make_registration):
+    start = now_utc() + timedelta(days=1)
+    slots = [{"key": key, "label": label, "starts_at": iso(start + timedelta(hours=h)),
+              "ends_at": iso(start + timedelta(hours=h + 2)), "capacity": 2, "mode": "onsite"}
+             for key, label, h in (("am", "上午场", 0), ("pm", "下午场", 4))]
+    event = make_event(slots=slots)
+    make_registration(event, party_size=2)
+    response = client.post("/events/test-open-day/register", data=form_data(name="赵六"))
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "约满" in page and 'value="赵六"' in page and 'value="pm"' in page
+    token_of(client.post("/events/test-open-day/register", data=form_data(name="赵六", slot="pm")))
+
+
+def test_party_larger_than_the_seats_left_is_refused(client, db, make_event, make_registration):
+    event = make_event()
+    for _ in range(4):
+        make_registration(event, party_size=2)
+    response = client.post("/events/test-open-day/register", data=form_data(party_size="3"))
+    assert response.status_code == 409
+    assert booked(db, event) == 8
+
+
+def test_full_slot_with_waitlist_offers_it_and_waitlists(client, db, make_event, make_registration):
+    event = make_event(waitlist=True)
+    for _ in range(5):
+        make_registration(event, party_size=2)
+    assert "已满，可候补" in client.get("/events/test-open-day").get_data(as_text=True)
+    token = token_of(client.post("/events/test-open-day/register", data=form_data()))
+    page = client.get(f"/tickets/{token}").get_data(as_text=True)
+    assert "候补中" in page and "qr.png" not in page
+    assert client.get(f"/tickets/{token}/qr.png").status_code == 404
+    assert booked(db, event) == 10
+
+
+def test_full_slot_without_waitlist_is_marked_and_not_offered(client, make_event, make_registration):
+    event = make_event()
+    for _ in range(5):
+        make_registration(event, party_size=2)
+    page = client.get("/events/test-open-day").get_data(as_text=True)
+    assert "已满" in page and "候补" not in page
+    assert "register?slot=am" not in page
+    form = client.get("/events/test-open-day/register").get_data(as_text=True)
+    assert "所有场次的名额都已约满" in form and 'name="phone"' not in form
+
+
+def test_a_full_slot_cannot_be_picked_while_another_has_room(client, make_event,
+                                                             make_registration):
+    start = now_utc() + timedelta(days=1)
+    event = make_event(slots=[
+        {"key": key, "label": key, "starts_at": iso(start + timedelta(hours=h)),
+         "ends_at": iso(start + timedelta(hours=h + 1)), "capacity": 1, "mode": "onsite"}
+        for key, h in (("am", 0), ("pm", 3))])
+    make_registration(event)
+    form = client.get("/events/test-open-day/register").get_data(as_text=True)
+    assert re.search(r'<input[^>]*value="am"[^>]*disabled', form)
+    assert not re.search(r'<input[^>]*value="pm"[^>]*disabled', form)
+
+
+def test_event_page_shows_seats_left_time_and_place(client, make_event, make_registration):
+    event = make_event(what_to_bring="请携带身份证")
+    make_registration(event, party_size=3)
+    page = client.get("/events/test-open-day").get_data(as_text=True)
+    assert "剩余 7 个名额" in page and "区行政中心" in page and "请携带身份证" in page
+    local = event.slots[0].starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
+    assert local.strftime("%H:%M") in page
+
+
+@pytest.mark.parametrize("opens,closes,message", [
+    (1, 2, "报名尚未开始"),
+    (-3, -1, "报名已经截止"),
+])
+def test_outside_the_window_the_page_says_why_and_accepts_nothing(
+        client, db, make_event, opens, closes, message):
+    make_event(registration_opens_at=(now_utc() + timedelta(hours=opens)).isoformat(),
+               registration_closes_at=(now_utc() + timedelta(hours=closes)).isoformat())
+    page = client.get("/events/test-open-day/register")
+    assert page.status_code == 200 and message in page.get_data(as_text=True)
+    assert 'name="phone"' not in page.get_data(as_text=True)
+    response = client.post("/events/test-open-day/register", data=form_data())
+    assert response.status_code == 409
+    assert registrations(db) == []
+
+
+def test_unknown_and_draft_events_are_404(client, make_event):
+    make_event(slug="draft-day", status="draft")
+    assert client.get("/events/no-such/register").status_code == 404
+    assert client.post("/events/draft-day/register", data=form_data()).status_code == 404
+
+
+def test_volunteer_event_renders_the_application_form(client, make_event):
+    make_event(slug="vol-drive", kind="volunteer", max_party_size=1)
+    page = client.get("/events/vol-drive/register")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'name="phone"' in html and 'name="slots"' in html and 'name="age_group"' in html
+
+
+def test_csrf_is_required_when_enabled(make_app, app, db, make_event):
+    event = make_event()
+    strict = make_app(WTF_CSRF_ENABLED=True)
+    client = strict.test_client()
+    response = client.post("/events/test-open-day/register", data=form_data())
+    assert response.status_code == 400
+    page = client.get("/events/test-open-day/register").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post("/events/test-open-day/register", data=form_data(csrf_token=token))
+    assert response.status_code == 303
+    assert booked(db, event) == 1
+
+
+def test_lock_timeout_answers_503_with_retry_after_and_writes_nothing(make_app, app, db, make_event):
+    """Another connection holds SQLite's write lock longer than the busy timeout."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's busy timeout; PostgreSQL has no lock on this path")
+    event = make_event()
+    quick = make_app(SQLITE_BUSY_TIMEOUT_MS=100)
+    holder_ready, release = threading.Event(), threading.Event()
+
+    def hold_lock():
+        with app.test_request_context(method="POST"), db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))  # BEGIN IMMEDIATE holds the write lock
+            holder_ready.set()
+            release.wait(10)
+            conn.rollback()
+
+    thread = threading.Thread(target=hold_lock)
+    thread.start()
+    assert holder_ready.wait(5)
+    try:
+        with quick.app_context():
+            response = quick.test_client().post("/events/test-open-day/register",
+                                                data=form_data())
+            from app.extensions import db as quick_db
+            quick_db.engine.dispose()
+    finally:
+        release.set()
+        thread.join()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    assert "系统繁忙" in response.get_data(as_text=True)
+    assert db.session.execute(select(func.count(Registration.id))).scalar() == 0
+    assert booked(db, event) == 0
+    assert db.session.execute(select(func.count(OutboxMessage.id))).scalar() == 0
+
+
+def test_pages_that_only_read_do_not_wait_for_the_write_lock(make_app, app, db, make_event,
+                                                            make_registration):
+    """While a booking holds SQLite's write lock, the form, the event page, a ticket and a
+    refusal for a full slot still answer (they read without BEGIN IMMEDIATE)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    event = make_event(slots=None)
+    token = make_registration(event).token
+    make_event(slug="full-day", slots=[{
+        "key": "am", "label": "上午场", "starts_at": iso(now_utc() + timedelta(days=1)),
+        "ends_at": iso(now_utc() + timedelta(days=1, hours=2)), "capacity": 0, "mode": "onsite"}])
+    db.session.rollback()
+    quick = make_app(SQLITE_BUSY_TIMEOUT_MS=100)
+    holder_ready, release = threading.Event(), threading.Event()
+
+    def hold_lock():
+        with app.test_request_context(method="POST"), db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            holder_ready.set()
+            release.wait(10)
+            conn.rollback()
+
+    thread = threading.Thread(target=hold_lock)
+    thread.start()
+    assert holder_ready.wait(5)
+    try:
+        client = quick.test_client()
+        assert client.get("/events/test-open-day/register").status_code == 200
+        assert client.get("/events/test-open-day").status_code == 200
+        assert client.get(f"/tickets/{token}").status_code == 200
+        assert client.post("/events/full-day/register", data=form_data()).status_code == 409
+        assert client.post("/events/test-open-day/register",
+                           data=form_data(phone="13800002222")).status_code == 503
+    finally:
+        release.set()
+        thread.join()
+        with quick.app_context():
+            from app.extensions import db as quick_db
+            quick_db.engine.dispose()
+
+
+def test_postgres_lock_timeout_answers_503_and_writes_nothing(make_app, app, db, make_event):
+    """PostgreSQL with a lock_timeout: a booking that waits too long for the slot row (held
+    by another transaction) answers 503 with Retry-After, and nothing is written."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's lock_timeout")
+    event = make_event()
+    slot_id = event.slots[0].id
+    db.session.rollback()
+    quick = make_app(SQLALCHEMY_ENGINE_OPTIONS={
+        "pool_pre_ping": True, "connect_args": {"options": "-c lock_timeout=200"}})
+    with db.engine.connect() as holder:
+        holder.execute(text("SELECT id FROM slot WHERE id = :id FOR UPDATE"), {"id": slot_id})
+        response = quick.test_client().post("/events/test-open-day/register",
+                                            data=form_data())
+        holder.rollback()
+    with quick.app_context():
+        from app.extensions import db as quick_db
+        quick_db.engine.dispose()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"].isdigit()
+    assert db.session.execute(select(func.count(Registration.id))).scalar() == 0
+    assert booked(db, event) == 0
+    assert db.session.execute(select(func.count(OutboxMessage.id))).scalar() == 0
