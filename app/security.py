@@ -154,7 +154,19 @@ CSP = (
 )
 
 
+def refuse_nul_bytes():
+    """No person types a NUL character; PostgreSQL cannot store one. Refuse it at the door
+    (400) for every route instead of letting it reach a query."""
+    values = [request.path, *request.args.values(), *request.form.values()]
+    if any("\x00" in v for v in values):
+        abort(400)
+    if request.is_json and b"\\u0000" in request.get_data(cache=True):
+        abort(400)
+
+
 def register_headers(app):
+    app.before_request(refuse_nul_bytes)
+
     @app.before_request
     def load_user_from_this_request():
         # Flask-Login caches the user in ``g``; when a test keeps one app context open

@@ -96,7 +96,7 @@ def _register(base, slug, n):
 def test_registration_burst_across_two_instances_admits_exactly_capacity(cluster, make_event,
                                                                         db):
     urls, _ = cluster
-    event = make_event(slug="rush", slots=None)
+    event_id = make_event(slug="rush", slots=None).id
     db.session.remove()
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(lambda n: _register(urls[n % 2], "rush", n), range(60)))
@@ -104,7 +104,7 @@ def test_registration_burst_across_two_instances_admits_exactly_capacity(cluster
     assert statuses.count(409) == 50, statuses
     assert not [s for s in statuses if s >= 500]
     db.session.expire_all()
-    assert db.session.execute(select(Slot.booked).where(Slot.event_id == event.id)).scalar() == 10
+    assert db.session.execute(select(Slot.booked).where(Slot.event_id == event_id)).scalar() == 10
     assert db.session.execute(select(func.count(Registration.id))
                               .where(Registration.status == "confirmed")).scalar() == 10
 

@@ -134,3 +134,11 @@ def test_production_sets_secure_cookies_and_hsts(tmp_path, monkeypatch, database
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().get("/healthz")
     assert "max-age=" in response.headers.get("Strict-Transport-Security", "")
+
+
+def test_a_nul_character_is_refused_with_400_everywhere(client, fixtures):
+    """PostgreSQL cannot store NUL; no route may let one reach a query (it would be a 500)."""
+    assert client.get("/tickets/%00").status_code == 400
+    assert client.get("/?q=a%00b").status_code == 400
+    assert client.post(f"/events/{fixtures['slug']}/register", data={"name": "a\x00b"}).status_code == 400
+    assert client.post("/api/checkin", json={"code": "a\u0000"}).status_code == 400
