@@ -89,7 +89,9 @@ def _xlsx_value(value, sheet):
         return "是" if value else "否"
     if isinstance(value, (int, float)):
         return value
-    cell = WriteOnlyCell(sheet, value=_XML_ILLEGAL.sub("", _text(value)))
+    # XML turns a bare CR into LF on reading anyway; Excel breaks lines in a cell with LF.
+    text = _XML_ILLEGAL.sub("", _text(value)).replace("\r\n", "\n").replace("\r", "\n")
+    cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"  # text, never a formula
     return cell
 
