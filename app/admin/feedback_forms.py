@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -18,7 +19,8 @@ class ReportPeriodForm(FlaskForm):
 
     year = IntegerField(_l("年份"), validators=[
         Optional(), NumberRange(min=2000, max=2100, message=_l("年份应在 2000 至 2100 之间。"))])
-    quarter = SelectField(_l("期间"), choices=[("", _l("全年")), ("1", _l("第一季度")),
-                                               ("2", _l("第二季度")), ("3", _l("第三季度")),
-                                               ("4", _l("第四季度"))],
+    quarter = SelectField(_l("期间"), choices=[SelectChoice("", _l("全年")), SelectChoice("1", _l("第一季度")),
+                                               SelectChoice("2", _l("第二季度")),
+                                               SelectChoice("3", _l("第三季度")),
+                                               SelectChoice("4", _l("第四季度"))],
                           validate_choice=True)

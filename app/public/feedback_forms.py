@@ -6,10 +6,12 @@ each on the same 4-level scale as ``overall`` and optional.
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-SCALE = [("4", _l("非常满意")), ("3", _l("满意")), ("2", _l("基本满意")), ("1", _l("不满意"))]
-COME_AGAIN = [("yes", _l("愿意")), ("no", _l("不愿意"))]
+SCALE = [SelectChoice("4", _l("非常满意")), SelectChoice("3", _l("满意")),
+         SelectChoice("2", _l("基本满意")), SelectChoice("1", _l("不满意"))]
+COME_AGAIN = [SelectChoice("yes", _l("愿意")), SelectChoice("no", _l("不愿意"))]
 
 
 def _level(value):
