@@ -15,6 +15,7 @@ XLSX: openpyxl's write-only mode; every text cell is typed as a string so a valu
 """
 import csv
 import io
+import json
 import os
 import re
 import tempfile
@@ -22,7 +23,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from app.extensions import db
 from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
@@ -36,7 +37,10 @@ YIELD_PER = 2000
 BOM = "\ufeff"
 
 
-def _text(value):
+FORMULA_SET = frozenset(FORMULA_STARTS)
+
+
+def _text(value, tz=None):
     if value is None:
         return ""
     if value is True:
@@ -44,7 +48,7 @@ def _text(value):
     if value is False:
         return "否"
     if isinstance(value, datetime):
-        return value.astimezone(_tz()).strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(tz or _tz()).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -57,20 +61,43 @@ def _tz():
 def safe_cell(value):
     """A CSV cell as text that no spreadsheet runs as a formula."""
     text = _text(value)
-    if text and text[0] in FORMULA_STARTS:
+    if text and text[0] in FORMULA_SET:
         return "'" + text
     return text
 
 
+def _cell_formatter():
+    """``safe_cell`` with fast paths for the common types (an export formats millions of
+    cells); the time zone is looked up once."""
+    tz = _tz()
+
+    def cell(value):
+        kind = type(value)
+        if kind is str:
+            return "'" + value if value and value[0] in FORMULA_SET else value
+        if value is None:
+            return ""
+        if kind is int:
+            return str(value) if value >= 0 else "'" + str(value)
+        if kind is datetime:
+            # isoformat is quicker than strftime: "YYYY-MM-DD HH:MM"
+            return value.astimezone(tz).isoformat(" ", "minutes")[:16]
+        text = _text(value, tz)
+        return "'" + text if text and text[0] in FORMULA_SET else text
+
+    return cell
+
+
 def csv_chunks(header, rows, chunk_rows=CHUNK_ROWS):
     """Yield the CSV as UTF-8 bytes: BOM and header first, then ``chunk_rows`` rows a time."""
+    cell = _cell_formatter()
     buffer = io.StringIO()
     writer = csv.writer(buffer, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     buffer.write(BOM)
-    writer.writerow([safe_cell(h) for h in header])
+    writer.writerow(map(cell, header))
     pending = 0
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow(map(cell, row))
         pending += 1
         if pending >= chunk_rows:
             yield buffer.getvalue().encode("utf-8")
@@ -132,7 +159,8 @@ MIMETYPES = {
 
 def _stream(query):
     """Rows of a Core query, fetched in batches (a server-side cursor on PostgreSQL)."""
-    return db.session.execute(query.execution_options(yield_per=YIELD_PER))
+    # Core, not the ORM: plain tuples are what a writer needs, and a third quicker.
+    return db.session.connection().execute(query.execution_options(yield_per=YIELD_PER))
 
 
 # ---- row builders: each returns (header, rows iterable) --------------------------------
@@ -173,10 +201,15 @@ def feedback_header(topics):
 def feedback_rows(event, query_filter=None):
     topics = list(event.feedback_topics or [])
     header = feedback_header(topics)
+    # The ratings come as JSON text and are decoded once per distinct value: with a few
+    # topics on a 4-level scale there are few distinct answers, and parsing JSON per row
+    # would be a third of the export's time. (SQLite before 3.42 cannot json_extract a
+    # key stored with \u escapes, so the database cannot do it for us everywhere.)
     query = (
         select(Feedback.id, Feedback.created_at, Slot.label, Feedback.registration_id,
-               Feedback.overall, Feedback.topic_ratings, Feedback.comment, Feedback.suggestions,
-               Feedback.come_again, Feedback.contact, FollowUp.status)
+               Feedback.overall, Feedback.comment, Feedback.suggestions,
+               Feedback.come_again, Feedback.contact, FollowUp.status,
+               cast(Feedback.topic_ratings, Text))
         .outerjoin(Slot, Slot.id == Feedback.slot_id)
         .outerjoin(FollowUp, FollowUp.feedback_id == Feedback.id)
         .where(Feedback.event_id == event.id)
@@ -186,15 +219,25 @@ def feedback_rows(event, query_filter=None):
         query = query.where(query_filter)
     follow_labels = {"open": "待跟进", "closed": "已办结", None: ""}
 
+    cache = {}  # this export's distinct answers, bounded below
+
+    def ratings_of(raw):
+        values = cache.get(raw)
+        if values is None:
+            decoded = json.loads(raw) if raw else {}
+            decoded = decoded if isinstance(decoded, dict) else {}
+            values = tuple(decoded.get(t, "") for t in topics)
+            if len(cache) < 4096:
+                cache[raw] = values
+        return values
+
     def rows():
-        for (fid, created, slot_label, reg_id, overall, ratings, comment, suggestions,
-             come_again, contact, follow_status) in _stream(query):
-            ratings = ratings or {}
+        for (fid, created, slot_label, reg_id, overall, comment, suggestions, come_again,
+             contact, follow_status, raw_ratings) in _stream(query):
             yield ([fid, created, slot_label or "", "票" if reg_id else "现场扫码",
-                    OVERALL_LEVELS.get(overall, ""), overall]
-                   + [ratings.get(t, "") for t in topics]
-                   + [comment, suggestions, come_again, contact,
-                      follow_labels.get(follow_status, follow_status)])
+                    OVERALL_LEVELS.get(overall, ""), overall, *ratings_of(raw_ratings),
+                    comment, suggestions, "" if come_again is None else ("是" if come_again else "否"),
+                    contact, follow_labels.get(follow_status, follow_status)])
 
     return header, rows()
 
