@@ -266,13 +266,14 @@ def rate(part, whole):
     return None if not whole else part / whole
 
 
-def distribution(counts, levels=LEVELS, labels=None):
-    """[{label, value, count, share}] for a chart, in the scale's order."""
+def distribution(counts, levels=LEVELS, labels=None, css="level"):
+    """{total, bars: [{value, label, count, share, css}]} for a chart, in the scale's order.
+    ``css`` names the bar's colour class (``level-4`` … ``level-1`` on the scale)."""
     labels = labels or OVERALL_LEVELS
     total = sum(counts.get(level, 0) for level in levels)
     return {"total": total, "bars": [
         {"value": level, "label": labels[level], "count": counts.get(level, 0),
-         "share": rate(counts.get(level, 0), total) or 0.0}
+         "share": rate(counts.get(level, 0), total) or 0.0, "css": f"{css}-{level}"}
         for level in levels]}
 
 
@@ -302,10 +303,10 @@ def event_results(event):
     questions = [{"title": _("总体满意度"), "chart": distribution(overall_counts)}]
     for topic in topics:
         questions.append({"title": topic, "chart": distribution(topic_counts[topic])})
-    again_labels = {1: _("愿意"), 0: _("不愿意"), -1: _("未回答")}
+    again_labels = {"yes": _("愿意"), "no": _("不愿意"), "none": _("未回答")}
     questions.append({"title": _("是否愿意再来参加"), "chart": distribution(
-        {1: come_again[True], 0: come_again[False], -1: come_again[None]},
-        levels=(1, 0, -1), labels=again_labels)})
+        {"yes": come_again[True], "no": come_again[False], "none": come_again[None]},
+        levels=("yes", "no", "none"), labels=again_labels, css="again")})
 
     return {
         "responses": responses,

@@ -173,7 +173,7 @@ def test_results_page_shows_figures_charts_and_comments(client, auth, db, make_e
     assert 'id="kpi-satisfaction">66.7%<' in page          # 4 and 3 of 4, 3, 1
     assert "满意率 = （非常满意 + 满意 + 基本满意）÷ 全部评价" in page
     assert page.count("<svg class=\"chart\"") == 5  # overall, 3 topics, come again
-    assert 'class="chart-bar chart-bar-4"' in page
+    assert 'class="chart-bar chart-bar-level-4"' in page
     assert "停车方便" in page and "多办几场" in page
     assert "导出评价 CSV" not in page  # exports are for admins
     searched = client.get(f"/staff/events/{event.slug}/results?q=停车").get_data(as_text=True)
