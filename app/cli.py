@@ -15,6 +15,7 @@ staff_cli = AppGroup("staff", help="Staff accounts.")
 events_cli = AppGroup("events", help="Events and their slots.")
 mail_cli = AppGroup("mail", help="The e-mail outbox.")
 privacy_cli = AppGroup("privacy", help="Personal data retention.")
+feedback_cli = AppGroup("feedback", help="Evaluations.")
 
 
 def register(app):
@@ -23,6 +24,7 @@ def register(app):
     app.cli.add_command(mail_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(feedback_cli)
 
 
 def _fail(error):
@@ -114,3 +116,14 @@ def mail_send_queued():
     run_periodic_jobs()
     sent, failed = send_queued(limit=10_000)
     click.echo(f"sent {sent}, failed {failed}")
+
+
+@feedback_cli.command("invite")
+def feedback_invite():
+    """Invite ticket holders whose slot has ended to evaluate (each one once). The mail
+    worker also runs this every round."""
+    from app.services.feedback import invite_due
+
+    invited = invite_due()
+    db.session.commit()
+    click.echo(f"queued {invited} evaluation invitations")

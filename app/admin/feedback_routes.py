@@ -24,6 +24,12 @@ def _event_or_404(slug):
     return event
 
 
+@bp.context_processor
+def follow_up_summary_processor():
+    """``follow_up_summary()`` for the dashboard: counted only when a page asks."""
+    return {"follow_up_summary": feedback_service.follow_up_counts}
+
+
 @bp.get("/events/<slug>/results")
 @staff_required
 def event_results(slug):

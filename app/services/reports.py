@@ -12,8 +12,9 @@ Periods are calendar quarters or years in Asia/Shanghai. What counts where:
   from ``volunteer_hours`` (below), which the volunteer pages reuse;
 - *evaluations* are those of the period's slots, plus venue-poster evaluations (no slot)
   made in the period; satisfaction rate as on the results page (``SATISFIED_LEVELS``);
-- *follow-ups closed on time*: of the follow-ups due in the period, those closed on or
-  before their due date.
+- *follow-ups closed on time*: of the follow-ups due in the period that are settled
+  (closed, or still open after their due date), those closed on or before their due date;
+  open ones not yet due are counted apart as pending.
 """
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -130,8 +131,11 @@ def build_report(year, quarter=None, now=None):
     due = db.session.execute(
         select(FollowUp.status, FollowUp.due_on, FollowUp.closed_at)
         .where(FollowUp.due_on >= start_day, FollowUp.due_on < end_day)).all()
+    today = local_date(now or datetime.now(timezone.utc))
     on_time = sum(1 for status, due_on, closed_at in due
                   if status == "closed" and closed_at is not None and local_date(closed_at) <= due_on)
+    pending = sum(1 for status, due_on, _closed in due if status == "open" and due_on >= today)
+    settled = len(due) - pending
 
     events = sorted(rows.values(), key=lambda r: r["event"].first_starts_at or start)
     all_phones = set()
@@ -149,11 +153,13 @@ def build_report(year, quarter=None, now=None):
         attendance_rate=rate(totals["attended"], totals["registered"]),
         satisfaction_rate=rate(totals["satisfied"], totals["evaluations"]),
         follow_ups_due=len(due),
+        follow_ups_settled=settled,
+        follow_ups_pending=pending,
         follow_ups_on_time=on_time,
-        follow_ups_on_time_rate=rate(on_time, len(due)),
+        follow_ups_on_time_rate=rate(on_time, settled),
     )
     return {"label": label, "year": year, "quarter": quarter, "start": start, "end": end,
-            "events": events, "totals": totals}
+            "last_day": end - timedelta(seconds=1), "events": events, "totals": totals}
 
 
 def percent(value):
@@ -175,8 +181,8 @@ def report_rows(report):
             for r in report["events"]]
     t = report["totals"]
     rows.append(line(f"合计（{report['label']}）", "", t))
-    rows.append(["整改跟进按期办结", "", "", "", "", "", "", "", "", "",
-                 f"{t['follow_ups_on_time']}/{t['follow_ups_due']}",
+    rows.append([f"不满意评价按期办结（另有 {t['follow_ups_pending']} 件未到期）", "", "", "", "", "",
+                 "", "", "", "", f"{t['follow_ups_on_time']}/{t['follow_ups_settled']}",
                  percent(t["follow_ups_on_time_rate"])])
     return header, rows
 
@@ -184,7 +190,3 @@ def report_rows(report):
 def current_quarter(now=None):
     local = (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
     return local.year, (local.month - 1) // 3 + 1
-
-
-def previous_day(value):
-    return value - timedelta(days=1)

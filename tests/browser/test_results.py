@@ -78,3 +78,45 @@ def test_feedback_form_and_poster_on_a_phone(live_server, phone_page, db, make_e
     qr = page.locator("img.poster-qr")
     assert qr.evaluate("img => img.naturalWidth") > 100  # the QR image loaded
     page.screenshot(path=str(SCREENSHOTS / "poster-phone.png"), full_page=True)
+
+
+def pdf_pages(pdf):
+    import re
+
+    return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+
+def test_poster_prints_on_one_a4_page(live_server, browser, db, make_event):
+    slug = make_event(slug="energy-week", title="公共机构节能宣传周开放日").slug
+    db.session.remove()
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/events/{slug}/poster")
+        page.wait_for_function("document.querySelector('img.poster-qr').naturalWidth > 0")
+        pdf = page.pdf(format="A4", print_background=True)
+        assert pdf_pages(pdf) == 1
+        page.emulate_media(media="print")
+        assert not page.locator(".site-header").is_visible()  # only the poster is printed
+        assert page.locator("img.poster-qr").is_visible()
+    finally:
+        context.close()
+
+
+def test_report_page_prints(live_server, desktop_page, db, make_event, make_registration,
+                            make_staff):
+    seed(db, make_event, make_registration)
+    make_staff("admin", "admin")
+    db.session.remove()
+    page = desktop_page
+    page.goto(f"{live_server}/staff/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server}/staff/")
+    page.goto(f"{live_server}/staff/report")
+    assert page.locator("#r-satisfaction").inner_text() == "90.0%"
+    page.screenshot(path=str(SCREENSHOTS / "report.png"), full_page=True)
+    page.emulate_media(media="print")
+    assert not page.locator("form.period").is_visible()  # the period picker is not printed
+    assert pdf_pages(page.pdf(format="A4")) == 1

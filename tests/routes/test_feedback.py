@@ -235,3 +235,41 @@ def test_report_page(client, auth, db, make_event, make_registration):
     assert client.get("/staff/report?year=abc").status_code == 400
     assert client.get("/staff/report?year=2026&quarter=7").status_code == 400
     assert "2026 年" in client.get("/staff/report?year=2026&quarter=").get_data(as_text=True)
+
+
+def test_dashboard_shows_open_and_overdue_follow_ups(client, auth, db, make_event,
+                                                     make_registration):
+    from datetime import timedelta
+
+    event = seed_results(db, make_event, make_registration)
+    feedback_service.submit(event, answers(1), browser_key="poster")
+    db.session.commit()
+    late = db.session.execute(select(FollowUp).order_by(FollowUp.id)).scalars().first()
+    late.due_on = feedback_service.local_today() - timedelta(days=1)
+    db.session.commit()
+    auth.login("staff")
+    page = client.get("/staff/").get_data(as_text=True)
+    assert "待办理的不满意评价：2 件" in page
+    assert "已逾期：1 件" in page
+    assert f"/staff/events/{event.slug}/results" in page
+
+
+def test_results_of_an_event_without_evaluations(client, auth, make_event):
+    event = make_event(feedback_topics=[])
+    auth.login("staff")
+    page = client.get(f"/staff/events/{event.slug}/results")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'id="kpi-responses">0<' in text and 'id="kpi-satisfaction">—<' in text
+    assert text.count('<svg class="chart"') == 2  # overall and come again
+    assert client.get("/staff/events/nope/results").status_code == 404
+
+
+def test_hostile_text_is_stored_and_shown_escaped(client, auth, db, make_event):
+    event = make_event(slots=started_slots())
+    client.post(f"/events/{event.slug}/feedback",
+                data=form_data(comment="<script>alert(1)</script> 😀", overall="2"))
+    auth.login("staff")
+    page = client.get(f"/staff/events/{event.slug}/results").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 😀" in page

@@ -200,3 +200,28 @@ def test_no_invitation_before_the_slot_ends(app, db, make_event, make_registrati
     make_registration(event, email="zhang@example.com")
     assert feedback_service.invite_due() == 0
     assert db.session.execute(select(FollowUp)).first() is None
+
+
+def test_feedback_invite_command(app, db, runner, make_event, make_registration):
+    start = now_utc() - timedelta(hours=3)
+    event = make_event(slots=[{"key": "am", "label": "上午场", "starts_at": iso(start),
+                               "ends_at": iso(start + timedelta(hours=2)), "capacity": 10}])
+    make_registration(event, email="zhang@example.com")
+    db.session.remove()
+    first = runner.invoke(args=["feedback", "invite"])
+    assert first.exit_code == 0, first.output
+    assert "queued 1 " in first.output
+    assert "queued 0 " in runner.invoke(args=["feedback", "invite"]).output
+
+
+def test_the_mail_worker_runs_the_invitation_job(app, db, make_event, make_registration):
+    from app.services.mail import PERIODIC_JOBS, run_periodic_jobs
+
+    assert feedback_service.invite_job in PERIODIC_JOBS
+    start = now_utc() - timedelta(hours=3)
+    event = make_event(slots=[{"key": "am", "label": "上午场", "starts_at": iso(start),
+                               "ends_at": iso(start + timedelta(hours=2)), "capacity": 10}])
+    make_registration(event, email="zhang@example.com")
+    run_periodic_jobs()
+    kinds = db.session.execute(select(OutboxMessage.kind)).scalars().all()
+    assert kinds.count("feedback_invite") == 1

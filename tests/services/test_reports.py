@@ -81,8 +81,8 @@ def build_known_data_set(db, make_event, make_registration):
          "ends_at": iso(old_start + timedelta(hours=2)), "capacity": 10}])
     check_in(make_registration(old))
 
-    # Follow-ups due in the period: one closed on time, one closed late, two still open
-    # (the ticket's 不满意 above and one from the poster).
+    # Follow-ups due in the period: one closed on time, one closed late, one open past its
+    # due date, and one open due today (pending: the ticket's 不满意 above).
     follow_ups = [feedback_service.submit(open_day, answers(1), browser_key=f"f{i}").follow_up
                   for i in range(3)]
     today = feedback_service.local_today()
@@ -90,6 +90,7 @@ def build_known_data_set(db, make_event, make_registration):
         follow_up.due_on = today
     follow_ups[0].status, follow_ups[0].closed_at = "closed", now_utc()
     follow_ups[1].status, follow_ups[1].closed_at = "closed", now_utc() + timedelta(days=2)
+    follow_ups[2].due_on = today - timedelta(days=1)
     db.session.commit()
     return open_day, drive
 
@@ -108,7 +109,8 @@ def test_report_figures_on_a_known_data_set(app, db, make_event, make_registrati
     # 4, 3, 1, 2 and three more 不满意 (the follow-up cases) → 3 satisfied of 7.
     assert t["evaluations"] == 7
     assert t["satisfaction_rate"] == pytest.approx(3 / 7)
-    assert (t["follow_ups_on_time"], t["follow_ups_due"]) == (1, 4)
+    assert (t["follow_ups_on_time"], t["follow_ups_settled"], t["follow_ups_pending"]) == (1, 3, 1)
+    assert t["follow_ups_due"] == 4
     titles = [row["event"].slug for row in report["events"]]
     assert "old-event" not in titles
 
@@ -117,7 +119,8 @@ def test_report_figures_on_a_known_data_set(app, db, make_event, make_registrati
     total = rows[-2]
     assert total[0].startswith("合计")
     assert total[3:8] == [4, 7, 3, 4, "75.0%"]
-    assert rows[-1][-2:] == ["1/4", "25.0%"]
+    assert rows[-1][-2:] == ["1/3", "33.3%"]
+    assert "另有 1 件未到期" in rows[-1][0]
 
 
 def test_a_quarter_without_events(app):
