@@ -170,23 +170,39 @@ STATUS_LABELS = {"pending": "待审核", "confirmed": "已确认", "waitlisted":
 
 
 def registration_rows(event):
+    """Everyone registered for the event, with their check-in; a volunteer drive adds the
+    application's fields and the hours served (``reports.volunteer_hours``)."""
+    from app.services.reports import volunteer_hours
+
+    volunteer = event.kind == "volunteer"
     header = ["票号", "场次", "开始时间", "姓名", "手机号", "电子邮箱", "人数", "状态", "来源",
               "报名时间", "签到时间", "签到入口", "签退时间"]
-    query = (
-        select(Registration.ticket_number, Slot.label, Slot.starts_at, Registration.name,
+    columns = [Registration.ticket_number, Slot.label, Slot.starts_at, Registration.name,
                Registration.phone, Registration.email, Registration.party_size,
                Registration.status, Registration.source, Registration.created_at,
-               CheckIn.checked_in_at, CheckIn.gate, CheckIn.checked_out_at)
+               CheckIn.checked_in_at, CheckIn.gate, CheckIn.checked_out_at]
+    if volunteer:
+        header += ["年龄段", "单位", "服务时长（小时）"]
+        columns += [Registration.age_group, Registration.organisation, Slot.ends_at,
+                    CheckIn.extended_until]
+    query = (
+        select(*columns)
         .join(Slot, Slot.id == Registration.slot_id)
         .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
         .where(Registration.event_id == event.id)
         .order_by(Slot.starts_at, Registration.id)
     )
+    sources = {"online": "网上报名", "staff": "工作人员代报", "invitation": "邀请"}
 
     def rows():
         for row in _stream(query):
             row = list(row)
             row[7] = STATUS_LABELS.get(row[7], row[7])
+            row[8] = sources.get(row[8], row[8])
+            if volunteer:
+                extended, ends_at = row.pop(), row.pop()  # the last two columns
+                row.append(round(volunteer_hours(row[10], row[12], ends_at, extended), 2)
+                           if row[10] else "")
             yield row
 
     return header, rows()

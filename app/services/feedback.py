@@ -88,6 +88,18 @@ def event_feedback_open(event, now=None):
     return event.status != "draft" and first is not None and now >= first
 
 
+# A poster evaluation belongs to the slot running at the venue, or one that ended within
+# this long (people fill it in on the way out); otherwise to no slot.
+POSTER_SLOT_GRACE = timedelta(hours=3)
+
+
+def slot_at_venue(event, now=None):
+    """The slot a venue-poster evaluation most likely belongs to, or None."""
+    now = now or utcnow()
+    started = [s for s in event.slots if s.starts_at <= now <= s.ends_at + POSTER_SLOT_GRACE]
+    return max(started, key=lambda s: s.starts_at, default=None)
+
+
 def get_event_for_feedback(slug):
     event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
     if event is None or event.status == "draft":
@@ -169,7 +181,8 @@ def submit(event, answers, *, registration=None, browser_key=None, now=None):
     feedback = Feedback(
         event_id=event.id,
         registration_id=getattr(registration, "id", None),
-        slot_id=getattr(registration, "slot_id", None),
+        slot_id=(registration.slot_id if registration is not None
+                 else getattr(slot_at_venue(event, now), "id", None)),
         browser_key=None if registration is not None else browser_key,
         created_at=now,
         **fields,

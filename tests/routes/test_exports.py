@@ -159,3 +159,30 @@ def test_unknown_event_or_format(client, auth, make_event):
     assert client.get("/staff/events/nope/export/feedback.csv").status_code == 404
     assert client.get("/staff/events/test-open-day/export/feedback.pdf").status_code == 404
     assert client.get("/staff/events/test-open-day/export/feedback.csv").status_code == 200
+
+
+def test_volunteer_registrations_export_hours(client, auth, db, make_event, make_registration):
+    from datetime import timedelta
+
+    from tests.conftest import iso, now_utc
+
+    start = now_utc() - timedelta(hours=5)
+    end = start + timedelta(hours=2)
+    drive = make_event(slug="volunteer-drive", kind="volunteer", slots=[
+        {"key": "shift", "label": "早班", "starts_at": iso(start), "ends_at": iso(end),
+         "capacity": 10}])
+    came = make_registration(drive, extra={"age_group": "60+", "organisation": "=社区"})
+    make_registration(drive)
+    came.status = "confirmed"
+    db.session.commit()
+    check_in(came, checked_in_at=start, checked_out_at=end + timedelta(hours=1))
+    auth.login("admin")
+    rows = read_csv(client.get(f"/staff/events/{drive.slug}/export/registrations.csv"))
+    header = rows[0]
+    assert header[-3:] == ["年龄段", "单位", "服务时长（小时）"]
+    records = {row[3]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    served = records[came.name]
+    assert served["服务时长（小时）"] == "2.0"  # capped at the shift's end
+    assert served["单位"] == "'=社区"
+    assert served["年龄段"] == "60+"
+    assert [r["服务时长（小时）"] for r in records.values() if r["姓名"] != came.name] == [""]

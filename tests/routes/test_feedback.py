@@ -89,7 +89,8 @@ def test_anonymous_evaluation_and_kind_repeat_refusal(client, db, make_event):
     response = client.post(f"/events/{event.slug}/feedback", data=form_data())
     assert response.status_code == 303
     stored = db.session.execute(select(Feedback)).scalar_one()
-    assert stored.registration_id is None and stored.slot_id is None
+    assert stored.registration_id is None
+    assert stored.slot_id == event.slots[0].id  # the slot running at the venue
     assert stored.browser_key
     again = client.get(f"/events/{event.slug}/feedback")
     assert "已经在这台设备上评价过本次活动" in again.get_data(as_text=True)

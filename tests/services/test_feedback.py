@@ -225,3 +225,29 @@ def test_the_mail_worker_runs_the_invitation_job(app, db, make_event, make_regis
     run_periodic_jobs()
     kinds = db.session.execute(select(OutboxMessage.kind)).scalars().all()
     assert kinds.count("feedback_invite") == 1
+
+
+def test_poster_evaluations_belong_to_the_slot_at_the_venue(app, db, make_event):
+    start = now_utc() - timedelta(hours=9)
+    slots = [{"key": "early", "label": "早场", "starts_at": iso(start),
+              "ends_at": iso(start + timedelta(hours=1)), "capacity": 10},
+             {"key": "late", "label": "晚场", "starts_at": iso(start + timedelta(hours=8)),
+              "ends_at": iso(start + timedelta(hours=10)), "capacity": 10}]
+    event = make_event(slots=slots)
+    late = event.slot_by_key("late")
+    assert feedback_service.slot_at_venue(event).id == late.id
+    assert feedback_service.slot_at_venue(event, now=start + timedelta(minutes=30)).key == "early"
+    # Long after the early slot and before the late one: no slot to attribute it to.
+    assert feedback_service.slot_at_venue(event, now=start + timedelta(hours=6)) is None
+    feedback = feedback_service.submit(event, answers(4), browser_key="x")
+    assert feedback.slot_id == late.id
+    results = feedback_service.event_results(event)
+    assert [(r["label"], r["responses"]) for r in results["slots"]] == [("早场", 0), ("晚场", 1)]
+
+
+def test_poster_evaluation_outside_any_slot_is_listed_apart(app, db, make_event):
+    event = make_event(slots=started_slots(hours_ago=8, length=1))
+    feedback = feedback_service.submit(event, answers(3), browser_key="x")
+    assert feedback.slot_id is None
+    rows = feedback_service.event_results(event)["slots"]
+    assert rows[-1]["label"] == "现场扫码（未关联场次）" and rows[-1]["responses"] == 1
