@@ -15,7 +15,7 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 def _anonymous_limit():
-    return current_app.config.get("FEEDBACK_ANONYMOUS_LIMIT", "10 per hour;30 per day")
+    return current_app.config.get("FEEDBACK_ANONYMOUS_LIMIT", "30 per 10 minutes;300 per day")
 
 
 def _render_form(form, event, status=200, **context):

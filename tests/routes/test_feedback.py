@@ -274,3 +274,16 @@ def test_hostile_text_is_stored_and_shown_escaped(client, auth, db, make_event):
     page = client.get(f"/staff/events/{event.slug}/results").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; 😀" in page
+
+
+def test_forms_carry_a_csrf_token(make_app, make_event, db):
+    import re
+
+    slug = make_event(slots=started_slots()).slug
+    db.session.remove()
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    assert client.post(f"/events/{slug}/feedback", data=form_data()).status_code == 400
+    page = client.get(f"/events/{slug}/feedback").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(f"/events/{slug}/feedback", data=form_data(csrf_token=token))
+    assert response.status_code == 303
