@@ -158,9 +158,16 @@ MIMETYPES = {
 
 
 def _stream(query):
-    """Rows of a Core query, fetched in batches (a server-side cursor on PostgreSQL)."""
-    # Core, not the ORM: plain tuples are what a writer needs, and a third quicker.
-    return db.session.connection().execute(query.execution_options(yield_per=YIELD_PER))
+    """Rows of a Core query, fetched in batches (a server-side cursor on PostgreSQL).
+
+    Its own connection and a plain read transaction: on SQLite every other transaction
+    begins IMMEDIATE (takes the write lock), and an export that held it for the seconds a
+    big XLSX takes would make registrations wait and fail. Core, not the ORM: plain tuples
+    are what a writer needs, and a third quicker.
+    """
+    with db.engine.connect() as connection:
+        connection.execution_options(sqlite_deferred=True)
+        yield from connection.execute(query.execution_options(yield_per=YIELD_PER))
 
 
 # ---- row builders: each returns (header, rows iterable) --------------------------------

@@ -105,12 +105,13 @@ def test_xlsx_keeps_formulas_as_text(app):
     assert values[1][0] == 0 and isinstance(values[1][0], int)
 
 
-def test_feedback_rows_from_the_database(app, make_event, make_registration):
+def test_feedback_rows_from_the_database(app, db, make_event, make_registration):
     event = make_event(slots=started_slots())
     registration = make_registration(event)
     feedback_service.submit(event, answers(1, {"垃圾分类": 1}, comment="=1+1 不好"),
                             registration=registration)
     feedback_service.submit(event, answers(4), browser_key="k1")
+    db.session.commit()  # an export reads committed rows on its own connection
     header, rows = exports.feedback_rows(event)
     rows = list(rows)
     assert header[:6] == ["编号", "提交时间", "场次", "来源", "总体评价", "总体评价（分）"]
@@ -123,3 +124,20 @@ def test_feedback_rows_from_the_database(app, make_event, make_registration):
     assert first["跟进状态"] == "待跟进"
     parsed, _ = read_csv(b"".join(exports.csv_chunks(header, rows)))
     assert parsed[1][header.index("意见")] == "'=1+1 不好"
+
+
+def test_a_running_export_does_not_block_writers(app, db, make_event):
+    """Half-way through a streamed export, a registration (a write) still goes through."""
+    from app.models import Feedback
+
+    event = make_event(slots=started_slots())
+    for i in range(exports.YIELD_PER + 10):
+        db.session.add(Feedback(event_id=event.id, overall=4, browser_key=f"k{i}"))
+    db.session.commit()
+    _, rows = exports.feedback_rows(event)
+    first = next(rows)  # the export's read transaction is open now
+    assert first[4] == "非常满意"
+    feedback_service.submit(event, answers(3), browser_key="while-exporting")
+    db.session.commit()  # would wait for the lock and fail if the export held it
+    assert sum(1 for _ in rows) == exports.YIELD_PER + 9
+    rows.close()
