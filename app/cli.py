@@ -19,12 +19,12 @@ feedback_cli = AppGroup("feedback", help="Evaluations.")
 
 
 def register(app):
+    app.cli.add_command(feedback_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_command)
-    app.cli.add_command(feedback_cli)
 
 
 def _fail(error):
@@ -98,6 +98,17 @@ def demo_command():
                    f"(sign in at {current_app.config['BASE_URL']}/staff/login)")
 
 
+@feedback_cli.command("invite")
+def feedback_invite():
+    """Invite ticket holders whose slot has ended to evaluate (each one once). The mail
+    worker also runs this every round."""
+    from app.services.feedback import invite_due
+
+    invited = invite_due()
+    db.session.commit()
+    click.echo(f"queued {invited} evaluation invitations")
+
+
 @mail_cli.command("worker")
 @click.option("--poll", default=2.0, show_default=True, help="Seconds between rounds.")
 def mail_worker(poll):
@@ -116,14 +127,3 @@ def mail_send_queued():
     run_periodic_jobs()
     sent, failed = send_queued(limit=10_000)
     click.echo(f"sent {sent}, failed {failed}")
-
-
-@feedback_cli.command("invite")
-def feedback_invite():
-    """Invite ticket holders whose slot has ended to evaluate (each one once). The mail
-    worker also runs this every round."""
-    from app.services.feedback import invite_due
-
-    invited = invite_due()
-    db.session.commit()
-    click.echo(f"queued {invited} evaluation invitations")
