@@ -29,10 +29,6 @@ def configure_engines(app):
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection):
-            if connection.get_execution_options().get("sqlite_deferred"):
-                # A long reader (a streamed export): WAL lets writers go on meanwhile.
-                connection.exec_driver_sql("BEGIN")
-                return
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
