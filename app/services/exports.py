@@ -119,6 +119,8 @@ def _xlsx_value(value, sheet):
         return value
     # XML turns a bare CR into LF on reading anyway; Excel breaks lines in a cell with LF.
     text = _XML_ILLEGAL.sub("", _text(value)).replace("\r\n", "\n").replace("\r", "\n")
+    if not text.startswith("="):
+        return text  # openpyxl stores any other string as text
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"  # text, never a formula
     return cell
