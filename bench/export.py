@@ -178,12 +178,14 @@ def run(args):
             xpath = f"/staff/events/{slug}/export/feedback.xlsx"
             reset_ok = reset_peak_rss()
             rss_before = rss_kib()
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             size, chunks, _ = download(client, xpath)
             seconds = time.perf_counter() - t0
+            cpu_seconds = time.process_time() - c0
             growth = (rss_kib("VmHWM") - rss_before) if reset_ok else None
             results["xlsx"] = {"rows": args.rows, "bytes": size, "chunks": chunks,
                                "seconds": seconds, "rows_per_s": args.rows / seconds,
+                               "cpu_rows_per_s": args.rows / cpu_seconds,
                                "rss_growth_mib": None if growth is None else growth / 1024}
         return url.split(":")[0], results
     finally:
@@ -219,6 +221,9 @@ def report(database, results, args):
         x = results["xlsx"]
         lines.append(f"| XLSX | {x['rows']:,} | {x['bytes'] / 1e6:.1f} MB | {x['seconds']:.2f} s | "
                      f"{x['rows_per_s']:,.0f} | {_mib(x['rss_growth_mib'])} | — |")
+        lines.append(f"\nXLSX (openpyxl write-only, one run): {x['cpu_rows_per_s']:,.0f} rows per "
+                     "CPU-second; the whole workbook is written to a temporary file before its "
+                     "first byte is sent.")
     lines += ["", "Aim: ≥ 100,000 rows/s and ≤ 20 MB memory growth for the CSV.", ""]
     return "\n".join(lines)
 
