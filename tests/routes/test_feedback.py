@@ -36,7 +36,8 @@ def test_ticket_holder_evaluates_once(client, db, make_event, make_registration)
     response = client.post(f"/tickets/{registration.token}/feedback", data=form_data())
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/events/{event.slug}/feedback/thanks")
-    assert "感谢您的评价" in client.get(response.headers["Location"]).get_data(as_text=True)
+    thanks = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "感谢您的评价" in thanks and "15 个工作日内跟进" in thanks
     stored = db.session.execute(select(Feedback)).scalar_one()
     assert (stored.overall, stored.topic_ratings, stored.comment, stored.come_again) == \
         (3, {"公共机构节能": 4}, "讲解清楚", True)

@@ -192,6 +192,7 @@ def test_invitations_go_out_once_after_the_slot_ends(app, db, make_event, make_r
     messages = db.session.execute(select(OutboxMessage)).scalars().all()
     assert [(m.kind, m.recipient) for m in messages] == [("feedback_invite", "zhang@example.com")]
     assert f"/tickets/{with_mail.token}/feedback" in messages[0].body_text
+    assert "15 个工作日" in messages[0].body_text
     assert with_mail.feedback_invited_at is not None
 
 
