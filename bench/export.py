@@ -201,7 +201,8 @@ def report(database, results, args):
         "",
         f"`.venv/bin/python bench/export.py --rows {args.rows}"
         + (" --database-url …" if args.database_url else "") + "` on "
-        f"{platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}. "
+        f"{platform.machine()}, {os.cpu_count()} cores shared with other jobs (load average "
+        f"{os.getloadavg()[0]:.1f} at the end), Python {platform.python_version()}. "
         "Real route `GET /staff/events/<slug>/export/feedback.csv` as an admin (test client, "
         "body consumed chunk by chunk), rows read with `yield_per`.",
         "",
