@@ -1,8 +1,9 @@
 """Staff pages for evaluations: results, follow-ups, the quarterly report, and the exports
 of CONTRACT §5 (admin only, each one written to the audit log)."""
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2 import TemplateNotFound
 
 from app.admin import bp
 from app.admin.feedback_forms import CloseFollowUpForm, ReportPeriodForm
@@ -25,9 +26,19 @@ def _event_or_404(slug):
 
 
 @bp.context_processor
-def follow_up_summary_processor():
-    """``follow_up_summary()`` for the dashboard: counted only when a page asks."""
-    return {"follow_up_summary": feedback_service.follow_up_counts}
+def feedback_template_helpers():
+    """``follow_up_summary()`` for the dashboard (counted only when a page asks), and the
+    layout the evaluation pages extend (templates/admin/feedback/_base.html)."""
+    return {"follow_up_summary": feedback_service.follow_up_counts,
+            "staff_layout": _staff_layout()}
+
+
+def _staff_layout():
+    try:
+        current_app.jinja_env.get_template("admin/_layout.html")
+    except TemplateNotFound:
+        return "base.html"
+    return "admin/_layout.html"
 
 
 @bp.get("/events/<slug>/results")
