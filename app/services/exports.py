@@ -226,7 +226,7 @@ def registration_rows(event):
             if volunteer:
                 extended, ends_at = row.pop(), row.pop()  # the last two columns
                 row.append(round(volunteer_hours(row[10], row[12], ends_at, extended), 2)
-                           if row[10] else "")
+                           if row[12] else "")  # hours count once checked out
             yield row
 
     return header, rows()

@@ -29,23 +29,23 @@ from app.services.errors import InvalidData
 from app.services.feedback import local_date, rate, satisfied_levels
 
 
-def volunteer_hours(checked_in_at, checked_out_at, slot_ends_at, extended_until=None, now=None):
+def volunteer_hours(checked_in_at, checked_out_at, slot_ends_at, extended_until=None):
     """Hours served: check-out minus check-in, capped at the slot's end unless staff
-    extended the shift (``extended_until``). Without a check-out the time counts up to the
-    cap (or up to now while the shift is still running). Never negative."""
-    if checked_in_at is None:
+    extended the shift (``extended_until``), counted in whole minutes. Nothing until the
+    volunteer has checked out; never negative. (The same rule as the volunteer pages'
+    ``services.volunteers.service_minutes``, so the report and those pages agree.)"""
+    if checked_in_at is None or checked_out_at is None:
         return 0.0
     cap = extended_until or slot_ends_at
-    end = checked_out_at or min(cap, now or datetime.now(timezone.utc))
-    end = min(end, cap)
-    return max((end - checked_in_at).total_seconds(), 0.0) / 3600
+    seconds = (min(checked_out_at, cap) - checked_in_at).total_seconds()
+    return max(int(seconds // 60), 0) / 60
 
 
-def checkin_hours(checkin, slot=None, now=None):
+def checkin_hours(checkin, slot=None):
     """``volunteer_hours`` of a CheckIn row (its registration's slot unless given)."""
     slot = slot or checkin.registration.slot
     return volunteer_hours(checkin.checked_in_at, checkin.checked_out_at, slot.ends_at,
-                           checkin.extended_until, now)
+                           checkin.extended_until)
 
 
 def period_bounds(year, quarter=None):
@@ -111,7 +111,7 @@ def build_report(year, quarter=None, now=None):
             .where(in_period, Event.status != "draft", Event.kind == "volunteer")):
         row = rows[event_id]
         row["volunteers"].add(phone)
-        row["hours"] += volunteer_hours(checked_in_at, checked_out_at, ends_at, extended_until, now)
+        row["hours"] += volunteer_hours(checked_in_at, checked_out_at, ends_at, extended_until)
 
     levels = satisfied_levels()
     held_ids = list(rows)

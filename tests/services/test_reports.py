@@ -18,17 +18,13 @@ END = T0 + timedelta(hours=2)
     (T0 + timedelta(minutes=90), None, 1.5),          # left early
     (END + timedelta(hours=1), None, 2.0),            # stayed late: capped at the slot's end
     (END + timedelta(hours=1), END + timedelta(hours=1), 3.0),  # extended by staff
-    (None, None, 2.0),                                # never checked out: up to the end
+    (END + timedelta(hours=1), END + timedelta(minutes=30), 2.5),  # extended less than stayed
+    (T0 + timedelta(minutes=20, seconds=59), None, 20 / 60),  # whole minutes
+    (None, None, 0.0),                                # not checked out: nothing counted yet
     (T0 - timedelta(minutes=5), None, 0.0),           # nonsense times are never negative
 ])
 def test_volunteer_hours(checked_out, extended, expected):
-    assert reports.volunteer_hours(T0, checked_out, END, extended, now=END + timedelta(days=1)) \
-        == pytest.approx(expected)
-
-
-def test_volunteer_hours_while_the_shift_runs():
-    assert reports.volunteer_hours(T0, None, END, now=T0 + timedelta(minutes=30)) == \
-        pytest.approx(0.5)
+    assert reports.volunteer_hours(T0, checked_out, END, extended) == pytest.approx(expected)
 
 
 def test_period_bounds_are_shanghai_quarters(app):
@@ -47,7 +43,7 @@ def test_period_bounds_are_shanghai_quarters(app):
 def build_known_data_set(db, make_event, make_registration):
     """Open day: 4 confirmed tickets (7 people), 1 cancelled, 3 checked in (4 people);
     evaluations 4, 3, 1 by ticket and a 2 from the poster. Volunteer drive: 3 volunteers
-    serving 1.5 + 2 + 3 hours. An old event outside the period."""
+    serving 1.5 + 0 (not checked out yet) + 3 hours. An old event outside the period."""
     from app.services.registration import cancel
 
     open_day = make_event(slug="open-day", slots=started_slots(hours_ago=1))
@@ -105,7 +101,7 @@ def test_report_figures_on_a_known_data_set(app, db, make_event, make_registrati
     assert (t["attended"], t["attended_people"]) == (3, 4)
     assert t["attendance_rate"] == pytest.approx(0.75)
     assert t["volunteer_count"] == 3
-    assert t["hours"] == pytest.approx(6.5)
+    assert t["hours"] == pytest.approx(4.5)
     # 4, 3, 1, 2 and three more 不满意 (the follow-up cases) → 3 satisfied of 7.
     assert t["evaluations"] == 7
     assert t["satisfaction_rate"] == pytest.approx(3 / 7)
