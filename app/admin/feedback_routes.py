@@ -13,13 +13,12 @@ from app.security import admin_required, staff_required
 from app.services import audit, exports, reports
 from app.services import feedback as feedback_service
 from app.services.errors import NotFound
-from app.services.events import get_event
 
 FORMATS = ("csv", "xlsx")
 
 
 def _event_or_404(slug):
-    event = get_event(slug)
+    event = feedback_service.find_event(slug)
     if event is None:
         raise NotFound(_("没有找到这个活动。"))
     return event

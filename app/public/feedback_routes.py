@@ -7,7 +7,6 @@ from app.public import bp
 from app.public.feedback_forms import feedback_form_for
 from app.services import feedback as feedback_service
 from app.services.errors import DomainError
-from app.services.registration import get_by_token
 from app.services.tickets import qr_png
 
 BROWSER_COOKIE = "fb_key"
@@ -24,7 +23,7 @@ def _render_form(form, event, status=200, **context):
 
 @bp.route("/tickets/<token>/feedback", methods=["GET", "POST"])
 def ticket_feedback(token):
-    registration = get_by_token(token)
+    registration = feedback_service.get_ticket(token)
     event = registration.event
     state = feedback_service.ticket_feedback_state(registration)
     if state != "open":
@@ -66,8 +65,8 @@ def event_feedback(slug):
         return _with_cookie(page, status, browser_key)
     # A browser without our cookie (first visit straight to POST, or cookies refused) gets
     # one now: the repeat check then works from its next visit.
-    browser_key = browser_key if browser_key and len(browser_key) <= 64 else \
-        feedback_service.new_browser_key()
+    if not feedback_service.valid_browser_key(browser_key):
+        browser_key = feedback_service.new_browser_key()
     try:
         feedback_service.submit(event, form.answers(), browser_key=browser_key)
     except DomainError as error:
@@ -84,7 +83,7 @@ def event_feedback(slug):
 
 def _with_cookie(page, status, browser_key):
     response = make_response(page if status is None else (page, status))
-    if not browser_key or len(browser_key) > 64:
+    if not feedback_service.valid_browser_key(browser_key):
         browser_key = feedback_service.new_browser_key()
     response.set_cookie(BROWSER_COOKIE, browser_key, max_age=COOKIE_MAX_AGE, httponly=True,
                         samesite="Lax", path="/events/")

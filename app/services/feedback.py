@@ -5,6 +5,7 @@ The scale is the government's: 4 非常满意, 3 满意, 2 基本满意, 1 不�
 ``feedback_topics`` is rated on the same scale (optional); 1 is the bottom of both.
 """
 import logging
+import re
 import secrets
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
 from app.models.feedback import OVERALL_LEVELS
 from app.services.errors import Conflict, InvalidData, NotAllowed, NotFound
 from app.services.mail import periodic, queue_registration_mail
+from app.services.registration import get_by_token
 
 log = logging.getLogger("openday.feedback")
 
@@ -31,8 +33,26 @@ CONTACT_MAX = 200
 INVITE_WITHIN_DAYS = 7
 
 
+# C0 control characters other than tab, LF and CR: PostgreSQL refuses NUL in text, and
+# none of them belongs in a comment.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
 def utcnow():
     return datetime.now(timezone.utc)
+
+
+def clean_text(value):
+    return _CONTROL.sub("", value or "").strip()
+
+
+def get_ticket(token):
+    """The registration behind a ticket URL; anything not shaped like a token is not found
+    (without asking the database about it)."""
+    if not TOKEN_RE.match(token or ""):
+        raise NotFound(_("没有找到这张票，请检查链接是否完整。"))
+    return get_by_token(token)
 
 
 def local_today(now=None):
@@ -100,8 +120,19 @@ def slot_at_venue(event, now=None):
     return max(started, key=lambda s: s.starts_at, default=None)
 
 
+SLUG_RE = re.compile(r"^[a-z0-9-]{1,80}$")
+
+
+def find_event(slug):
+    """The event with this slug, or None; a string not shaped like a slug is not looked up
+    (PostgreSQL refuses NUL characters with an error, not with "no row")."""
+    if not SLUG_RE.match(slug or ""):
+        return None
+    return db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+
+
 def get_event_for_feedback(slug):
-    event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+    event = find_event(slug)
     if event is None or event.status == "draft":
         raise NotFound(_("没有找到这个活动。"))
     return event
@@ -111,8 +142,12 @@ def new_browser_key():
     return secrets.token_urlsafe(24)
 
 
+def valid_browser_key(value):
+    return bool(value) and TOKEN_RE.match(value) is not None
+
+
 def browser_already_evaluated(event, browser_key):
-    if not browser_key or len(browser_key) > 64:
+    if not valid_browser_key(browser_key):
         return False
     return db.session.execute(
         select(Feedback.id).where(Feedback.event_id == event.id, Feedback.browser_key == browser_key)
@@ -137,11 +172,11 @@ def clean_answers(event, *, overall, topic_ratings=None, comment="", suggestions
         if value not in LEVELS:
             raise InvalidData(_("“%(topic)s”的评价超出范围。", topic=topic), field="topics")
         ratings[topic] = value
-    comment = (comment or "").strip()
-    suggestions = (suggestions or "").strip()
+    comment = clean_text(comment)
+    suggestions = clean_text(suggestions)
     if len(comment) > COMMENT_MAX or len(suggestions) > COMMENT_MAX:
         raise InvalidData(_("意见和建议每项最多 %(n)d 个字。", n=COMMENT_MAX), field="comment")
-    contact = (contact or "").strip() if wants_reply else ""
+    contact = clean_text(contact) if wants_reply else ""
     if wants_reply and not contact:
         raise InvalidData(_("需要回复时，请留下联系方式。"), field="contact")
     if len(contact) > CONTACT_MAX:
@@ -183,7 +218,8 @@ def submit(event, answers, *, registration=None, browser_key=None, now=None):
         registration_id=getattr(registration, "id", None),
         slot_id=(registration.slot_id if registration is not None
                  else getattr(slot_at_venue(event, now), "id", None)),
-        browser_key=None if registration is not None else browser_key,
+        browser_key=None if registration is not None or not valid_browser_key(browser_key)
+        else browser_key,
         created_at=now,
         **fields,
     )
@@ -219,7 +255,7 @@ def get_follow_up(follow_up_id):
 
 def close_follow_up(follow_up, *, note, staff, now=None):
     """Record what was done and close the item. Closing twice is refused."""
-    note = (note or "").strip()
+    note = clean_text(note)
     if not note:
         raise InvalidData(_("请填写办理情况。"), field="action_note")
     if len(note) > COMMENT_MAX:
@@ -370,7 +406,7 @@ def search_comments(event, q="", limit=200):
     query = (select(Feedback).where(Feedback.event_id == event.id,
                                     or_(Feedback.comment != "", Feedback.suggestions != ""))
              .order_by(Feedback.created_at.desc(), Feedback.id.desc()))
-    q = (q or "").strip()[:100]
+    q = clean_text(q)[:100]
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(Feedback.comment.ilike(pattern, escape="\\"),

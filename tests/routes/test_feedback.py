@@ -289,3 +289,32 @@ def test_forms_carry_a_csrf_token(make_app, make_event, db):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post(f"/events/{slug}/feedback", data=form_data(csrf_token=token))
     assert response.status_code == 303
+
+
+@pytest.mark.parametrize("token", ["\x00", "%00", "a" * 65, "../x", "票"])
+def test_odd_ticket_tokens_are_not_found(client, token):
+    from urllib.parse import quote
+
+    assert client.get(f"/tickets/{quote(token, safe='')}/feedback").status_code == 404
+    assert client.post(f"/tickets/{quote(token, safe='')}/feedback").status_code == 404
+
+
+def test_control_characters_never_reach_the_database(client, auth, db, make_event):
+    event = make_event(slots=started_slots())
+    client.set_cookie("fb_key", "\x00bad", path="/events/")
+    response = client.post(f"/events/{event.slug}/feedback",
+                           data=form_data(overall="1", comment="坏\x00字符\x07", suggestions="\x00",
+                                          wants_reply="y", contact="139\x00"))
+    assert response.status_code == 303
+    stored = db.session.execute(select(Feedback)).scalar_one()
+    assert (stored.comment, stored.suggestions, stored.contact) == ("坏字符", "", "139")
+    assert "\x00" not in (stored.browser_key or "")
+    assert client.get("/events/%00/feedback").status_code == 404
+    auth.login("staff")
+    assert client.get(f"/staff/events/{event.slug}/results?q=%00坏").status_code == 200
+    assert client.get("/staff/events/%00/results").status_code == 404
+    follow_up = db.session.execute(select(FollowUp)).scalar_one()
+    closed = client.post(f"/staff/follow-ups/{follow_up.id}/close", data={"action_note": "\x00"})
+    assert closed.status_code == 400
+    assert client.post(f"/staff/follow-ups/{follow_up.id}/close",
+                       data={"action_note": "已回访\x00"}).status_code == 303
