@@ -61,6 +61,10 @@ class Config:
     # Which overall levels count as satisfied: 4 非常满意, 3 满意, 2 基本满意.
     SATISFIED_LEVELS = (4, 3, 2)
     FOLLOW_UP_WORKING_DAYS = 15
+    # Anonymous evaluations (venue poster) per client address. Generous on purpose: a whole
+    # audience may share the venue's Wi-Fi address; a repeat from one browser is refused by
+    # its cookie instead.
+    FEEDBACK_ANONYMOUS_LIMIT = "30 per 10 minutes;300 per day"
     MAIL_RETRY_BASE_SECONDS = 30
     MAIL_MAX_ATTEMPTS = 8
     HSTS = False

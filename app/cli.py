@@ -15,9 +15,11 @@ staff_cli = AppGroup("staff", help="Staff accounts.")
 events_cli = AppGroup("events", help="Events and their slots.")
 mail_cli = AppGroup("mail", help="The e-mail outbox.")
 privacy_cli = AppGroup("privacy", help="Personal data retention.")
+feedback_cli = AppGroup("feedback", help="Evaluations.")
 
 
 def register(app):
+    app.cli.add_command(feedback_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(mail_cli)
@@ -98,6 +100,17 @@ def demo_command():
     if saved.exists():
         click.echo(f"Demo admin: username 'admin', password '{saved.read_text().strip()}' "
                    f"(sign in at {current_app.config['BASE_URL']}/staff/login)")
+
+
+@feedback_cli.command("invite")
+def feedback_invite():
+    """Invite ticket holders whose slot has ended to evaluate (each one once). The mail
+    worker also runs this every round."""
+    from app.services.feedback import invite_due
+
+    invited = invite_due()
+    db.session.commit()
+    click.echo(f"queued {invited} evaluation invitations")
 
 
 @mail_cli.command("worker")

@@ -157,11 +157,14 @@ CSP = (
 def refuse_nul_bytes():
     """No person types a NUL character; PostgreSQL cannot store one. Refuse it at the door
     (400) for every route instead of letting it reach a query."""
+    from flask_babel import gettext as _
+
+    from app.services.errors import InvalidData
+
     values = [request.path, *request.args.values(), *request.form.values()]
-    if any("\x00" in v for v in values):
-        abort(400)
-    if request.is_json and b"\\u0000" in request.get_data(cache=True):
-        abort(400)
+    if any("\x00" in v for v in values) or (
+            request.is_json and b"\\u0000" in request.get_data(cache=True)):
+        raise InvalidData(_("提交的内容含有无法识别的字符，请返回修改后再试。"))
 
 
 def register_headers(app):

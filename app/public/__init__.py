@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from app.public import invite_routes, routes, volunteer_routes  # noqa: E402,F401
+from app.public import feedback_routes, invite_routes, routes, volunteer_routes  # noqa: E402,F401

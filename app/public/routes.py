@@ -10,6 +10,7 @@ from app.public import bp
 from app.public.forms import CancelForm, registration_form_for
 from app.public.volunteer_routes import handle_volunteer_application
 from app.services import events as event_service
+from app.services import feedback as feedback_service
 from app.services import registration as registration_service
 from app.services import tickets
 from app.services.errors import AlreadyRegistered, DomainError, RegistrationClosed, SlotFull
@@ -123,6 +124,7 @@ def ticket(token):
         "public/ticket.html", registration=registration, event=registration.event,
         slot=registration.slot, status=registration_service.display_status(registration),
         shows_qr=tickets.shows_qr(registration), ticket_url=tickets.ticket_url(registration),
+        feedback_state=feedback_service.ticket_feedback_state(registration),
     ))
 
 

@@ -89,7 +89,7 @@ def test_full_width_phone_with_other_digits(client, db, make_event):
     ("name", "", "请填写姓名"),
     ("name", "   ", "请填写姓名"),
     ("name", "张" * 20000, "姓名最多 50 个字"),
-    ("name", "张\x00三", "无法显示的字符"),
+    ("name", "张\x07三", "无法显示的字符"),
     ("name", "张\u202e三", "无法显示的字符"),
     ("email", "not-an-email", "邮箱地址格式不对"),
     ("party_size", "5", "请从列表中选择"),

@@ -1,0 +1,26 @@
+"""Staff forms for evaluations: closing a follow-up, choosing a report's period."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class CloseFollowUpForm(FlaskForm):
+    action_note = TextAreaField(_l("办理情况"), validators=[
+        DataRequired(_l("请填写办理情况。")), Length(max=2000, message=_l("办理情况最多 2000 个字。"))])
+
+
+class ReportPeriodForm(FlaskForm):
+    """Read from the query string (GET), so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    year = IntegerField(_l("年份"), validators=[
+        Optional(), NumberRange(min=2000, max=2100, message=_l("年份应在 2000 至 2100 之间。"))])
+    quarter = SelectField(_l("期间"), choices=[SelectChoice("", _l("全年")), SelectChoice("1", _l("第一季度")),
+                                               SelectChoice("2", _l("第二季度")),
+                                               SelectChoice("3", _l("第三季度")),
+                                               SelectChoice("4", _l("第四季度"))],
+                          validate_choice=True)

@@ -1,0 +1,167 @@
+"""Staff pages for evaluations: results, follow-ups, the quarterly report, and the exports
+of CONTRACT §5 (admin only, each one written to the audit log)."""
+from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from jinja2 import TemplateNotFound
+
+from app.admin import bp
+from app.admin.feedback_forms import CloseFollowUpForm, ReportPeriodForm
+from app.extensions import db
+from app.models import Event
+from app.security import admin_required, staff_required
+from app.services import audit, exports, reports
+from app.services import feedback as feedback_service
+from app.services.errors import NotFound
+
+FORMATS = ("csv", "xlsx")
+
+
+def _event_or_404(slug):
+    event = feedback_service.find_event(slug)
+    if event is None:
+        raise NotFound(_("没有找到这个活动。"))
+    return event
+
+
+@bp.context_processor
+def feedback_template_helpers():
+    """``follow_up_summary()`` for the dashboard (counted only when a page asks), and the
+    layout the evaluation pages extend (templates/admin/feedback/_base.html)."""
+    return {"follow_up_summary": feedback_service.follow_up_counts,
+            "staff_layout": _staff_layout()}
+
+
+def _staff_layout():
+    try:
+        current_app.jinja_env.get_template("admin/_layout.html")
+    except TemplateNotFound:
+        return "base.html"
+    return "admin/_layout.html"
+
+
+@bp.get("/events/<slug>/results")
+@staff_required
+def event_results(slug):
+    event = _event_or_404(slug)
+    q = request.args.get("q", "")[:100]
+    return render_template("admin/results.html", event=event,
+                           results=feedback_service.event_results(event), q=q,
+                           comments=feedback_service.search_comments(event, q))
+
+
+@bp.get("/follow-ups")
+@staff_required
+def follow_ups():
+    show = request.args.get("show", "open")
+    if show not in ("open", "overdue", "closed", "all"):
+        show = "open"
+    return render_template("admin/follow_ups.html", show=show,
+                           items=feedback_service.follow_up_list(show),
+                           counts=feedback_service.follow_up_counts(),
+                           today=feedback_service.local_today(), form=CloseFollowUpForm())
+
+
+@bp.post("/follow-ups/<int:follow_up_id>/close")
+@staff_required
+def close_follow_up(follow_up_id):
+    follow_up = feedback_service.get_follow_up(follow_up_id)
+    form = CloseFollowUpForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for e in form.action_note.errors) or _("请填写办理情况。"), "error")
+        return render_template("admin/follow_ups.html", show="open",
+                               items=feedback_service.follow_up_list("open"),
+                               counts=feedback_service.follow_up_counts(),
+                               today=feedback_service.local_today(), form=form,
+                               failed_id=follow_up_id), 400
+    feedback_service.close_follow_up(follow_up, note=form.action_note.data, staff=current_user)
+    audit.record("follow_up.close", follow_up, event=db.session.get(Event, follow_up.event_id),
+                 detail={"follow_up": follow_up.id, "feedback": follow_up.feedback_id})
+    db.session.commit()
+    flash(_("已办结。"), "success")
+    return redirect(url_for("admin.follow_ups", show=request.args.get("show", "open")), code=303)
+
+
+def _period():
+    form = ReportPeriodForm(request.args)
+    year, quarter = reports.current_quarter()
+    if request.args and not form.validate():
+        abort(400)
+    if form.year.data:
+        year = form.year.data
+        quarter = int(form.quarter.data) if form.quarter.data else None
+    elif request.args.get("quarter") == "":
+        quarter = None
+    form.year.data = year
+    form.quarter.data = str(quarter) if quarter else ""
+    return form, year, quarter
+
+
+@bp.get("/report")
+@staff_required
+def report():
+    form, year, quarter = _period()
+    data = reports.build_report(year, quarter)
+    return render_template("admin/report.html", form=form, report=data,
+                           percent=reports.percent)
+
+
+# ---- exports (admin only, audited) --------------------------------------------------------
+
+def _download(kind, fmt, header, rows, filename, *, event=None, title="Sheet1"):
+    """Audit, commit, then stream: the audit row holds before the first byte leaves."""
+    if fmt not in FORMATS:
+        abort(404)
+    audit.record("export", event, event=event,
+                 detail={"export": kind, "format": fmt, **({"slug": event.slug} if event else {})})
+    db.session.commit()
+    chunks = exports.render(fmt, header, rows, title=title)
+    response = Response(stream_with_context(chunks), mimetype=exports.MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/events/<slug>/export/registrations.<fmt>")
+@admin_required
+def export_registrations(slug, fmt):
+    event = _event_or_404(slug)
+    header, rows = exports.registration_rows(event)
+    return _download("registrations", fmt, header, rows, f"{event.slug}-registrations",
+                     event=event, title="报名")
+
+
+@bp.get("/events/<slug>/export/feedback.<fmt>")
+@admin_required
+def export_feedback(slug, fmt):
+    event = _event_or_404(slug)
+    header, rows = exports.feedback_rows(event)
+    return _download("feedback", fmt, header, rows, f"{event.slug}-feedback", event=event,
+                     title="评价")
+
+
+@bp.get("/events/<slug>/export/follow-ups.<fmt>")
+@admin_required
+def export_event_follow_ups(slug, fmt):
+    event = _event_or_404(slug)
+    header, rows = exports.follow_up_rows(event)
+    return _download("follow_ups", fmt, header, rows, f"{event.slug}-follow-ups", event=event,
+                     title="跟进")
+
+
+@bp.get("/follow-ups/export.<fmt>")
+@admin_required
+def export_follow_ups(fmt):
+    header, rows = exports.follow_up_rows()
+    return _download("follow_ups", fmt, header, rows, "follow-ups", title="跟进")
+
+
+@bp.get("/report/export.<fmt>")
+@admin_required
+def export_report(fmt):
+    _form, year, quarter = _period()
+    data = reports.build_report(year, quarter)
+    header, rows = reports.report_rows(data)
+    name = f"report-{year}" + (f"-q{quarter}" if quarter else "")
+    return _download("report", fmt, header, rows, name, title="报告")

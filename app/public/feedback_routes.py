@@ -1,0 +1,114 @@
+"""Evaluation pages (CONTRACT §4): for a ticket holder, for anyone at the venue (the poster's
+QR code), and the printable poster itself. Thin views: the rules are in services.feedback."""
+from flask import current_app, make_response, redirect, render_template, request, send_file, url_for
+
+from app.extensions import db, limiter
+from app.public import bp
+from app.public.feedback_forms import feedback_form_for
+from app.services import feedback as feedback_service
+from app.services.errors import DomainError
+from app.services.tickets import qr_png
+
+BROWSER_COOKIE = "fb_key"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def _anonymous_limit():
+    return current_app.config.get("FEEDBACK_ANONYMOUS_LIMIT", "30 per 10 minutes;300 per day")
+
+
+def _render_form(form, event, status=200, **context):
+    return render_template("public/feedback.html", form=form, event=event, **context), status
+
+
+@bp.route("/tickets/<token>/feedback", methods=["GET", "POST"])
+def ticket_feedback(token):
+    registration = feedback_service.get_ticket(token)
+    event = registration.event
+    state = feedback_service.ticket_feedback_state(registration)
+    if state != "open":
+        status = 200 if request.method == "GET" else (409 if state == "done" else 403)
+        return render_template("public/feedback_closed.html", event=event, state=state,
+                               registration=registration), status
+    form = feedback_form_for(event)
+    if not form.validate_on_submit():
+        return _render_form(form, event, 400 if request.method == "POST" else 200,
+                            registration=registration)
+    try:
+        feedback_service.submit(event, form.answers(), registration=registration)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 400:
+            form.overall.errors = list(form.overall.errors) + [error.message]
+            return _render_form(form, event, 400, registration=registration)
+        raise
+    db.session.commit()
+    return redirect(url_for("public.feedback_thanks", slug=event.slug), code=303)
+
+
+@bp.route("/events/<slug>/feedback", methods=["GET", "POST"])
+@limiter.limit(_anonymous_limit, methods=["POST"])
+def event_feedback(slug):
+    event = feedback_service.get_event_for_feedback(slug)
+    browser_key = request.cookies.get(BROWSER_COOKIE)
+    if not feedback_service.event_feedback_open(event):
+        return _with_cookie(render_template("public/feedback_closed.html", event=event,
+                                            state="not_yet"),
+                            200 if request.method == "GET" else 403, browser_key)
+    if feedback_service.browser_already_evaluated(event, browser_key):
+        return _with_cookie(render_template("public/feedback_closed.html", event=event,
+                                            state="done_browser"),
+                            200 if request.method == "GET" else 409, browser_key)
+    form = feedback_form_for(event)
+    if not form.validate_on_submit():
+        page, status = _render_form(form, event, 400 if request.method == "POST" else 200)
+        return _with_cookie(page, status, browser_key)
+    # A browser without our cookie (first visit straight to POST, or cookies refused) gets
+    # one now: the repeat check then works from its next visit.
+    if not feedback_service.valid_browser_key(browser_key):
+        browser_key = feedback_service.new_browser_key()
+    try:
+        feedback_service.submit(event, form.answers(), browser_key=browser_key)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status == 400:
+            form.overall.errors = list(form.overall.errors) + [error.message]
+            page, status = _render_form(form, event, 400)
+            return _with_cookie(page, status, browser_key)
+        raise
+    db.session.commit()
+    return _with_cookie(redirect(url_for("public.feedback_thanks", slug=event.slug), code=303),
+                        None, browser_key)
+
+
+def _with_cookie(page, status, browser_key):
+    response = make_response(page if status is None else (page, status))
+    if not feedback_service.valid_browser_key(browser_key):
+        browser_key = feedback_service.new_browser_key()
+    response.set_cookie(BROWSER_COOKIE, browser_key, max_age=COOKIE_MAX_AGE, httponly=True,
+                        samesite="Lax", path="/events/")
+    return response
+
+
+@bp.get("/events/<slug>/feedback/thanks")
+def feedback_thanks(slug):
+    event = feedback_service.get_event_for_feedback(slug)
+    return render_template("public/feedback_thanks.html", event=event)
+
+
+@bp.get("/events/<slug>/poster")
+def feedback_poster(slug):
+    """A printable A4 poster for the venue with the QR code of the evaluation form."""
+    event = feedback_service.get_event_for_feedback(slug)
+    return render_template("public/poster.html", event=event,
+                           feedback_url=feedback_service.poster_url(event))
+
+
+@bp.get("/events/<slug>/feedback/qr.png")
+def feedback_qr(slug):
+    import io
+
+    event = feedback_service.get_event_for_feedback(slug)
+    response = send_file(io.BytesIO(qr_png(feedback_service.poster_url(event), box_size=12)),
+                         mimetype="image/png", max_age=3600)
+    return response

@@ -1,0 +1,315 @@
+"""Exports: the one place that knows CSV and XLSX.
+
+Controllers only build a header and an iterable of rows (indico's ``util/spreadsheets.py``
+habit); ``csv_chunks`` / ``xlsx_chunks`` turn them into bytes, a chunk at a time, so a
+response streams and memory stays flat however many rows there are. Row builders below read
+the database with ``yield_per`` (server-side cursors on PostgreSQL).
+
+CSV (CONTRACT §5): UTF-8 with a byte order mark (Excel and WPS then read Chinese right), a
+header row, RFC 4180 quoting, CRLF line ends, and no cell that a spreadsheet would run as a
+formula: a cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+begins with ``'`` instead (OWASP's CSV-injection advice).
+
+XLSX: openpyxl's write-only mode; every text cell is typed as a string so a value such as
+``=HYPERLINK(...)`` is kept as text and never becomes a formula.
+"""
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import Text, cast, create_engine, func, select
+from sqlalchemy.pool import NullPool
+
+from app.extensions import db
+from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
+from app.models.feedback import OVERALL_LEVELS
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# XML 1.0 cannot hold these control characters; openpyxl refuses them (tab, LF, CR are fine).
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CHUNK_ROWS = 500
+YIELD_PER = 2000
+BOM = "\ufeff"
+
+
+FORMULA_SET = frozenset(FORMULA_STARTS)
+
+
+def _text(value, tz=None):
+    if value is None:
+        return ""
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    if isinstance(value, datetime):
+        return value.astimezone(tz or _tz()).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _tz():
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def safe_cell(value):
+    """A CSV cell as text that no spreadsheet runs as a formula."""
+    text = _text(value)
+    if text and text[0] in FORMULA_SET:
+        return "'" + text
+    return text
+
+
+def _cell_formatter():
+    """``safe_cell`` with fast paths for the common types (an export formats millions of
+    cells); the time zone is looked up once."""
+    tz = _tz()
+
+    def cell(value):
+        kind = type(value)
+        if kind is str:
+            return "'" + value if value and value[0] in FORMULA_SET else value
+        if value is None:
+            return ""
+        if kind is int:
+            return str(value) if value >= 0 else "'" + str(value)
+        if kind is datetime:
+            # isoformat is quicker than strftime: "YYYY-MM-DD HH:MM"
+            return value.astimezone(tz).isoformat(" ", "minutes")[:16]
+        text = _text(value, tz)
+        return "'" + text if text and text[0] in FORMULA_SET else text
+
+    return cell
+
+
+def csv_chunks(header, rows, chunk_rows=CHUNK_ROWS):
+    """Yield the CSV as UTF-8 bytes: BOM and header first, then ``chunk_rows`` rows a time."""
+    cell = _cell_formatter()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    buffer.write(BOM)
+    writer.writerow(map(cell, header))
+    pending = 0
+    for row in rows:
+        writer.writerow(map(cell, row))
+        pending += 1
+        if pending >= chunk_rows:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _xlsx_value(value, sheet):
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (int, float)):
+        return value
+    # XML turns a bare CR into LF on reading anyway; Excel breaks lines in a cell with LF.
+    text = _XML_ILLEGAL.sub("", _text(value)).replace("\r\n", "\n").replace("\r", "\n")
+    if not text.startswith("="):
+        return text  # openpyxl stores any other string as text
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"  # text, never a formula
+    return cell
+
+
+def xlsx_chunks(header, rows, title="Sheet1", chunk_bytes=64 * 1024):
+    """Yield an .xlsx file's bytes. openpyxl's write-only workbook writes rows to disk as
+    they come; the finished file is then read back in chunks."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
+    sheet.append([_xlsx_value(h, sheet) for h in header])
+    for row in rows:
+        sheet.append([_xlsx_value(v, sheet) for v in row])
+    handle, path = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+    try:
+        workbook.save(path)
+        with open(path, "rb") as file:
+            while chunk := file.read(chunk_bytes):
+                yield chunk
+    finally:
+        os.unlink(path)
+
+
+def render(fmt, header, rows, title="Sheet1"):
+    """The chunks of ``header`` + ``rows`` as ``csv`` or ``xlsx``."""
+    if fmt == "xlsx":
+        return xlsx_chunks(header, rows, title=title)
+    return csv_chunks(header, rows)
+
+
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _stream(query):
+    """Rows of a Core query, fetched in batches (a server-side cursor on PostgreSQL), on a
+    connection of their own that reads committed data. Core, not the ORM: plain tuples are
+    what a writer needs, and a third quicker."""
+    with _read_engine().connect() as connection:
+        yield from connection.execute(query.execution_options(yield_per=YIELD_PER))
+
+
+def _read_engine():
+    """The engine exports read through.
+
+    On SQLite the app's engine begins every transaction IMMEDIATE (it takes the write
+    lock), and an export holding that for the seconds a big XLSX takes would make every
+    registration wait and fail. Exports there use a second engine on the same file without
+    that hook: the driver reads outside an explicit transaction, and WAL lets writers go on
+    beside the reader. PostgreSQL needs nothing of the kind.
+    """
+    engine = db.engine
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return engine
+    engines = current_app.extensions.setdefault("openday_export_engines", {})
+    key = engine.url.render_as_string(hide_password=False)
+    if key not in engines:
+        engines[key] = create_engine(engine.url, poolclass=NullPool)
+    return engines[key]
+
+
+# ---- row builders: each returns (header, rows iterable) --------------------------------
+
+STATUS_LABELS = {"pending": "待审核", "confirmed": "已确认", "waitlisted": "候补",
+                 "cancelled": "已取消", "rejected": "未通过"}
+
+
+def registration_rows(event):
+    """Everyone registered for the event, with their check-in; a volunteer drive adds the
+    application's fields and the hours served (``reports.volunteer_hours``)."""
+    from app.services.reports import volunteer_hours
+
+    volunteer = event.kind == "volunteer"
+    header = ["票号", "场次", "开始时间", "姓名", "手机号", "电子邮箱", "人数", "状态", "来源",
+              "报名时间", "签到时间", "签到入口", "签退时间"]
+    columns = [Registration.ticket_number, Slot.label, Slot.starts_at, Registration.name,
+               Registration.phone, Registration.email, Registration.party_size,
+               Registration.status, Registration.source, Registration.created_at,
+               CheckIn.checked_in_at, CheckIn.gate, CheckIn.checked_out_at]
+    if volunteer:
+        header += ["年龄段", "单位", "服务时长（小时）"]
+        columns += [Registration.age_group, Registration.organisation, Slot.ends_at,
+                    CheckIn.extended_until]
+    query = (
+        select(*columns)
+        .join(Slot, Slot.id == Registration.slot_id)
+        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(Registration.event_id == event.id)
+        .order_by(Slot.starts_at, Registration.id)
+    )
+    sources = {"online": "网上报名", "staff": "工作人员代报", "invitation": "邀请"}
+
+    def rows():
+        for row in _stream(query):
+            row = list(row)
+            row[7] = STATUS_LABELS.get(row[7], row[7])
+            row[8] = sources.get(row[8], row[8])
+            if volunteer:
+                extended, ends_at = row.pop(), row.pop()  # the last two columns
+                row.append(round(volunteer_hours(row[10], row[12], ends_at, extended), 2)
+                           if row[12] else "")  # hours count once checked out
+            yield row
+
+    return header, rows()
+
+
+def feedback_header(topics):
+    return (["编号", "提交时间", "场次", "来源", "总体评价", "总体评价（分）"]
+            + [f"{t}（分）" for t in topics]
+            + ["意见", "建议", "是否愿意再来", "联系方式", "跟进状态"])
+
+
+def feedback_rows(event, query_filter=None):
+    topics = list(event.feedback_topics or [])
+    header = feedback_header(topics)
+    # The ratings come as JSON text and are decoded once per distinct value: with a few
+    # topics on a 4-level scale there are few distinct answers, and parsing JSON per row
+    # would be a third of the export's time. (SQLite before 3.42 cannot json_extract a
+    # key stored with \u escapes, so the database cannot do it for us everywhere.)
+    query = (
+        select(Feedback.id, Feedback.created_at, Slot.label, Feedback.registration_id,
+               Feedback.overall, Feedback.comment, Feedback.suggestions,
+               Feedback.come_again, Feedback.contact, FollowUp.status,
+               cast(Feedback.topic_ratings, Text))
+        .outerjoin(Slot, Slot.id == Feedback.slot_id)
+        .outerjoin(FollowUp, FollowUp.feedback_id == Feedback.id)
+        .where(Feedback.event_id == event.id)
+        .order_by(Feedback.id)
+    )
+    if query_filter is not None:
+        query = query.where(query_filter)
+    follow_labels = {"open": "待跟进", "closed": "已办结", None: ""}
+
+    cache = {}  # this export's distinct answers, bounded below
+
+    def ratings_of(raw):
+        values = cache.get(raw)
+        if values is None:
+            decoded = json.loads(raw) if raw else {}
+            decoded = decoded if isinstance(decoded, dict) else {}
+            values = tuple(decoded.get(t, "") for t in topics)
+            if len(cache) < 4096:
+                cache[raw] = values
+        return values
+
+    def rows():
+        for (fid, created, slot_label, reg_id, overall, comment, suggestions, come_again,
+             contact, follow_status, raw_ratings) in _stream(query):
+            yield ([fid, created, slot_label or "", "票" if reg_id else "现场扫码",
+                    OVERALL_LEVELS.get(overall, ""), overall, *ratings_of(raw_ratings),
+                    comment, suggestions, "" if come_again is None else ("是" if come_again else "否"),
+                    contact, follow_labels.get(follow_status, follow_status)])
+
+    return header, rows()
+
+
+def follow_up_rows(event=None):
+    header = ["编号", "活动", "评价编号", "总体评价", "意见", "联系方式", "状态", "办理期限",
+              "是否逾期", "办理情况", "办结时间"]
+    query = (
+        select(FollowUp.id, Event.title, Feedback.id, Feedback.overall, Feedback.comment,
+               Feedback.contact, FollowUp.status, FollowUp.due_on, FollowUp.action_note,
+               FollowUp.closed_at)
+        .join(Feedback, Feedback.id == FollowUp.feedback_id)
+        .join(Event, Event.id == FollowUp.event_id)
+        .order_by(FollowUp.due_on, FollowUp.id)
+    )
+    if event is not None:
+        query = query.where(FollowUp.event_id == event.id)
+
+    def rows():
+        from app.services.feedback import local_today, overdue
+
+        today = local_today()
+        for (fid, title, feedback_id, overall, comment, contact, status, due_on, note,
+             closed_at) in _stream(query):
+            yield [fid, title, feedback_id, OVERALL_LEVELS.get(overall, ""), comment, contact,
+                   "已办结" if status == "closed" else "待办理", due_on,
+                   overdue(status, due_on, closed_at, today), note, closed_at]
+
+    return header, rows()
+
+
+def count_rows(model, event):
+    return db.session.execute(
+        select(func.count()).select_from(model).where(model.event_id == event.id)
+    ).scalar_one()

@@ -1,0 +1,454 @@
+"""Evaluations: who may evaluate and when, one per ticket, follow-up of dissatisfied
+answers, the results of an event, and the invitation to evaluate after a slot ends.
+
+The scale is the government's: 4 非常满意, 3 满意, 2 基本满意, 1 不满意. Each of the event's
+``feedback_topics`` is rated on the same scale (optional); 1 is the bottom of both.
+"""
+import logging
+import re
+import secrets
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
+from app.models.feedback import OVERALL_LEVELS
+from app.services.errors import Conflict, InvalidData, NotAllowed, NotFound
+from app.services.mail import periodic, queue_registration_mail
+from app.services.registration import get_by_token
+
+log = logging.getLogger("openday.feedback")
+
+LEVELS = (4, 3, 2, 1)
+BOTTOM = 1
+COMMENT_MAX = 2000
+CONTACT_MAX = 200
+# Evaluation invitations go out for slots that ended within this many days (a worker
+# started after a long pause does not write to people about last year's open day).
+INVITE_WITHIN_DAYS = 7
+
+
+# C0 control characters other than tab, LF and CR: PostgreSQL refuses NUL in text, and
+# none of them belongs in a comment.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def clean_text(value):
+    return _CONTROL.sub("", value or "").strip()
+
+
+def get_ticket(token):
+    """The registration behind a ticket URL; anything not shaped like a token is not found
+    (without asking the database about it)."""
+    if not TOKEN_RE.match(token or ""):
+        raise NotFound(_("没有找到这张票，请检查链接是否完整。"))
+    return get_by_token(token)
+
+
+def local_today(now=None):
+    return (now or utcnow()).astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+# ---- working days -----------------------------------------------------------------------
+
+def add_working_days(start, days):
+    """The date ``days`` working days after ``start`` (Monday to Friday).
+
+    Kept simple on purpose: public holidays and the make-up working weekends of the Chinese
+    calendar are not known to the app, so a follow-up due over a holiday may need a nudge.
+    """
+    current = start
+    added = 0
+    while added < days:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            added += 1
+    return current
+
+
+def overdue(status, due_on, closed_at, today):
+    """Open past its due date, or closed after it."""
+    if status == "closed" and closed_at is not None:
+        return local_date(closed_at) > due_on
+    return today > due_on
+
+
+def local_date(dt):
+    return dt.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+# ---- who may evaluate ---------------------------------------------------------------------
+
+def ticket_feedback_state(registration, now=None):
+    """'open', 'not_yet', 'not_allowed' or 'done' for a ticket holder's evaluation form."""
+    now = now or utcnow()
+    if registration.feedback is not None:
+        return "done"
+    if registration.status != "confirmed":
+        return "not_allowed"
+    if now < registration.slot.starts_at:
+        return "not_yet"
+    return "open"
+
+
+def event_feedback_open(event, now=None):
+    """The venue poster's form opens when the event's first slot starts."""
+    now = now or utcnow()
+    first = event.first_starts_at
+    return event.status != "draft" and first is not None and now >= first
+
+
+# A poster evaluation belongs to the slot running at the venue, or one that ended within
+# this long (people fill it in on the way out); otherwise to no slot.
+POSTER_SLOT_GRACE = timedelta(hours=3)
+
+
+def slot_at_venue(event, now=None):
+    """The slot a venue-poster evaluation most likely belongs to, or None."""
+    now = now or utcnow()
+    started = [s for s in event.slots if s.starts_at <= now <= s.ends_at + POSTER_SLOT_GRACE]
+    return max(started, key=lambda s: s.starts_at, default=None)
+
+
+SLUG_RE = re.compile(r"^[a-z0-9-]{1,80}$")
+
+
+def find_event(slug):
+    """The event with this slug, or None; a string not shaped like a slug is not looked up
+    (PostgreSQL refuses NUL characters with an error, not with "no row")."""
+    if not SLUG_RE.match(slug or ""):
+        return None
+    return db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+
+
+def get_event_for_feedback(slug):
+    event = find_event(slug)
+    if event is None or event.status == "draft":
+        raise NotFound(_("没有找到这个活动。"))
+    return event
+
+
+def new_browser_key():
+    return secrets.token_urlsafe(24)
+
+
+def valid_browser_key(value):
+    return bool(value) and TOKEN_RE.match(value) is not None
+
+
+def browser_already_evaluated(event, browser_key):
+    if not valid_browser_key(browser_key):
+        return False
+    return db.session.execute(
+        select(Feedback.id).where(Feedback.event_id == event.id, Feedback.browser_key == browser_key)
+    ).first() is not None
+
+
+# ---- submitting ---------------------------------------------------------------------------
+
+def clean_answers(event, *, overall, topic_ratings=None, comment="", suggestions="",
+                  come_again=None, wants_reply=False, contact=None):
+    """Check the answers' ranges (the form checks shape; this is the rule, also for other
+    callers) and return them as Feedback fields."""
+    if overall not in LEVELS:
+        raise InvalidData(_("请选择总体满意度（非常满意、满意、基本满意或不满意）。"), field="overall")
+    topics = list(event.feedback_topics or [])
+    ratings = {}
+    for topic, value in (topic_ratings or {}).items():
+        if topic not in topics:
+            raise InvalidData(_("评价项目不存在。"), field="topics")
+        if value is None:
+            continue
+        if value not in LEVELS:
+            raise InvalidData(_("“%(topic)s”的评价超出范围。", topic=topic), field="topics")
+        ratings[topic] = value
+    comment = clean_text(comment)
+    suggestions = clean_text(suggestions)
+    if len(comment) > COMMENT_MAX or len(suggestions) > COMMENT_MAX:
+        raise InvalidData(_("意见和建议每项最多 %(n)d 个字。", n=COMMENT_MAX), field="comment")
+    contact = clean_text(contact) if wants_reply else ""
+    if wants_reply and not contact:
+        raise InvalidData(_("需要回复时，请留下联系方式。"), field="contact")
+    if len(contact) > CONTACT_MAX:
+        raise InvalidData(_("联系方式最多 %(n)d 个字。", n=CONTACT_MAX), field="contact")
+    return {"overall": overall, "topic_ratings": ratings, "comment": comment,
+            "suggestions": suggestions, "come_again": come_again, "contact": contact or None}
+
+
+def is_dissatisfied(feedback):
+    return feedback.overall == BOTTOM or any(
+        v == BOTTOM for v in (feedback.topic_ratings or {}).values())
+
+
+def submit(event, answers, *, registration=None, browser_key=None, now=None):
+    """Store one evaluation; open a follow-up when it is dissatisfied. Returns the Feedback.
+
+    A ticket evaluates once (the unique registration_id settles a race between two tabs);
+    a browser that already evaluated this event from the poster is refused kindly.
+    """
+    now = now or utcnow()
+    fields = clean_answers(event, **answers)
+    if registration is not None:
+        state = ticket_feedback_state(registration, now)
+        if state == "done":
+            raise Conflict(_("这张票已经评价过了，感谢您的参与！每张票只能评价一次。"))
+        if state == "not_yet":
+            raise NotAllowed(_("活动开始后才能评价，请到时再来。"))
+        if state == "not_allowed":
+            raise NotAllowed(_("这张票目前不能评价（未确认或已取消）。"))
+        if registration.event_id != event.id:
+            raise NotFound(_("没有找到这张票。"))
+    else:
+        if not event_feedback_open(event, now):
+            raise NotAllowed(_("活动开始后才能评价，请到时再来。"))
+        if browser_already_evaluated(event, browser_key):
+            raise Conflict(_("您已经在这台设备上评价过本次活动了，感谢您的参与！"))
+    feedback = Feedback(
+        event_id=event.id,
+        registration_id=getattr(registration, "id", None),
+        slot_id=(registration.slot_id if registration is not None
+                 else getattr(slot_at_venue(event, now), "id", None)),
+        browser_key=None if registration is not None or not valid_browser_key(browser_key)
+        else browser_key,
+        created_at=now,
+        **fields,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(feedback)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(_("这张票已经评价过了，感谢您的参与！每张票只能评价一次。")) from None
+    if is_dissatisfied(feedback):
+        open_follow_up(feedback, now=now)
+    return feedback
+
+
+# ---- follow-ups ---------------------------------------------------------------------------
+
+def open_follow_up(feedback, now=None):
+    now = now or utcnow()
+    days = current_app.config.get("FOLLOW_UP_WORKING_DAYS", 15)
+    follow_up = FollowUp(feedback_id=feedback.id, event_id=feedback.event_id, status="open",
+                         due_on=add_working_days(local_today(now), days), created_at=now)
+    db.session.add(follow_up)
+    db.session.flush()
+    return follow_up
+
+
+def get_follow_up(follow_up_id):
+    follow_up = db.session.get(FollowUp, follow_up_id)
+    if follow_up is None:
+        raise NotFound(_("没有找到这条跟进记录。"))
+    return follow_up
+
+
+def close_follow_up(follow_up, *, note, staff, now=None):
+    """Record what was done and close the item. Closing twice is refused."""
+    note = clean_text(note)
+    if not note:
+        raise InvalidData(_("请填写办理情况。"), field="action_note")
+    if len(note) > COMMENT_MAX:
+        raise InvalidData(_("办理情况最多 %(n)d 个字。", n=COMMENT_MAX), field="action_note")
+    if follow_up.status == "closed":
+        raise Conflict(_("这条跟进已经办结。"))
+    follow_up.status = "closed"
+    follow_up.action_note = note
+    follow_up.closed_at = now or utcnow()
+    follow_up.closed_by_id = getattr(staff, "id", None)
+    db.session.flush()
+    return follow_up
+
+
+def follow_up_list(which="open", event=None, today=None):
+    """Follow-ups with their feedback and event: ``open``, ``overdue``, ``closed`` or ``all``."""
+    today = today or local_today()
+    query = (select(FollowUp, Feedback, Event)
+             .join(Feedback, Feedback.id == FollowUp.feedback_id)
+             .join(Event, Event.id == FollowUp.event_id)
+             .order_by(FollowUp.due_on, FollowUp.id))
+    if event is not None:
+        query = query.where(FollowUp.event_id == event.id)
+    if which == "open":
+        query = query.where(FollowUp.status == "open")
+    elif which == "overdue":
+        query = query.where(FollowUp.status == "open", FollowUp.due_on < today)
+    elif which == "closed":
+        query = query.where(FollowUp.status == "closed").order_by(None).order_by(
+            FollowUp.closed_at.desc())
+    return db.session.execute(query.limit(500)).all()
+
+
+def follow_up_counts(today=None):
+    today = today or local_today()
+    open_count = db.session.execute(
+        select(func.count()).select_from(FollowUp).where(FollowUp.status == "open")).scalar_one()
+    overdue_count = db.session.execute(
+        select(func.count()).select_from(FollowUp)
+        .where(FollowUp.status == "open", FollowUp.due_on < today)).scalar_one()
+    return {"open": open_count, "overdue": overdue_count}
+
+
+# ---- results ------------------------------------------------------------------------------
+
+def satisfied_levels():
+    return tuple(current_app.config.get("SATISFIED_LEVELS", (4, 3, 2)))
+
+
+def satisfaction_definition():
+    levels = satisfied_levels()
+    names = " + ".join(OVERALL_LEVELS[level] for level in LEVELS if level in levels)
+    return _("满意率 = （%(names)s）÷ 全部评价", names=names)
+
+
+def rate(part, whole):
+    return None if not whole else part / whole
+
+
+def distribution(counts, levels=LEVELS, labels=None, css="level"):
+    """{total, bars: [{value, label, count, share, css}]} for a chart, in the scale's order.
+    ``css`` names the bar's colour class (``level-4`` … ``level-1`` on the scale)."""
+    labels = labels or OVERALL_LEVELS
+    total = sum(counts.get(level, 0) for level in levels)
+    return {"total": total, "bars": [
+        {"value": level, "label": labels[level], "count": counts.get(level, 0),
+         "share": rate(counts.get(level, 0), total) or 0.0, "css": f"{css}-{level}"}
+        for level in levels]}
+
+
+def event_results(event):
+    """Everything the results page shows, computed in the database where it can be."""
+    levels = satisfied_levels()
+    overall_counts = dict(db.session.execute(
+        select(Feedback.overall, func.count()).where(Feedback.event_id == event.id)
+        .group_by(Feedback.overall)).all())
+    responses = sum(overall_counts.values())
+    satisfied = sum(n for level, n in overall_counts.items() if level in levels)
+    checked_in = db.session.execute(
+        select(func.count()).select_from(CheckIn).where(CheckIn.event_id == event.id)).scalar_one()
+
+    topics = list(event.feedback_topics or [])
+    topic_counts = {t: {} for t in topics}
+    come_again = {True: 0, False: 0, None: 0}
+    for ratings, again in db.session.execute(
+            select(Feedback.topic_ratings, Feedback.come_again)
+            .where(Feedback.event_id == event.id)
+            .execution_options(yield_per=2000)):
+        for topic, value in (ratings or {}).items():
+            if topic in topic_counts:
+                topic_counts[topic][value] = topic_counts[topic].get(value, 0) + 1
+        come_again[again] = come_again.get(again, 0) + 1
+
+    questions = [{"title": _("总体满意度"), "chart": distribution(overall_counts)}]
+    for topic in topics:
+        questions.append({"title": topic, "chart": distribution(topic_counts[topic])})
+    again_labels = {"yes": _("愿意"), "no": _("不愿意"), "none": _("未回答")}
+    questions.append({"title": _("是否愿意再来参加"), "chart": distribution(
+        {"yes": come_again[True], "no": come_again[False], "none": come_again[None]},
+        levels=("yes", "no", "none"), labels=again_labels, css="again")})
+
+    return {
+        "responses": responses,
+        "checked_in": checked_in,
+        "response_rate": rate(responses, checked_in),
+        "satisfied": satisfied,
+        "satisfaction_rate": rate(satisfied, responses),
+        "definition": satisfaction_definition(),
+        "questions": questions,
+        "slots": slot_breakdown(event, levels),
+        "follow_ups": db.session.execute(
+            select(FollowUp.status, func.count()).where(FollowUp.event_id == event.id)
+            .group_by(FollowUp.status)).all(),
+    }
+
+
+def slot_breakdown(event, levels):
+    feedback_by_slot = {
+        slot_id: (n, s) for slot_id, n, s in db.session.execute(
+            select(Feedback.slot_id, func.count(),
+                   func.sum(case((Feedback.overall.in_(levels), 1), else_=0)))
+            .where(Feedback.event_id == event.id).group_by(Feedback.slot_id)).all()}
+    registered = dict(db.session.execute(
+        select(Registration.slot_id, func.count())
+        .where(Registration.event_id == event.id, Registration.status == "confirmed")
+        .group_by(Registration.slot_id)).all())
+    checked = dict(db.session.execute(
+        select(Registration.slot_id, func.count()).join(CheckIn, CheckIn.registration_id ==
+                                                        Registration.id)
+        .where(Registration.event_id == event.id).group_by(Registration.slot_id)).all())
+    rows = []
+    for slot in event.slots:
+        n, s = feedback_by_slot.get(slot.id, (0, 0))
+        rows.append({"label": slot.label, "starts_at": slot.starts_at,
+                     "registered": registered.get(slot.id, 0), "checked_in": checked.get(slot.id, 0),
+                     "responses": n, "response_rate": rate(n, checked.get(slot.id, 0)),
+                     "satisfaction_rate": rate(s or 0, n)})
+    if None in feedback_by_slot:
+        n, s = feedback_by_slot[None]
+        rows.append({"label": _("现场扫码（未关联场次）"), "starts_at": None, "registered": None,
+                     "checked_in": None, "responses": n, "response_rate": None,
+                     "satisfaction_rate": rate(s or 0, n)})
+    return rows
+
+
+def search_comments(event, q="", limit=200):
+    """The evaluations with a comment or a suggestion, newest first; ``q`` searches both."""
+    query = (select(Feedback).where(Feedback.event_id == event.id,
+                                    or_(Feedback.comment != "", Feedback.suggestions != ""))
+             .order_by(Feedback.created_at.desc(), Feedback.id.desc()))
+    q = clean_text(q)[:100]
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Feedback.comment.ilike(pattern, escape="\\"),
+                                Feedback.suggestions.ilike(pattern, escape="\\")))
+    return db.session.execute(query.limit(limit)).scalars().all()
+
+
+# ---- invitations --------------------------------------------------------------------------
+
+def invite_due(now=None):
+    """Invite ticket holders with an e-mail to evaluate once their slot has ended. Each
+    ticket is invited once (``feedback_invited_at`` and the outbox's dedupe key)."""
+    now = now or utcnow()
+    due = db.session.execute(
+        select(Registration).join(Slot, Slot.id == Registration.slot_id)
+        .where(Registration.status == "confirmed", Registration.email.is_not(None),
+               Registration.email != "", Registration.feedback_invited_at.is_(None),
+               Slot.ends_at <= now, Slot.ends_at > now - timedelta(days=INVITE_WITHIN_DAYS))
+        .outerjoin(Feedback, Feedback.registration_id == Registration.id)
+        .where(Feedback.id.is_(None))
+        .order_by(Registration.id).limit(500)
+    ).scalars().all()
+    invited = 0
+    for registration in due:
+        message = queue_registration_mail(registration, "feedback_invite",
+                                          dedupe_key=f"feedback_invite:{registration.id}")
+        registration.feedback_invited_at = now
+        invited += message is not None
+    db.session.flush()
+    if invited:
+        log.info("queued %d evaluation invitations", invited)
+    return invited
+
+
+@periodic
+def invite_job():
+    invite_due()
+
+
+def feedback_url(registration):
+    return f"{current_app.config['BASE_URL']}/tickets/{registration.token}/feedback"
+
+
+def poster_url(event):
+    return f"{current_app.config['BASE_URL']}/events/{event.slug}/feedback"

@@ -1,0 +1,192 @@
+"""The quarterly (or yearly) report the bureau's work plan counts: events held, registered,
+attended and attendance rate, volunteers and their hours, evaluations, satisfaction rate,
+follow-ups closed on time.
+
+Periods are calendar quarters or years in Asia/Shanghai. What counts where:
+
+- an event is *held* in the period when one of its slots starts in it; the figures below
+  only count those slots (an event over two quarters is split between them);
+- *registered* are confirmed tickets of open-day slots (and the people on them);
+  *attended* are those tickets with a check-in; attendance rate = attended ÷ registered;
+- *volunteers* are the distinct phones of volunteer shifts with a check-in; their hours come
+  from ``volunteer_hours`` (below), which the volunteer pages reuse;
+- *evaluations* are those of the period's slots, plus venue-poster evaluations (no slot)
+  made in the period; satisfaction rate as on the results page (``SATISFIED_LEVELS``);
+- *follow-ups closed on time*: of the follow-ups due in the period that are settled
+  (closed, or still open after their due date), those closed on or before their due date;
+  open ones not yet due are counted apart as pending.
+"""
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import and_, func, or_, select
+
+from app.extensions import db
+from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
+from app.services.errors import InvalidData
+from app.services.feedback import local_date, rate, satisfied_levels
+
+
+def volunteer_hours(checked_in_at, checked_out_at, slot_ends_at, extended_until=None):
+    """Hours served: check-out minus check-in, capped at the slot's end unless staff
+    extended the shift (``extended_until``), counted in whole minutes. Nothing until the
+    volunteer has checked out; never negative. (The same rule as the volunteer pages'
+    ``services.volunteers.service_minutes``, so the report and those pages agree.)"""
+    if checked_in_at is None or checked_out_at is None:
+        return 0.0
+    cap = extended_until or slot_ends_at
+    seconds = (min(checked_out_at, cap) - checked_in_at).total_seconds()
+    return max(int(seconds // 60), 0) / 60
+
+
+def checkin_hours(checkin, slot=None):
+    """``volunteer_hours`` of a CheckIn row (its registration's slot unless given)."""
+    slot = slot or checkin.registration.slot
+    return volunteer_hours(checkin.checked_in_at, checkin.checked_out_at, slot.ends_at,
+                           checkin.extended_until)
+
+
+def period_bounds(year, quarter=None):
+    """(start, end, label) in UTC for a calendar quarter (1–4) or, without one, a year."""
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise InvalidData(_("年份不正确。"), field="year")
+    if quarter is not None and quarter not in (1, 2, 3, 4):
+        raise InvalidData(_("季度应为 1 至 4。"), field="quarter")
+    tz = ZoneInfo(current_app.config["TIMEZONE"])
+    if quarter is None:
+        start = datetime(year, 1, 1, tzinfo=tz)
+        end = datetime(year + 1, 1, 1, tzinfo=tz)
+        label = _("%(year)d 年", year=year)
+    else:
+        start = datetime(year, 3 * quarter - 2, 1, tzinfo=tz)
+        end = datetime(year + (quarter == 4), (3 * quarter) % 12 + 1, 1, tzinfo=tz)
+        label = _("%(year)d 年第 %(q)d 季度", year=year, q=quarter)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc), label
+
+
+def _blank(event):
+    return {"event": event, "slots": 0, "registered": 0, "registered_people": 0, "attended": 0,
+            "attended_people": 0, "volunteers": set(), "hours": 0.0, "evaluations": 0,
+            "satisfied": 0}
+
+
+def build_report(year, quarter=None, now=None):
+    """The report's figures: ``totals`` and one row per event held."""
+    start, end, label = period_bounds(year, quarter)
+    in_period = and_(Slot.starts_at >= start, Slot.starts_at < end)
+    rows = {}
+
+    slots = db.session.execute(
+        select(Slot, Event).join(Event, Event.id == Slot.event_id)
+        .where(in_period, Event.status != "draft").order_by(Slot.starts_at)).all()
+    for _slot, event in slots:
+        rows.setdefault(event.id, _blank(event))["slots"] += 1
+
+    # Open-day tickets and check-ins, counted per ticket and per person.
+    for event_id, has_checkin, tickets, people in db.session.execute(
+            select(Registration.event_id, CheckIn.id.is_not(None), func.count(),
+                   func.coalesce(func.sum(Registration.party_size), 0))
+            .join(Slot, Slot.id == Registration.slot_id)
+            .join(Event, Event.id == Registration.event_id)
+            .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+            .where(in_period, Event.status != "draft", Event.kind == "open_day",
+                   Registration.status == "confirmed")
+            .group_by(Registration.event_id, CheckIn.id.is_not(None))):
+        row = rows[event_id]
+        row["registered"] += tickets
+        row["registered_people"] += people
+        if has_checkin:
+            row["attended"] += tickets
+            row["attended_people"] += people
+
+    # Volunteers who came, and their hours.
+    for event_id, phone, checked_in_at, checked_out_at, extended_until, ends_at in db.session.execute(
+            select(Registration.event_id, Registration.phone, CheckIn.checked_in_at,
+                   CheckIn.checked_out_at, CheckIn.extended_until, Slot.ends_at)
+            .join(CheckIn, CheckIn.registration_id == Registration.id)
+            .join(Slot, Slot.id == Registration.slot_id)
+            .join(Event, Event.id == Registration.event_id)
+            .where(in_period, Event.status != "draft", Event.kind == "volunteer")):
+        row = rows[event_id]
+        row["volunteers"].add(phone)
+        row["hours"] += volunteer_hours(checked_in_at, checked_out_at, ends_at, extended_until)
+
+    levels = satisfied_levels()
+    held_ids = list(rows)
+    if held_ids:
+        for event_id, overall, count in db.session.execute(
+                select(Feedback.event_id, Feedback.overall, func.count())
+                .outerjoin(Slot, Slot.id == Feedback.slot_id)
+                .where(Feedback.event_id.in_(held_ids),
+                       or_(in_period, and_(Feedback.slot_id.is_(None), Feedback.created_at >= start,
+                                           Feedback.created_at < end)))
+                .group_by(Feedback.event_id, Feedback.overall)):
+            rows[event_id]["evaluations"] += count
+            if overall in levels:
+                rows[event_id]["satisfied"] += count
+
+    start_day, end_day = local_date(start), local_date(end)
+    due = db.session.execute(
+        select(FollowUp.status, FollowUp.due_on, FollowUp.closed_at)
+        .where(FollowUp.due_on >= start_day, FollowUp.due_on < end_day)).all()
+    today = local_date(now or datetime.now(timezone.utc))
+    on_time = sum(1 for status, due_on, closed_at in due
+                  if status == "closed" and closed_at is not None and local_date(closed_at) <= due_on)
+    pending = sum(1 for status, due_on, _closed in due if status == "open" and due_on >= today)
+    settled = len(due) - pending
+
+    events = sorted(rows.values(), key=lambda r: r["event"].first_starts_at or start)
+    all_phones = set()
+    for row in events:
+        all_phones |= row["volunteers"]
+        row["volunteer_count"] = len(row["volunteers"])
+        row["attendance_rate"] = rate(row["attended"], row["registered"])
+        row["satisfaction_rate"] = rate(row["satisfied"], row["evaluations"])
+    totals = {key: sum(r[key] for r in events) for key in (
+        "slots", "registered", "registered_people", "attended", "attended_people", "hours",
+        "evaluations", "satisfied")}
+    totals.update(
+        events=len(events),
+        volunteer_count=len(all_phones),
+        attendance_rate=rate(totals["attended"], totals["registered"]),
+        satisfaction_rate=rate(totals["satisfied"], totals["evaluations"]),
+        follow_ups_due=len(due),
+        follow_ups_settled=settled,
+        follow_ups_pending=pending,
+        follow_ups_on_time=on_time,
+        follow_ups_on_time_rate=rate(on_time, settled),
+    )
+    return {"label": label, "year": year, "quarter": quarter, "start": start, "end": end,
+            "last_day": end - timedelta(seconds=1), "events": events, "totals": totals}
+
+
+def percent(value):
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def report_rows(report):
+    """The report as (header, rows) for the exports service: one row per event, a total."""
+    header = ["活动", "类型", "场次", "报名（票）", "报名（人）", "签到（票）", "签到（人）", "到场率",
+              "志愿者（人）", "志愿服务时长（小时）", "评价数", "满意率"]
+
+    def line(title, kind, r):
+        return [title, kind, r["slots"], r["registered"], r["registered_people"], r["attended"],
+                r["attended_people"], percent(r["attendance_rate"]), r["volunteer_count"],
+                round(r["hours"], 2), r["evaluations"], percent(r["satisfaction_rate"])]
+
+    kinds = {"open_day": "开放日", "volunteer": "志愿服务"}
+    rows = [line(r["event"].title, kinds.get(r["event"].kind, r["event"].kind), r)
+            for r in report["events"]]
+    t = report["totals"]
+    rows.append(line(f"合计（{report['label']}）", "", t))
+    rows.append([f"不满意评价按期办结（另有 {t['follow_ups_pending']} 件未到期）", "", "", "", "", "",
+                 "", "", "", "", f"{t['follow_ups_on_time']}/{t['follow_ups_settled']}",
+                 percent(t["follow_ups_on_time_rate"])])
+    return header, rows
+
+
+def current_quarter(now=None):
+    local = (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return local.year, (local.month - 1) // 3 + 1
