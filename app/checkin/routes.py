@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.checkin import bp
@@ -15,18 +16,20 @@ from app.services.errors import InvalidData, NotFound
 from app.services.events import get_event
 from app.services.privacy import mask_name, mask_phone
 
+_MESSAGES = {
+    "ok": _l("签到成功"),
+    "already_checked_in": _l("已签到"),
+    "not_found": _l("未找到此票"),
+    "cancelled": _l("此票已取消"),
+    "waitlisted": _l("候补中，未获得名额"),
+    "pending": _l("申请待审核，不能签到"),
+    "wrong_event": _l("不是本活动的票"),
+    "outside_window": _l("不在签到时间内"),
+}
 
-def _messages():
-    return {
-        "ok": _("签到成功"),
-        "already_checked_in": _("已签到"),
-        "not_found": _("未找到此票"),
-        "cancelled": _("此票已取消"),
-        "waitlisted": _("候补中，未获得名额"),
-        "pending": _("申请待审核，不能签到"),
-        "wrong_event": _("不是本活动的票"),
-        "outside_window": _("不在签到时间内"),
-    }
+
+def _message(result):
+    return str(_MESSAGES[result])
 
 
 def _event_or_404(slug):
@@ -64,7 +67,14 @@ def api_checkin():
         event, code, gate=_gate(data.get("gate")), staff=current_user, nonce=nonce,
         scanned_at=scanned_at, source=source)
     answer = _answer(result, registration, checkin, extra)
-    db.session.commit()
+    # The answer is built: keep loaded objects as they are after the commit, so that the
+    # after-request hooks do not reload the staff user (on SQLite, a second write lock).
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     return jsonify(answer)
 
 
@@ -162,7 +172,7 @@ def _time(dt):
 
 
 def _answer(result, registration, checkin, extra):
-    answer = {"result": result, "message": _messages()[result]}
+    answer = {"result": result, "message": _message(result)}
     if registration is not None and result != "not_found":
         answer.update(name=mask_name(registration.name), party_size=registration.party_size)
         if result == "wrong_event":

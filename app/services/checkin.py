@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import CheckIn, Registration, Slot
@@ -67,7 +69,11 @@ def find_registration_by_code(code):
     if kind is None:
         return None
     column = Registration.token if kind == "token" else Registration.ticket_number
-    return db.session.execute(select(Registration).where(column == value)).scalar_one_or_none()
+    # The check-in and the slot come in the same query: a scan needs both.
+    return db.session.execute(
+        select(Registration).where(column == value)
+        .options(joinedload(Registration.checkin), joinedload(Registration.slot))
+    ).unique().scalar_one_or_none()
 
 
 def code_hashes(registration, salt):
@@ -147,6 +153,7 @@ def check_in(registration, *, gate="", staff=None, nonce=None, scanned_at=None, 
         if existing is None:
             raise
         return existing, False
+    set_committed_value(registration, "checkin", row)  # the loaded ticket sees its check-in
     audit.record("checkin", registration, event=registration.event, actor=staff,
                  detail={"gate": gate, "source": source, "checked_in_at": at.isoformat()})
     return row, True
@@ -177,10 +184,10 @@ def scan(event, code, *, gate="", staff=None, nonce=None, scanned_at=None, now=N
     """
     now = now or utcnow()
     scanned_at = clamp_scanned_at(scanned_at, now)
-    previous = find_by_nonce(nonce)
-    if previous is not None:
-        return "ok", previous.registration, previous, {"repeat": True}
     registration = find_registration_by_code(code)
+    if registration is not None and registration.checkin is not None and nonce \
+            and registration.checkin.nonce == nonce:
+        return "ok", registration, registration.checkin, {"repeat": True}
     at = scanned_at or now
     reason = refusal(event, registration, at)
     if reason is not None:
@@ -192,7 +199,7 @@ def scan(event, code, *, gate="", staff=None, nonce=None, scanned_at=None, now=N
     if created:
         return "ok", registration, checkin, {}
     if checkin.nonce and checkin.nonce == nonce:
-        return "ok", registration, checkin, {"repeat": True}
+        return "ok", checkin.registration, checkin, {"repeat": True}
     return _already(registration, scanned_at, gate)
 
 

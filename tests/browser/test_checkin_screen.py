@@ -1,7 +1,7 @@
 """The check-in screen in Chromium: a fake camera, a handheld scanner, going offline."""
 import io
-from types import SimpleNamespace
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
