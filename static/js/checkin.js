@@ -248,6 +248,7 @@
   }
 
   function admitOffline(item) {
+    if (!state.list) { showError(t("no_list")); return; }
     var entry = localEntry(item.code);
     var answer = offlineAnswer(entry, new Date(item.scanned_at));
     if (answer.result === "ok") {
