@@ -162,6 +162,23 @@ def start_gunicorn(app_spec, port, env):
     raise RuntimeError("gunicorn did not start")
 
 
+def cpu_seconds(process):
+    """User + system CPU time used so far by gunicorn's master and workers (its process group),
+    read from /proc: a figure that other load on the machine disturbs less than wall time."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == process.pid:  # field 5, pgrp
+            total += int(fields[11]) + int(fields[12])  # fields 14, 15: utime, stime
+    return total / ticks
+
+
 def stop(process):
     try:
         os.killpg(process.pid, signal.SIGTERM)
@@ -247,7 +264,9 @@ def bench_backend(label, database_url, bare_url, scans, warmup):
         base = f"http://127.0.0.1:{port}"
         sessions = [staff_session(base) for _ in range(CONCURRENCY)]
         run_load(f"{base}/api/checkin", sessions, codes[:warmup])
+        cpu = cpu_seconds(process)
         app_result = summary(*run_load(f"{base}/api/checkin", sessions, codes[warmup:]))
+        app_result["cpu_ms"] = (cpu_seconds(process) - cpu) * 1000 / app_result["requests"]
         # Every scan above admitted someone: the database must hold exactly that many check-ins.
         stats = sessions[0].get(f"{base}/api/events/bench-day/stats").json()
         app_result["checked_in"] = stats["event"]["checked_in"]
@@ -260,7 +279,9 @@ def bench_backend(label, database_url, bare_url, scans, warmup):
         base = f"http://127.0.0.1:{port}"
         sessions = [requests.Session() for _ in range(CONCURRENCY)]
         run_load(f"{base}/scan", sessions, codes[:warmup])
+        cpu = cpu_seconds(process)
         bare_result = summary(*run_load(f"{base}/scan", sessions, codes[warmup:]))
+        bare_result["cpu_ms"] = (cpu_seconds(process) - cpu) * 1000 / bare_result["requests"]
     finally:
         stop(process)
     return {"label": label, "app": app_result, "bare": bare_result,
@@ -291,7 +312,7 @@ def postgres_database(base_url):
     return [url.set(database=n).render_as_string(hide_password=False) for n in names], drop
 
 
-def write_results(results, scans):
+def write_results(results, scans, load_before):
     path = ROOT / "bench" / "RESULTS.md"
     lines = [MARK_START, "## Check-in: `POST /api/checkin` (bench/checkin.py)", "",
              f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on this machine ({os.cpu_count()} cores, "
@@ -300,13 +321,16 @@ def write_results(results, scans):
              "check-in (one `CheckIn` and one `AuditLog` row). Baseline: the same load against a bare Flask "
              "endpoint doing one INSERT + COMMIT on the same kind of database, also under gunicorn -w 4. "
              "Client and servers share the machine.", "",
-             "| database | endpoint | scans/s | p50 ms | p99 ms | errors |",
-             "|---|---|---:|---:|---:|---:|"]
+             f"Load average before the run: {load_before}. \"server CPU ms\" is the user + system CPU time of "
+             "gunicorn's processes per request (from /proc), which other load on the machine disturbs less "
+             "than the wall-clock figures.", "",
+             "| database | endpoint | scans/s | p50 ms | p99 ms | errors | server CPU ms/request |",
+             "|---|---|---:|---:|---:|---:|---:|"]
     for result in results:
         for name, key in (("`POST /api/checkin`", "app"), ("bare INSERT+COMMIT", "bare")):
             r = result[key]
             lines.append(f"| {result['label']} | {name} | {r['rate']:.0f} | {r['p50_ms']:.1f} | "
-                         f"{r['p99_ms']:.1f} | {r['errors']} |")
+                         f"{r['p99_ms']:.1f} | {r['errors']} | {r['cpu_ms']:.2f} |")
     lines.append("")
     for result in results:
         app = result["app"]
@@ -336,6 +360,7 @@ def main():
     args = parser.parse_args()
 
     results = []
+    load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     folder = Path(tempfile.mkdtemp(prefix="openday-bench-"))
     try:
         results.append(bench_backend("SQLite", f"sqlite:///{folder / 'app.db'}",
@@ -352,14 +377,14 @@ def main():
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if not args.no_write:
-        write_results(results, args.scans)
+        write_results(results, args.scans, load_before)
 
 
 def print_result(result):
     for key in ("app", "bare"):
         r = result[key]
         print(f"{result['label']:<10} {key:<4} {r['rate']:7.1f} scans/s  p50 {r['p50_ms']:6.1f} ms  "
-              f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}")
+              f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}  server CPU {r['cpu_ms']:.2f} ms/request")
     print(f"{result['label']:<10} ratio {result['ratio']:.2f}  check-ins {result['app'].get('checked_in')}")
 
 

@@ -145,6 +145,9 @@ def check_in(registration, *, gate="", staff=None, nonce=None, scanned_at=None, 
     try:
         with db.session.begin_nested():
             db.session.add(row)
+            # In the same savepoint: a check-in that loses the race leaves no audit row.
+            audit.record("checkin", registration, event=registration.event, actor=staff,
+                         detail={"gate": gate, "source": source, "checked_in_at": at.isoformat()})
             db.session.flush()
     except IntegrityError:
         # The unique registration_id (another gate won) or nonce (this scan, sent again).
@@ -154,8 +157,6 @@ def check_in(registration, *, gate="", staff=None, nonce=None, scanned_at=None, 
             raise
         return existing, False
     set_committed_value(registration, "checkin", row)  # the loaded ticket sees its check-in
-    audit.record("checkin", registration, event=registration.event, actor=staff,
-                 detail={"gate": gate, "source": source, "checked_in_at": at.isoformat()})
     return row, True
 
 
