@@ -336,7 +336,8 @@ def write_results(results, scans, load_before):
         app = result["app"]
         lines.append(f"- {result['label']}: ratio check-in / bare = **{result['ratio']:.2f}** "
                      f"(aim ≥ 0.6); p99 {app['p99_ms']:.1f} ms (aim ≤ 30 ms); errors {app['errors']}; "
-                     f"check-ins recorded {app.get('checked_in')} of {app['requests']} scans.")
+                     f"check-ins in the database afterwards {app.get('checked_in')} "
+                     f"(= {app['requests']} measured scans + the warm-up ones: every scan admitted once).")
     lines += ["", MARK_END]
     section = "\n".join(lines)
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"

@@ -60,6 +60,11 @@ def checkin_row(db, registration_id):
 
 def test_handheld_scanner_types_the_code_and_enter_checks_in(door, desktop_page, db):
     page = desktop_page
+    # Record vibrations (desktop Chromium has no vibrator) and the scans sent to the server.
+    page.add_init_script("window.__vibrations = []; navigator.vibrate = function (p) "
+                         "{ window.__vibrations.push(p); return true; };")
+    posts = []
+    page.on("request", lambda r: posts.append(r) if r.method == "POST" and "/api/checkin" in r.url else None)
     open_screen(page, door["url"])
     ticket = door["tickets"][0]
     assert page.evaluate("document.activeElement.id") == "scan-input"
@@ -85,6 +90,9 @@ def test_handheld_scanner_types_the_code_and_enter_checks_in(door, desktop_page,
     page.locator("#result[data-result='already_checked_in']").wait_for()
     assert "已签到" in page.locator("#result").inner_text()
     assert "东门" in page.locator("#result").inner_text()
+    page.wait_for_timeout(300)  # give a second request (if the guard failed) time to leave
+    assert len(posts) == 2, [p.post_data for p in posts]  # first scan + one of the two repeats
+    assert page.evaluate("window.__vibrations") == [80, [80, 60, 80]]  # ok, then already
 
     # The gate name is remembered for this screen.
     page.reload()
