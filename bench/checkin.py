@@ -338,7 +338,20 @@ def write_results(results, scans, load_before):
                      f"(aim ≥ 0.6); p99 {app['p99_ms']:.1f} ms (aim ≤ 30 ms); errors {app['errors']}; "
                      f"check-ins in the database afterwards {app.get('checked_in')} "
                      f"(= {app['requests']} measured scans + the warm-up ones: every scan admitted once).")
-    lines += ["", MARK_END]
+    lines += [
+        "",
+        "Reading: the aims (ratio ≥ 0.6, p99 ≤ 30 ms) are **not met** on this shared 2-core machine. "
+        "The check-in costs about 4–5× the server CPU of the bare INSERT (column above): the staff "
+        "session cookie, Flask-Login's user load (one query), the CSRF check, the event and ticket "
+        "lookups (one query each; the ticket query joins its check-in and slot), the CheckIn + AuditLog "
+        "inserts in one savepoint, and the JSON answer. With 4 workers and the load generator on 2 cores "
+        "the run is CPU-bound, so the ratio tracks that CPU ratio (about 0.2–0.45 across runs). On SQLite, "
+        "every request's transaction is `BEGIN IMMEDIATE` (app/database.py), so the whole request holds "
+        "the write lock and waiters back off in SQLite's busy handler: that is the long p99 tail. The "
+        "figures move a lot between runs because other work shares the machine (see the load average).",
+        "",
+        MARK_END,
+    ]
     section = "\n".join(lines)
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     if MARK_START in text and MARK_END in text:
