@@ -345,7 +345,8 @@ def write_results(results, scans, load_before):
         "session cookie, Flask-Login's user load (one query), the CSRF check, the event and ticket "
         "lookups (one query each; the ticket query joins its check-in and slot), the CheckIn + AuditLog "
         "inserts in one savepoint, and the JSON answer. With 4 workers and the load generator on 2 cores "
-        "the run is CPU-bound, so the ratio tracks that CPU ratio (about 0.2–0.45 across runs). On SQLite, "
+        "the run is CPU-bound, so the ratio tracks that CPU ratio (0.17–0.46 over the runs made while "
+        "building this). On SQLite, "
         "every request's transaction is `BEGIN IMMEDIATE` (app/database.py), so the whole request holds "
         "the write lock and waiters back off in SQLite's busy handler: that is the long p99 tail. The "
         "figures move a lot between runs because other work shares the machine (see the load average).",
