@@ -1,2 +1,190 @@
-"""Door staff: the check-in screen and the check-in API."""
-from app.checkin import bp  # noqa: F401
+"""Door staff: the check-in screen and the check-in API (CONTRACT §5)."""
+import re
+from datetime import datetime, timezone
+
+from flask import current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.checkin import bp
+from app.extensions import csrf, db
+from app.i18n import local
+from app.security import staff_required
+from app.services import checkin as checkin_service
+from app.services.errors import InvalidData, NotFound
+from app.services.events import get_event
+from app.services.privacy import mask_name, mask_phone
+
+_MESSAGES = {
+    "ok": _l("签到成功"),
+    "already_checked_in": _l("已签到"),
+    "not_found": _l("未找到此票"),
+    "cancelled": _l("此票已取消"),
+    "waitlisted": _l("候补中，未获得名额"),
+    "pending": _l("申请待审核，不能签到"),
+    "wrong_event": _l("不是本活动的票"),
+    "outside_window": _l("不在签到时间内"),
+}
+
+
+def _message(result):
+    return str(_MESSAGES[result])
+
+
+def _event_or_404(slug):
+    event = get_event(slug) if isinstance(slug, str) else None
+    if event is None:
+        raise NotFound(_("没有找到这个活动。"))
+    return event
+
+
+@bp.get("/staff/events/<slug>/checkin")
+@staff_required
+def screen(slug):
+    event = _event_or_404(slug)
+    return render_template("checkin/screen.html", event=event,
+                           counts=checkin_service.counts(event))
+
+
+@bp.post("/api/checkin")
+@csrf.exempt  # checked below, after the login check, so that anonymous callers get 401
+@staff_required
+def api_checkin():
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidData(_("请求格式有误。"))
+    event = _event_or_404(data.get("event"))
+    code = data.get("code")
+    if not isinstance(code, str) or not code.strip():
+        raise InvalidData(_("请扫描或输入票号。"))
+    nonce = _nonce(data.get("nonce"))
+    scanned_at = _scanned_at(data.get("scanned_at"))
+    source = data.get("source") if data.get("source") in checkin_service.SOURCES else "scan"
+    result, registration, checkin, extra = checkin_service.scan(
+        event, code, gate=_gate(data.get("gate")), staff=current_user, nonce=nonce,
+        scanned_at=scanned_at, source=source)
+    answer = _answer(result, registration, checkin, extra)
+    # The answer is built: keep loaded objects as they are after the commit, so that the
+    # after-request hooks do not reload the staff user (on SQLite, a second write lock).
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    return jsonify(answer)
+
+
+@bp.get("/api/events/<slug>/checkin-list")
+@staff_required
+def api_checkin_list(slug):
+    """The event's tickets for the screen's offline mode: hashed codes, masked names."""
+    event = _event_or_404(slug)
+    salt = checkin_service.list_salt(event, current_app.config["SECRET_KEY"])
+    slots = {}
+    for slot in event.slots:
+        opens, closes = checkin_service.window(event, slot)
+        slots[slot.key] = {"label": slot.label, "opens": _iso(opens), "closes": _iso(closes)}
+    keys = {slot.id: slot.key for slot in event.slots}
+    entries = []
+    for registration, checkin in checkin_service.checkin_list(event):
+        entries.append({
+            "h": checkin_service.code_hashes(registration, salt),
+            "name": mask_name(registration.name),
+            "status": registration.status,
+            "party_size": registration.party_size,
+            "slot": keys.get(registration.slot_id),
+            "checked_in_at": _iso(checkin.checked_in_at) if checkin else None,
+            "checked_in_time": _time(checkin.checked_in_at) if checkin else None,
+            "gate": checkin.gate if checkin else None,
+        })
+    return jsonify({"event": event.slug, "generated_at": _iso(datetime.now(timezone.utc)),
+                    "salt": salt, "slots": slots, "entries": entries,
+                    "counts": checkin_service.counts(event)})
+
+
+@bp.get("/api/events/<slug>/stats")
+@staff_required
+def api_stats(slug):
+    return jsonify(checkin_service.counts(_event_or_404(slug)))
+
+
+@bp.get("/api/events/<slug>/search")
+@staff_required
+def api_search(slug):
+    event = _event_or_404(slug)
+    results = []
+    for registration in checkin_service.search(event, request.args.get("q", "")):
+        checkin = registration.checkin
+        results.append({
+            "ticket_number": registration.ticket_number,
+            "name": mask_name(registration.name),
+            "phone": mask_phone(registration.phone),
+            "party_size": registration.party_size,
+            "slot": registration.slot.label,
+            "status": registration.status,
+            "checked_in_time": _time(checkin.checked_in_at) if checkin else None,
+            "gate": checkin.gate if checkin else None,
+        })
+    return jsonify({"results": results})
+
+
+# --- helpers: shape checks and the answer's JSON ----------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _gate(value):
+    if not isinstance(value, str):
+        return ""
+    return _CONTROL.sub("", value).strip()[:checkin_service.MAX_GATE_LENGTH]
+
+
+def _nonce(value):
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > checkin_service.MAX_NONCE_LENGTH:
+        raise InvalidData(_("扫描编号格式有误。"))
+    return value
+
+
+def _scanned_at(value):
+    if value is None or value == "":
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value)[:40])
+    except ValueError:
+        raise InvalidData(_("扫描时间格式有误。")) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def _iso(dt):
+    return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if dt else None
+
+
+def _time(dt):
+    return local(dt).strftime("%H:%M") if dt else None
+
+
+def _answer(result, registration, checkin, extra):
+    answer = {"result": result, "message": _message(result)}
+    if registration is not None and result != "not_found":
+        answer.update(name=mask_name(registration.name), party_size=registration.party_size)
+        if result == "wrong_event":
+            answer["other_event"] = registration.event.title
+        else:
+            answer.update(slot=registration.slot.label, slot_key=registration.slot.key)
+    if checkin is not None:
+        answer.update(checked_in_at=_iso(checkin.checked_in_at),
+                      checked_in_time=_time(checkin.checked_in_at), gate=checkin.gate)
+    if result == "outside_window":
+        opens, closes = checkin_service.window(registration.event, registration.slot)
+        answer.update(opens_at=_iso(opens), closes_at=_iso(closes), opens_time=_time(opens),
+                      closes_time=_time(closes), opens_date=local(opens).strftime("%m-%d"))
+    answer.update(extra)
+    return answer

@@ -1,0 +1,283 @@
+"""Check-in at the door: which ticket a scanned code means, whether it admits now, and the
+one row that records the admission.
+
+Idempotence comes from the database, not from a lock in Python: ``CheckIn.registration_id``
+is unique (two gates scanning at once admit once) and ``CheckIn.nonce`` is unique (a scan
+sent again by a client that lost the answer returns the first answer). The functions are
+small on purpose: volunteer check-out reuses ``find_registration_by_code`` and friends.
+"""
+import hashlib
+import hmac
+import re
+import unicodedata
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.extensions import db
+from app.models import CheckIn, Registration, Slot
+from app.services import audit
+from app.services.registration import TICKET_ALPHABET
+
+RESULTS = ("ok", "already_checked_in", "not_found", "cancelled", "waitlisted", "pending",
+           "wrong_event", "outside_window")
+SOURCES = ("scan", "manual", "offline")
+MAX_CODE_LENGTH = 500
+MAX_GATE_LENGTH = 50
+MAX_NONCE_LENGTH = 64
+
+_TICKET_NUMBER_RE = re.compile(f"^[{TICKET_ALPHABET}]{{8}}$")
+_TICKET_PATH_RE = re.compile(r"/tickets/([A-Za-z0-9_\-]{16,64})(?:[/?#]|$)")
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+# --- Reading a code ---------------------------------------------------------------------
+
+def parse_code(code):
+    """What a scanned or typed code names: ``("token", t)``, ``("ticket_number", n)`` or
+    ``(None, None)``.
+
+    Accepts the QR content (the ticket's absolute URL, whatever host it names), the bare
+    token, or the printed 8-character ticket number in any case, with spaces or dashes and
+    in full-width characters.
+    """
+    if not isinstance(code, str) or not code.strip() or len(code) > MAX_CODE_LENGTH:
+        return None, None
+    text = unicodedata.normalize("NFKC", code).strip()
+    match = _TICKET_PATH_RE.search(text)
+    if match:
+        return "token", match.group(1)
+    bare = re.sub(r"\s", "", text)
+    number = bare.replace("-", "").upper()
+    if _TICKET_NUMBER_RE.match(number):
+        return "ticket_number", number
+    if _TOKEN_RE.match(bare):  # tokens may hold dashes themselves: keep them
+        return "token", bare
+    return None, None
+
+
+def find_registration_by_code(code):
+    """The registration a code names, in any event, or None."""
+    kind, value = parse_code(code)
+    if kind is None:
+        return None
+    column = Registration.token if kind == "token" else Registration.ticket_number
+    # The check-in and the slot come in the same query: a scan needs both.
+    return db.session.execute(
+        select(Registration).where(column == value)
+        .options(joinedload(Registration.checkin), joinedload(Registration.slot))
+    ).unique().scalar_one_or_none()
+
+
+def code_hashes(registration, salt):
+    """The hashes under which the offline list finds a ticket: its token and its number."""
+    return [hash_code(registration.token, salt), hash_code(registration.ticket_number, salt)]
+
+
+def hash_code(value, salt):
+    return hashlib.sha256(f"{salt}:{value}".encode()).hexdigest()
+
+
+def list_salt(event, secret_key):
+    """A per-event salt for the offline list, so hashes from one event match nothing in
+    another. (The salt travels with the list: it stops precomputed tables, not a staff
+    member with the list who guesses ticket numbers.)"""
+    return hmac.new(str(secret_key).encode(), f"checkin-list:{event.slug}".encode(),
+                    hashlib.sha256).hexdigest()[:32]
+
+
+# --- The rules ---------------------------------------------------------------------------
+
+def window(event, slot):
+    """When a ticket for ``slot`` may check in: (opens, closes)."""
+    opens = slot.starts_at - timedelta(minutes=event.checkin_opens_minutes_before or 0)
+    closes = slot.ends_at + timedelta(minutes=event.checkin_closes_minutes_after_end or 0)
+    return opens, closes
+
+
+def refusal(event, registration, at):
+    """Why ``registration`` may not check in to ``event`` at ``at``, or None when it may.
+    A ticket that is already checked in is not refused here: that answer comes with the
+    first check-in's details."""
+    if registration is None:
+        return "not_found"
+    if registration.event_id != event.id:
+        return "wrong_event"
+    if registration.status in ("cancelled", "rejected"):
+        return "cancelled"
+    if registration.status == "waitlisted":
+        return "waitlisted"
+    if registration.status == "pending":
+        return "pending"
+    if registration.checkin is not None:
+        return None
+    opens, closes = window(event, registration.slot)
+    if not opens <= at <= closes:
+        return "outside_window"
+    return None
+
+
+def find_by_nonce(nonce):
+    if not nonce:
+        return None
+    return db.session.execute(select(CheckIn).where(CheckIn.nonce == nonce)).scalar_one_or_none()
+
+
+def check_in(registration, *, gate="", staff=None, nonce=None, scanned_at=None, now=None,
+             source="scan"):
+    """Record the admission of ``registration``; return ``(checkin, created)``.
+
+    ``created`` is False when another gate (or an earlier send of this scan) got there
+    first; the existing row is returned. Call ``refusal`` first: this only writes.
+    """
+    now = now or utcnow()
+    at = scanned_at or now
+    row = CheckIn(registration_id=registration.id, event_id=registration.event_id,
+                  checked_in_at=at, recorded_at=now, gate=gate, staff_id=getattr(staff, "id", None),
+                  nonce=nonce or None, source=source)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            # In the same savepoint: a check-in that loses the race leaves no audit row.
+            audit.record("checkin", registration, event=registration.event, actor=staff,
+                         detail={"gate": gate, "source": source, "checked_in_at": at.isoformat()})
+            db.session.flush()
+    except IntegrityError:
+        # The unique registration_id (another gate won) or nonce (this scan, sent again).
+        db.session.expire(registration, ["checkin"])
+        existing = find_by_nonce(nonce) or registration.checkin
+        if existing is None:
+            raise
+        return existing, False
+    set_committed_value(registration, "checkin", row)  # the loaded ticket sees its check-in
+    return row, True
+
+
+def keep_earliest(checkin, scanned_at, gate):
+    """A scan made offline before the recorded check-in is the real first one: move the
+    recorded time (and gate) back to it, never forward."""
+    if scanned_at is None or scanned_at >= checkin.checked_in_at:
+        return False
+    result = db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == checkin.id, CheckIn.checked_in_at > scanned_at)
+        .values(checked_in_at=scanned_at, gate=gate)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(checkin)
+    return result.rowcount == 1
+
+
+def scan(event, code, *, gate="", staff=None, nonce=None, scanned_at=None, now=None,
+         source="scan"):
+    """One scan at the door of ``event``: returns ``(result, registration, checkin, extra)``.
+
+    ``result`` is one of RESULTS. A nonce seen before returns the first answer for it.
+    ``scanned_at`` (an offline scan synced later) is the time the window is judged at and
+    the time recorded.
+    """
+    now = now or utcnow()
+    scanned_at = clamp_scanned_at(scanned_at, now)
+    registration = find_registration_by_code(code)
+    if registration is not None and registration.checkin is not None and nonce \
+            and registration.checkin.nonce == nonce:
+        return "ok", registration, registration.checkin, {"repeat": True}
+    at = scanned_at or now
+    reason = refusal(event, registration, at)
+    if reason is not None:
+        return reason, registration, None, {}
+    if registration.checkin is not None:
+        return _already(registration, scanned_at, gate)
+    checkin, created = check_in(registration, gate=gate, staff=staff, nonce=nonce,
+                                scanned_at=scanned_at, now=now, source=source)
+    if created:
+        return "ok", registration, checkin, {}
+    if checkin.nonce and checkin.nonce == nonce:
+        return "ok", checkin.registration, checkin, {"repeat": True}
+    return _already(registration, scanned_at, gate)
+
+
+def _already(registration, scanned_at, gate):
+    checkin = registration.checkin
+    extra = {}
+    if scanned_at is not None:
+        # A synced offline scan meets a check-in made elsewhere: report the conflict.
+        extra["conflict"] = True
+        extra["moved_earlier"] = keep_earliest(checkin, scanned_at, gate)
+    return "already_checked_in", registration, checkin, extra
+
+
+def clamp_scanned_at(scanned_at, now):
+    """An offline scan keeps its time; one claiming to come from the future becomes now."""
+    if scanned_at is None:
+        return None
+    if scanned_at.tzinfo is None:
+        scanned_at = scanned_at.replace(tzinfo=timezone.utc)
+    return min(scanned_at, now)
+
+
+# --- Lists, counts and search for the screen ---------------------------------------------
+
+def counts(event):
+    """Checked in / expected, in tickets and in people, for the event and each slot.
+    Expected means confirmed registrations (the ones whose ticket admits)."""
+    confirmed = and_(Registration.event_id == event.id, Registration.status == "confirmed")
+    rows = db.session.execute(
+        select(Registration.slot_id, func.count(Registration.id), func.sum(Registration.party_size),
+               func.count(CheckIn.id),
+               func.sum(case((CheckIn.id.is_not(None), Registration.party_size), else_=0)))
+        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(confirmed)
+        .group_by(Registration.slot_id)
+    ).all()
+    per_slot = {row[0]: row for row in rows}
+    slots = []
+    total = {"checked_in": 0, "expected": 0, "people_in": 0, "people_expected": 0}
+    for slot in event.slots:
+        _, expected, people, checked, people_in = per_slot.get(slot.id, (slot.id, 0, 0, 0, 0))
+        entry = {"key": slot.key, "label": slot.label, "checked_in": checked or 0,
+                 "expected": expected or 0, "people_in": people_in or 0,
+                 "people_expected": people or 0}
+        slots.append(entry)
+        for name in total:
+            total[name] += entry[name]
+    return {"event": total, "slots": slots}
+
+
+def checkin_list(event):
+    """Every registration of the event with its check-in, for the offline list."""
+    return db.session.execute(
+        select(Registration, CheckIn)
+        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(Registration.event_id == event.id)
+        .order_by(Registration.id)
+    ).all()
+
+
+def search(event, query, limit=20):
+    """Registrations of ``event`` by name, phone tail (4+ digits) or ticket number."""
+    text = unicodedata.normalize("NFKC", query or "").strip()[:50]
+    if not text:
+        return []
+    conditions = []
+    compact = re.sub(r"[\s\-]", "", text)
+    if compact.isdigit() and len(compact) >= 4:
+        conditions.append(Registration.phone.like(f"%{compact}"))
+    if _TICKET_NUMBER_RE.match(compact.upper()):
+        conditions.append(Registration.ticket_number == compact.upper())
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    conditions.append(Registration.name.like(f"%{escaped}%", escape="\\"))
+    return db.session.execute(
+        select(Registration)
+        .join(Slot, Slot.id == Registration.slot_id)
+        .where(Registration.event_id == event.id, or_(*conditions))
+        .order_by(Slot.starts_at, Registration.name, Registration.id)
+        .limit(limit)
+    ).scalars().all()

@@ -1,0 +1,407 @@
+"""Benchmark: check-in scans per second and latency, against gunicorn with 4 workers.
+
+For each database (SQLite file, and PostgreSQL when reachable) this script
+1. creates a fresh database, applies the migrations and seeds one event whose slot is open
+   for check-in, SCANS + WARMUP confirmed tickets and one door steward;
+2. starts ``gunicorn -w 4 "app:create_app()"`` and lets CONCURRENCY logged-in clients
+   (each its own session and CSRF token, like tablets at the door) send every ticket once
+   to ``POST /api/checkin`` — each scan is a real first check-in (CheckIn + AuditLog rows);
+3. starts gunicorn with 4 workers on a bare Flask app whose one endpoint does a single
+   INSERT + COMMIT on the same kind of database (same SQLite settings), and sends it the
+   same load;
+4. prints scans/s, p50 and p99 for both and the ratio, and writes them to
+   ``bench/RESULTS.md`` (its own section, between markers).
+
+Run: ``.venv/bin/python bench/checkin.py`` (``--scans N``, ``--no-postgres``,
+``--pg-url postgresql://postgres@127.0.0.1:5432/test``).
+"""
+import argparse
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CONCURRENCY = 10
+WORKERS = 4
+STAFF_USER = "bench-door"
+STAFF_PASSWORD = "bench-door-password-1"
+MARK_START = "<!-- bench:checkin:start -->"
+MARK_END = "<!-- bench:checkin:end -->"
+
+
+# --- the bare app gunicorn serves for the baseline -------------------------------------------
+
+def bare_app():
+    """A Flask app with one endpoint: one INSERT and a COMMIT, nothing else."""
+    from flask import Flask, jsonify, request
+    from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, event
+
+    url = os.environ["BENCH_DATABASE_URL"]
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        # The same settings as app/database.py, so the comparison is fair.
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection, _record):
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA busy_timeout = 5000")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    metadata = MetaData()
+    scans = Table("bench_scan", metadata, Column("id", Integer, primary_key=True),
+                  Column("code", String(500)), Column("gate", String(50)),
+                  Column("at", DateTime(timezone=True)))
+    metadata.create_all(engine)
+    app = Flask("bare")
+
+    @app.post("/scan")
+    def scan():
+        data = request.get_json(silent=True) or {}
+        with engine.begin() as conn:
+            conn.execute(scans.insert().values(code=str(data.get("code", ""))[:500],
+                                               gate=str(data.get("gate", ""))[:50],
+                                               at=datetime.now(timezone.utc)))
+        return jsonify({"result": "ok"})
+
+    return app
+
+
+# --- set-up -------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed(database_url, tickets):
+    """Migrate a fresh database and add the event, the tickets and the steward."""
+    from flask_migrate import upgrade
+    from sqlalchemy import insert
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import Registration
+    from app.services.events import save_event
+    from app.services.registration import new_ticket_number, new_token
+    from app.services.staff import create_staff
+
+    app = create_app("development", {"DATABASE_URL": database_url, "SECRET_KEY": "bench"})
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        upgrade()
+        event, _ = save_event({
+            "slug": "bench-day", "kind": "open_day", "title": "压测开放日",
+            "registration_opens_at": (now - timedelta(days=2)).isoformat(),
+            "registration_closes_at": (now - timedelta(days=1)).isoformat(),
+            "max_party_size": 4,
+            "slots": [{"key": "am", "label": "上午场", "starts_at": (now - timedelta(minutes=10)).isoformat(),
+                       "ends_at": (now + timedelta(hours=3)).isoformat(), "capacity": tickets + 10,
+                       "mode": "onsite"}],
+        })
+        create_staff(STAFF_USER, STAFF_PASSWORD, "staff")
+        db.session.flush()
+        slot = event.slots[0]
+        rows = []
+        numbers = set()
+        for i in range(tickets):
+            number = new_ticket_number()
+            while number in numbers:
+                number = new_ticket_number()
+            numbers.add(number)
+            phone = f"139{i:08d}"
+            rows.append({"event_id": event.id, "slot_id": slot.id, "token": new_token(), "ticket_number": number,
+                         "name": f"压测{i}", "phone": phone, "party_size": 1, "status": "confirmed",
+                         "active_key": f"{event.id}:{phone}", "source": "online", "created_at": now,
+                         "updated_at": now})
+        db.session.execute(insert(Registration), rows)
+        db.session.commit()
+        codes = [f"http://127.0.0.1:5000/tickets/{row['token']}" for row in rows]
+        db.engine.dispose()
+    return codes
+
+
+def start_gunicorn(app_spec, port, env):
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
+         "--timeout", "60", "--log-level", "warning", app_spec],
+        cwd=str(ROOT), env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True)
+    import requests
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            requests.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    stop(process)
+    raise RuntimeError("gunicorn did not start")
+
+
+def cpu_seconds(process):
+    """User + system CPU time used so far by gunicorn's master and workers (its process group),
+    read from /proc: a figure that other load on the machine disturbs less than wall time."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == process.pid:  # field 5, pgrp
+            total += int(fields[11]) + int(fields[12])  # fields 14, 15: utime, stime
+    return total / ticks
+
+
+def stop(process):
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def staff_session(base):
+    """A logged-in session and its CSRF token, through the real login form and screen."""
+    import requests
+
+    session = requests.Session()
+    page = session.get(f"{base}/staff/login").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = session.post(f"{base}/staff/login", allow_redirects=False,
+                            data={"username": STAFF_USER, "password": STAFF_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, response.status_code
+    screen = session.get(f"{base}/staff/events/bench-day/checkin").text
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)">', screen).group(1)
+    session.headers["X-CSRFToken"] = csrf
+    return session
+
+
+# --- load ---------------------------------------------------------------------------------
+
+def run_load(url, sessions, codes, expected_result="ok"):
+    """Send every code once from CONCURRENCY threads; return (wall seconds, latencies, errors)."""
+    lock = threading.Lock()
+    pending = list(reversed(codes))
+    latencies = []
+    errors = []
+
+    def worker(session, gate):
+        while True:
+            with lock:
+                if not pending:
+                    return
+                code = pending.pop()
+            started = time.perf_counter()
+            try:
+                response = session.post(url, json={"event": "bench-day", "code": code, "gate": gate,
+                                                   "nonce": uuid.uuid4().hex}, timeout=30)
+                elapsed = time.perf_counter() - started
+                ok = response.status_code == 200 and response.json().get("result") == expected_result
+            except Exception as exc:  # noqa: BLE001 - every failure counts as an error
+                elapsed, ok = time.perf_counter() - started, False
+                response = exc
+            with lock:
+                latencies.append(elapsed)
+                if not ok:
+                    errors.append(getattr(response, "status_code", repr(response)))
+
+    threads = [threading.Thread(target=worker, args=(s, f"gate-{i}")) for i, s in enumerate(sessions)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, latencies, errors
+
+
+def summary(wall, latencies, errors):
+    ordered = sorted(latencies)
+    return {
+        "requests": len(latencies),
+        "rate": len(latencies) / wall,
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+        "errors": len(errors),
+    }
+
+
+def bench_backend(label, database_url, bare_url, scans, warmup):
+    import requests
+
+    codes = seed(database_url, scans + warmup)
+    port = free_port()
+    env = {"DATABASE_URL": database_url, "SECRET_KEY": "bench-secret", "BASE_URL": f"http://127.0.0.1:{port}",
+           "RATELIMIT_ENABLED": "0"}
+    process = start_gunicorn("app:create_app()", port, env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        sessions = [staff_session(base) for _ in range(CONCURRENCY)]
+        run_load(f"{base}/api/checkin", sessions, codes[:warmup])
+        cpu = cpu_seconds(process)
+        app_result = summary(*run_load(f"{base}/api/checkin", sessions, codes[warmup:]))
+        app_result["cpu_ms"] = (cpu_seconds(process) - cpu) * 1000 / app_result["requests"]
+        # Every scan above admitted someone: the database must hold exactly that many check-ins.
+        stats = sessions[0].get(f"{base}/api/events/bench-day/stats").json()
+        app_result["checked_in"] = stats["event"]["checked_in"]
+    finally:
+        stop(process)
+
+    port = free_port()
+    process = start_gunicorn("bench.checkin:bare_app()", port, {"BENCH_DATABASE_URL": bare_url})
+    try:
+        base = f"http://127.0.0.1:{port}"
+        sessions = [requests.Session() for _ in range(CONCURRENCY)]
+        run_load(f"{base}/scan", sessions, codes[:warmup])
+        cpu = cpu_seconds(process)
+        bare_result = summary(*run_load(f"{base}/scan", sessions, codes[warmup:]))
+        bare_result["cpu_ms"] = (cpu_seconds(process) - cpu) * 1000 / bare_result["requests"]
+    finally:
+        stop(process)
+    return {"label": label, "app": app_result, "bare": bare_result,
+            "ratio": app_result["rate"] / bare_result["rate"]}
+
+
+def postgres_database(base_url):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from config import normalise_database_url
+
+    url = make_url(normalise_database_url(base_url))
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    names = [f"openday_bench_{secrets.token_hex(4)}" for _ in range(2)]
+    with admin.connect() as conn:
+        for name in names:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                             {"n": name})
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return [url.set(database=n).render_as_string(hide_password=False) for n in names], drop
+
+
+def write_results(results, scans, load_before):
+    path = ROOT / "bench" / "RESULTS.md"
+    lines = [MARK_START, "## Check-in: `POST /api/checkin` (bench/checkin.py)", "",
+             f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on this machine ({os.cpu_count()} cores, "
+             f"shared), `gunicorn -w {WORKERS}` (sync workers), {CONCURRENCY} concurrent logged-in clients "
+             f"(each with its session cookie and `X-CSRFToken`), {scans} scans per run, every scan a first "
+             "check-in (one `CheckIn` and one `AuditLog` row). Baseline: the same load against a bare Flask "
+             "endpoint doing one INSERT + COMMIT on the same kind of database, also under gunicorn -w 4. "
+             "Client and servers share the machine.", "",
+             f"Load average before the run: {load_before}. \"server CPU ms\" is the user + system CPU time of "
+             "gunicorn's processes per request (from /proc), which other load on the machine disturbs less "
+             "than the wall-clock figures.", "",
+             "| database | endpoint | scans/s | p50 ms | p99 ms | errors | server CPU ms/request |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for result in results:
+        for name, key in (("`POST /api/checkin`", "app"), ("bare INSERT+COMMIT", "bare")):
+            r = result[key]
+            lines.append(f"| {result['label']} | {name} | {r['rate']:.0f} | {r['p50_ms']:.1f} | "
+                         f"{r['p99_ms']:.1f} | {r['errors']} | {r['cpu_ms']:.2f} |")
+    lines.append("")
+    for result in results:
+        app = result["app"]
+        lines.append(f"- {result['label']}: ratio check-in / bare = **{result['ratio']:.2f}** "
+                     f"(aim ≥ 0.6); p99 {app['p99_ms']:.1f} ms (aim ≤ 30 ms); errors {app['errors']}; "
+                     f"check-ins in the database afterwards {app.get('checked_in')} "
+                     f"(= {app['requests']} measured scans + the warm-up ones: every scan admitted once).")
+    lines += [
+        "",
+        "Reading: the aims (ratio ≥ 0.6, p99 ≤ 30 ms) are **not met** on this shared 2-core machine. "
+        "The check-in costs about 4–5× the server CPU of the bare INSERT (column above): the staff "
+        "session cookie, Flask-Login's user load (one query), the CSRF check, the event and ticket "
+        "lookups (one query each; the ticket query joins its check-in and slot), the CheckIn + AuditLog "
+        "inserts in one savepoint, and the JSON answer. With 4 workers and the load generator on 2 cores "
+        "the run is CPU-bound, so the ratio tracks that CPU ratio (0.17–0.46 over the runs made while "
+        "building this). On SQLite, "
+        "every request's transaction is `BEGIN IMMEDIATE` (app/database.py), so the whole request holds "
+        "the write lock and waiters back off in SQLite's busy handler: that is the long p99 tail. The "
+        "figures move a lot between runs because other work shares the machine (see the load average).",
+        "",
+        MARK_END,
+    ]
+    section = "\n".join(lines)
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    if MARK_START in text and MARK_END in text:
+        before, rest = text.split(MARK_START, 1)
+        after = rest.split(MARK_END, 1)[1]
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scans", type=int, default=2000)
+    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL",
+                                                           "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+
+    results = []
+    load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    folder = Path(tempfile.mkdtemp(prefix="openday-bench-"))
+    try:
+        results.append(bench_backend("SQLite", f"sqlite:///{folder / 'app.db'}",
+                                     f"sqlite:///{folder / 'bare.db'}", args.scans, args.warmup))
+        print_result(results[-1])
+        if not args.no_postgres:
+            (app_url, bare_url), drop = postgres_database(args.pg_url)
+            try:
+                bare_url = bare_url.replace("postgresql://", "postgresql+psycopg://", 1)
+                results.append(bench_backend("PostgreSQL", app_url, bare_url, args.scans, args.warmup))
+                print_result(results[-1])
+            finally:
+                drop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if not args.no_write:
+        write_results(results, args.scans, load_before)
+
+
+def print_result(result):
+    for key in ("app", "bare"):
+        r = result[key]
+        print(f"{result['label']:<10} {key:<4} {r['rate']:7.1f} scans/s  p50 {r['p50_ms']:6.1f} ms  "
+              f"p99 {r['p99_ms']:6.1f} ms  errors {r['errors']}  server CPU {r['cpu_ms']:.2f} ms/request")
+    print(f"{result['label']:<10} ratio {result['ratio']:.2f}  check-ins {result['app'].get('checked_in')}")
+
+
+if __name__ == "__main__":
+    main()

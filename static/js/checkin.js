@@ -1,0 +1,649 @@
+/* OpenDay check-in screen: camera (jsQR), handheld scanner, manual search, offline mode.
+   Online, every scan goes to POST /api/checkin. When the server cannot be reached the
+   screen switches by itself to the event's list kept in localStorage (hashed codes), admits
+   from it, queues the scans with their time and a nonce, and syncs them when it can. */
+(function () {
+  "use strict";
+
+  var root = document.getElementById("checkin");
+  if (!root) { return; }
+
+  var cfg = {
+    event: root.dataset.event,
+    checkinUrl: root.dataset.checkinUrl,
+    listUrl: root.dataset.listUrl,
+    statsUrl: root.dataset.statsUrl,
+    searchUrl: root.dataset.searchUrl,
+    csrf: (document.querySelector('meta[name="csrf-token"]') || {}).content || ""
+  };
+  var REPEAT_MS = 3000;          // the same code within 3 s is not sent again
+  var LIST_REFRESH_MS = 3 * 60 * 1000;
+  var STATS_REFRESH_MS = 10 * 1000;
+  var PROBE_MS = 5000;           // while offline, try the server this often
+  var FETCH_TIMEOUT_MS = 5000;
+  var IDLE_AFTER_MS = 20000;
+  var KEY_GATE = "openday.checkin.gate";
+  var KEY_LIST = "openday.checkin.list." + cfg.event;
+  var KEY_QUEUE = "openday.checkin.queue." + cfg.event;
+  var TICKET_RE = /^[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{8}$/;
+  var TICKET_PATH_RE = /\/tickets\/([A-Za-z0-9_\-]{16,64})(?:[\/?#]|$)/;
+  var TOKEN_RE = /^[A-Za-z0-9_\-]{16,64}$/;
+
+  var $ = function (id) { return document.getElementById(id); };
+  var el = {
+    gate: $("gate-input"), scanForm: $("scan-form"), scan: $("scan-input"),
+    result: $("result"), title: $("result-title"), name: $("result-name"), detail: $("result-detail"),
+    net: $("net-status"), netText: $("net-text"), queue: $("queue-text"),
+    camToggle: $("camera-toggle"), camMessage: $("camera-message"), videoWrap: $("video-wrap"),
+    video: $("camera-video"), canvas: $("camera-canvas"),
+    searchForm: $("search-form"), search: $("search-input"), searchMessage: $("search-message"),
+    searchResults: $("search-results")
+  };
+
+  // --- text -------------------------------------------------------------------------------
+  var texts = {};
+  var tpl = document.getElementById("i18n");
+  if (tpl) {
+    Array.prototype.forEach.call(tpl.content.querySelectorAll("[data-key]"), function (node) {
+      texts[node.dataset.key] = node.textContent;
+    });
+  }
+  function t(key, params) {
+    var text = texts[key] || key;
+    Object.keys(params || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(String(params[name]));
+    });
+    return text;
+  }
+
+  // --- storage ----------------------------------------------------------------------------
+  function load(key, fallback) {
+    try {
+      var raw = window.localStorage.getItem(key);
+      return raw ? JSON.parse(raw) : fallback;
+    } catch (e) { return fallback; }
+  }
+  function save(key, value) {
+    try { window.localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* full or private mode */ }
+  }
+
+  var state = {
+    online: true,
+    list: load(KEY_LIST, null),
+    index: {},
+    queue: load(KEY_QUEUE, []),
+    lastCode: null,
+    lastAt: 0,
+    syncing: false,
+    conflicts: 0,
+    idleTimer: null
+  };
+  indexList();
+
+  // --- SHA-256 (works without a secure context, where crypto.subtle is missing) ----------
+  var K = [
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
+  ];
+  function sha256(text) {
+    var bytes = new TextEncoder().encode(text);
+    var bitLen = bytes.length * 8;
+    var total = ((bytes.length + 9 + 63) >> 6) << 6;
+    var msg = new Uint8Array(total);
+    msg.set(bytes);
+    msg[bytes.length] = 0x80;
+    var view = new DataView(msg.buffer);
+    view.setUint32(total - 8, Math.floor(bitLen / 0x100000000));
+    view.setUint32(total - 4, bitLen >>> 0);
+    var h = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+    var w = new Array(64);
+    for (var off = 0; off < total; off += 64) {
+      for (var i = 0; i < 16; i++) { w[i] = view.getUint32(off + i * 4); }
+      for (i = 16; i < 64; i++) {
+        var a15 = w[i - 15], a2 = w[i - 2];
+        var s0 = ((a15 >>> 7) | (a15 << 25)) ^ ((a15 >>> 18) | (a15 << 14)) ^ (a15 >>> 3);
+        var s1 = ((a2 >>> 17) | (a2 << 15)) ^ ((a2 >>> 19) | (a2 << 13)) ^ (a2 >>> 10);
+        w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
+      }
+      var A = h[0], B = h[1], C = h[2], D = h[3], E = h[4], F = h[5], G = h[6], H = h[7];
+      for (i = 0; i < 64; i++) {
+        var S1 = ((E >>> 6) | (E << 26)) ^ ((E >>> 11) | (E << 21)) ^ ((E >>> 25) | (E << 7));
+        var ch = (E & F) ^ (~E & G);
+        var t1 = (H + S1 + ch + K[i] + w[i]) | 0;
+        var S0 = ((A >>> 2) | (A << 30)) ^ ((A >>> 13) | (A << 19)) ^ ((A >>> 22) | (A << 10));
+        var maj = (A & B) ^ (A & C) ^ (B & C);
+        var t2 = (S0 + maj) | 0;
+        H = G; G = F; F = E; E = (D + t1) | 0; D = C; C = B; B = A; A = (t1 + t2) | 0;
+      }
+      h[0] = (h[0] + A) | 0; h[1] = (h[1] + B) | 0; h[2] = (h[2] + C) | 0; h[3] = (h[3] + D) | 0;
+      h[4] = (h[4] + E) | 0; h[5] = (h[5] + F) | 0; h[6] = (h[6] + G) | 0; h[7] = (h[7] + H) | 0;
+    }
+    return h.map(function (x) { return ("00000000" + (x >>> 0).toString(16)).slice(-8); }).join("");
+  }
+
+  // --- codes (the same reading as app/services/checkin.py parse_code) ----------------------
+  function parseCode(code) {
+    var text = String(code || "");
+    if (text.normalize) { text = text.normalize("NFKC"); }
+    text = text.trim();
+    if (!text || text.length > 500) { return null; }
+    var match = TICKET_PATH_RE.exec(text);
+    if (match) { return match[1]; }
+    var bare = text.replace(/\s/g, "");
+    var number = bare.replace(/-/g, "").toUpperCase();
+    if (TICKET_RE.test(number)) { return number; }
+    if (TOKEN_RE.test(bare)) { return bare; }  // tokens may hold dashes themselves
+    return null;
+  }
+
+  function indexList() {
+    state.index = {};
+    if (!state.list || !state.list.entries) { return; }
+    state.list.entries.forEach(function (entry) {
+      entry.h.forEach(function (hash) { state.index[hash] = entry; });
+    });
+  }
+
+  function localEntry(code) {
+    if (!state.list) { return null; }
+    var value = parseCode(code);
+    if (!value) { return null; }
+    return state.index[sha256(state.list.salt + ":" + value)] || null;
+  }
+
+  // --- network ----------------------------------------------------------------------------
+  function request(url, options) {
+    options = options || {};
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, FETCH_TIMEOUT_MS) : null;
+    options.credentials = "same-origin";
+    options.headers = Object.assign({"Accept": "application/json"}, options.headers || {});
+    if (controller) { options.signal = controller.signal; }
+    return fetch(url, options).finally(function () { if (timer) { clearTimeout(timer); } });
+  }
+
+  function postScan(item) {
+    return request(cfg.checkinUrl, {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": cfg.csrf},
+      body: JSON.stringify({
+        event: cfg.event, code: item.code, gate: item.gate, nonce: item.nonce,
+        scanned_at: item.scanned_at, source: item.source
+      })
+    });
+  }
+
+  function newNonce() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function setOnline(online) {
+    state.online = online;
+    el.net.classList.toggle("ck-net-online", online);
+    el.net.classList.toggle("ck-net-offline", !online);
+    el.netText.textContent = online ? t("online") : t("offline");
+    root.dataset.online = online ? "1" : "0";
+    showQueue();
+  }
+
+  function showQueue() {
+    var n = state.queue.length;
+    el.queue.hidden = n === 0;
+    el.queue.textContent = n ? t("queued", {n: n}) : "";
+    root.dataset.queued = String(n);
+  }
+
+  // --- scanning ---------------------------------------------------------------------------
+  function gateName() { return (el.gate.value || "").trim(); }
+
+  function submit(code, source, sliding) {
+    code = String(code || "").trim();
+    if (!code) { return; }
+    var now = Date.now();
+    if (code === state.lastCode && now - state.lastAt < REPEAT_MS) {
+      if (sliding) { state.lastAt = now; }  // a QR still in front of the camera
+      return;
+    }
+    state.lastCode = code;
+    state.lastAt = now;
+    var item = {code: code, gate: gateName(), nonce: newNonce(),
+                scanned_at: new Date(now).toISOString(), source: source || "scan"};
+    if (!state.online) { admitOffline(item); return; }
+    postScan(item).then(function (response) {
+      if (response.status === 401) { showError(t("login")); return null; }
+      if (response.status >= 400 && response.status < 500) {
+        return response.json().then(function (body) { showError(body.message || t("error")); });
+      }
+      if (!response.ok) { throw new Error("server " + response.status); }
+      return response.json().then(function (answer) {
+        show(answer);
+        rememberAnswer(code, answer);
+        refreshStatsSoon();
+      });
+    }).catch(function () {
+      setOnline(false);
+      admitOffline(item);
+      scheduleProbe();
+    });
+  }
+
+  function rememberAnswer(code, answer) {
+    if (answer.result !== "ok" && answer.result !== "already_checked_in") { return; }
+    var entry = localEntry(code);
+    if (entry && !entry.checked_in_at) {
+      entry.checked_in_at = answer.checked_in_at;
+      entry.checked_in_time = answer.checked_in_time;
+      entry.gate = answer.gate;
+      save(KEY_LIST, state.list);
+    }
+    if (answer.result === "ok" && !answer.repeat) { bumpCount(answer.slot_key, answer.party_size); }
+  }
+
+  function admitOffline(item) {
+    if (!state.list) { showError(t("no_list")); return; }
+    var entry = localEntry(item.code);
+    var answer = offlineAnswer(entry, new Date(item.scanned_at));
+    if (answer.result === "ok") {
+      entry.checked_in_at = item.scanned_at;
+      entry.checked_in_time = hhmm(new Date(item.scanned_at));
+      entry.gate = item.gate;
+      save(KEY_LIST, state.list);
+      item.source = "offline";
+      state.queue.push(item);
+      save(KEY_QUEUE, state.queue);
+      bumpCount(entry.slot, entry.party_size);
+      showQueue();
+    }
+    answer.offline = true;
+    show(answer);
+  }
+
+  function offlineAnswer(entry, at) {
+    if (!entry) { return {result: "not_found"}; }
+    var slot = (state.list.slots || {})[entry.slot] || {};
+    var answer = {name: entry.name, party_size: entry.party_size, slot: slot.label, slot_key: entry.slot};
+    var status = entry.status;
+    if (status === "cancelled" || status === "rejected") { answer.result = "cancelled"; return answer; }
+    if (status === "waitlisted" || status === "pending") { answer.result = status; return answer; }
+    if (entry.checked_in_at) {
+      answer.result = "already_checked_in";
+      answer.checked_in_time = entry.checked_in_time || hhmm(new Date(entry.checked_in_at));
+      answer.gate = entry.gate;
+      return answer;
+    }
+    if (slot.opens && (at < new Date(slot.opens) || at > new Date(slot.closes))) {
+      answer.result = "outside_window";
+      answer.opens_time = hhmm(new Date(slot.opens));
+      answer.closes_time = hhmm(new Date(slot.closes));
+      return answer;
+    }
+    answer.result = "ok";
+    return answer;
+  }
+
+  function hhmm(date) {
+    try {
+      return date.toLocaleTimeString("zh-CN", {hour: "2-digit", minute: "2-digit", hour12: false,
+                                                timeZone: "Asia/Shanghai"});
+    } catch (e) {
+      return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice(-2);
+    }
+  }
+
+  // --- the answer panel, sound, vibration -------------------------------------------------
+  var TONE = {ok: "ok", already_checked_in: "warn"};
+
+  function show(answer) {
+    var tone = TONE[answer.result] || "bad";
+    el.result.className = "ck-result ck-" + tone;
+    el.result.dataset.result = answer.result;
+    el.title.textContent = t(answer.result);
+    var name = answer.name || "";
+    if (answer.party_size) { name += (name ? "  " : "") + t("people", {n: answer.party_size}); }
+    el.name.textContent = name;
+    var detail = [];
+    if (answer.result === "already_checked_in") {
+      detail.push(t("first_at", {time: answer.checked_in_time || "", gate: answer.gate || t("no_gate")}));
+    }
+    if (answer.result === "outside_window" && answer.opens_time) {
+      var opens = (answer.opens_date ? answer.opens_date + " " : "") + answer.opens_time;
+      detail.push(t("window", {opens: opens, closes: answer.closes_time}));
+    }
+    if (answer.result === "wrong_event" && answer.other_event) { detail.push(answer.other_event); }
+    if (answer.slot) { detail.push(answer.slot); }
+    if (answer.offline) { detail.push(t("offline_note")); }
+    el.detail.textContent = detail.join(" · ");
+    signal(tone);
+    clearTimeout(state.idleTimer);
+    state.idleTimer = setTimeout(function () { el.result.classList.add("ck-faded"); }, IDLE_AFTER_MS);
+  }
+
+  function showError(message) {
+    el.result.className = "ck-result ck-bad";
+    el.result.dataset.result = "error";
+    el.title.textContent = message;
+    el.name.textContent = "";
+    el.detail.textContent = "";
+    signal("bad");
+  }
+
+  var audio = null;
+  function unlockAudio() {
+    if (audio || !(window.AudioContext || window.webkitAudioContext)) { return; }
+    try { audio = new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { audio = null; }
+  }
+  function beep(freq, start, length, type) {
+    var osc = audio.createOscillator();
+    var gain = audio.createGain();
+    osc.type = type || "sine";
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0.25, audio.currentTime + start);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + start + length);
+    osc.connect(gain);
+    gain.connect(audio.destination);
+    osc.start(audio.currentTime + start);
+    osc.stop(audio.currentTime + start + length + 0.02);
+  }
+  function signal(tone) {
+    if (audio) {
+      try {
+        if (audio.state === "suspended") { audio.resume(); }
+        if (tone === "ok") { beep(1046, 0, 0.15); }
+        else if (tone === "warn") { beep(784, 0, 0.12); beep(784, 0.18, 0.12); }
+        else { beep(196, 0, 0.45, "square"); }
+      } catch (e) { /* no sound on this device */ }
+    }
+    if (navigator.vibrate) {
+      try { navigator.vibrate(tone === "ok" ? 80 : tone === "warn" ? [80, 60, 80] : [300]); } catch (e) { /* ignore */ }
+    }
+  }
+  ["keydown", "pointerdown", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, unlockAudio, {once: true, passive: true});
+  });
+
+  // --- counters ---------------------------------------------------------------------------
+  function setCounts(counts) {
+    if (!counts || !counts.event) { return; }
+    $("count-event-in").textContent = counts.event.checked_in;
+    $("count-event-expected").textContent = counts.event.expected;
+    $("count-event-people").textContent = counts.event.people_in + " / " + counts.event.people_expected;
+    (counts.slots || []).forEach(function (slot) {
+      var box = root.querySelector('.ck-count[data-slot="' + cssEscape(slot.key) + '"]');
+      if (!box) { return; }
+      box.querySelector(".slot-in").textContent = slot.checked_in;
+      box.querySelector(".slot-expected").textContent = slot.expected;
+      box.querySelector(".slot-people").textContent = slot.people_in + " / " + slot.people_expected;
+    });
+  }
+  function cssEscape(value) { return window.CSS && CSS.escape ? CSS.escape(value) : value; }
+
+  function bumpCount(slotKey, people) {
+    var bump = function (node, by) { if (node) { node.textContent = String((parseInt(node.textContent, 10) || 0) + by); } };
+    bump($("count-event-in"), 1);
+    var box = slotKey ? root.querySelector('.ck-count[data-slot="' + cssEscape(slotKey) + '"]') : null;
+    if (box) { bump(box.querySelector(".slot-in"), 1); }
+    var bumpPeople = function (node) {
+      if (!node) { return; }
+      var parts = node.textContent.split("/");
+      node.textContent = ((parseInt(parts[0], 10) || 0) + (people || 1)) + " / " + (parts[1] || "").trim();
+    };
+    bumpPeople($("count-event-people"));
+    if (box) { bumpPeople(box.querySelector(".slot-people")); }
+  }
+
+  var statsTimer = null;
+  function refreshStatsSoon() {
+    clearTimeout(statsTimer);
+    statsTimer = setTimeout(refreshStats, 1500);
+  }
+  function refreshStats() {
+    if (!state.online || state.queue.length) { return; }
+    request(cfg.statsUrl).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (counts) { if (counts) { setCounts(counts); } })
+      .catch(function () { /* the next scan or probe will notice */ });
+  }
+
+  // --- the offline list and the queue -----------------------------------------------------
+  function refreshList() {
+    return request(cfg.listUrl).then(function (response) {
+      if (!response.ok) { throw new Error("list " + response.status); }
+      return response.json();
+    }).then(function (list) {
+      // Scans still queued here are admitted already: keep them marked in the new list.
+      state.list = list;
+      indexList();
+      state.queue.forEach(function (item) {
+        var entry = localEntry(item.code);
+        if (entry && !entry.checked_in_at) {
+          entry.checked_in_at = item.scanned_at;
+          entry.checked_in_time = hhmm(new Date(item.scanned_at));
+          entry.gate = item.gate;
+        }
+      });
+      save(KEY_LIST, state.list);
+      if (!state.queue.length) { setCounts(list.counts); }
+      root.dataset.listSize = String(list.entries.length);
+      return list;
+    });
+  }
+
+  function sync() {
+    if (state.syncing) { return Promise.resolve(); }
+    if (!state.queue.length) {
+      // Nothing waits: a light request tells whether the server is back.
+      return request(cfg.statsUrl).then(function (r) {
+        if (r.status >= 500) { throw new Error("server " + r.status); }
+        setOnline(true);
+        if (r.ok) { return r.json().then(setCounts); }
+      }).catch(function () { setOnline(false); scheduleProbe(); });
+    }
+    state.syncing = true;
+    var item = state.queue[0];
+    return postScan(item).then(function (response) {
+      if (response.status >= 500 || response.status === 401) {
+        state.syncing = false;
+        if (response.status === 401) { showError(t("login")); }
+        throw new Error("sync " + response.status);
+      }
+      // 200 (kept or reported as a conflict) or 400 (refused for good): done with this one.
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        if (answer.conflict) { state.conflicts += 1; }
+        state.queue.shift();
+        save(KEY_QUEUE, state.queue);
+        state.syncing = false;
+        setOnline(true);
+        if (state.queue.length) { return sync(); }
+        if (state.conflicts) {
+          el.queue.hidden = false;
+          el.queue.textContent = t("synced_conflicts", {n: state.conflicts});
+          state.conflicts = 0;
+        }
+        refreshStats();
+        refreshList().catch(function () { /* keep the old one */ });
+      });
+    }).catch(function () {
+      state.syncing = false;
+      setOnline(false);
+      scheduleProbe();
+    });
+  }
+
+  var probeTimer = null;
+  function scheduleProbe() {
+    clearTimeout(probeTimer);
+    probeTimer = setTimeout(sync, PROBE_MS);
+  }
+
+  window.addEventListener("online", function () { sync(); });
+  window.addEventListener("offline", function () { setOnline(false); scheduleProbe(); });
+
+  // --- the handheld scanner input: always focused ----------------------------------------
+  var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+  if (coarse) { el.scan.setAttribute("inputmode", "none"); }  // no on-screen keyboard for a scanner
+  el.scan.addEventListener("pointerdown", function () { el.scan.setAttribute("inputmode", "text"); });
+
+  el.scanForm.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var code = el.scan.value;
+    el.scan.value = "";
+    if (coarse) { el.scan.setAttribute("inputmode", "none"); }
+    submit(code, "scan");
+  });
+
+  function isTypingElsewhere() {
+    var active = document.activeElement;
+    return active && active !== el.scan && active !== document.body &&
+      (active.tagName === "INPUT" || active.tagName === "TEXTAREA" || active.tagName === "SELECT");
+  }
+  function refocus() {
+    if (!isTypingElsewhere() && document.activeElement !== el.scan) { el.scan.focus({preventScroll: true}); }
+  }
+  el.scan.addEventListener("blur", function () { setTimeout(refocus, 200); });
+  document.addEventListener("click", function (ev) {
+    if (!ev.target.closest("input, textarea, select, a")) { setTimeout(refocus, 0); }
+  });
+  el.search.addEventListener("blur", function () { setTimeout(refocus, 200); });
+  el.gate.addEventListener("blur", function () { setTimeout(refocus, 200); });
+
+  // --- the gate name, remembered per screen ----------------------------------------------
+  el.gate.value = load(KEY_GATE, "") || "";
+  el.gate.addEventListener("input", function () { save(KEY_GATE, gateName()); });
+  el.gate.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); el.scan.focus(); } });
+
+  // --- manual search ----------------------------------------------------------------------
+  el.searchForm.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var q = el.search.value.trim();
+    el.searchResults.textContent = "";
+    el.searchMessage.hidden = true;
+    if (!q) { return; }
+    if (!state.online) { searchMessage(t("search_offline")); return; }
+    request(cfg.searchUrl + "?q=" + encodeURIComponent(q)).then(function (r) {
+      if (r.status === 401) { throw new Error("login"); }
+      if (!r.ok) { throw new Error("search " + r.status); }
+      return r.json();
+    }).then(function (body) {
+      if (!body.results.length) { searchMessage(t("search_none")); return; }
+      body.results.forEach(renderResult);
+    }).catch(function (err) {
+      searchMessage(err.message === "login" ? t("login") : t("search_offline"));
+    });
+  });
+
+  function searchMessage(text) {
+    el.searchMessage.textContent = text;
+    el.searchMessage.hidden = false;
+  }
+
+  function renderResult(row) {
+    var li = document.createElement("li");
+    li.className = "ck-hit";
+    var info = document.createElement("div");
+    info.className = "ck-hit-info";
+    var who = document.createElement("strong");
+    who.textContent = row.name + "  " + row.phone;
+    var meta = document.createElement("span");
+    meta.className = "meta";
+    var parts = [row.ticket_number, row.slot, t("people", {n: row.party_size}), t("status_" + row.status)];
+    if (row.checked_in_time) { parts.push(t("checked_at", {time: row.checked_in_time})); }
+    meta.textContent = parts.join(" · ");
+    info.appendChild(who);
+    info.appendChild(meta);
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-primary";
+    button.textContent = t("checkin_button");
+    button.addEventListener("click", function () {
+      state.lastCode = null;  // a deliberate tap is never a repeat
+      submit(row.ticket_number, "manual");
+      button.disabled = true;
+    });
+    li.appendChild(info);
+    li.appendChild(button);
+    el.searchResults.appendChild(li);
+  }
+
+  // --- the camera -------------------------------------------------------------------------
+  var camera = {stream: null, timer: null, busy: false};
+
+  el.camToggle.addEventListener("click", function () {
+    if (camera.stream) { stopCamera(); } else { startCamera(); }
+  });
+
+  function startCamera() {
+    el.camMessage.hidden = true;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.jsQR) {
+      cameraError();
+      return;
+    }
+    navigator.mediaDevices.getUserMedia({
+      audio: false,
+      video: {facingMode: {ideal: "environment"}, width: {ideal: 1280}, height: {ideal: 720}}
+    }).then(function (stream) {
+      camera.stream = stream;
+      el.video.srcObject = stream;
+      el.videoWrap.hidden = false;
+      el.camToggle.textContent = t("camera_on");
+      root.dataset.camera = "on";
+      return el.video.play();
+    }).then(function () {
+      camera.timer = setInterval(decodeFrame, 150);
+    }).catch(function () {
+      stopCamera();
+      cameraError();
+    });
+  }
+
+  function stopCamera() {
+    clearInterval(camera.timer);
+    if (camera.stream) { camera.stream.getTracks().forEach(function (track) { track.stop(); }); }
+    camera.stream = null;
+    el.video.srcObject = null;
+    el.videoWrap.hidden = true;
+    el.camToggle.textContent = t("camera_off");
+    root.dataset.camera = "off";
+  }
+
+  function cameraError() {
+    el.camMessage.textContent = t("camera_error");
+    el.camMessage.hidden = false;
+  }
+
+  function decodeFrame() {
+    var video = el.video;
+    if (camera.busy || !video.videoWidth || video.readyState < 2) { return; }
+    camera.busy = true;
+    try {
+      var scale = Math.min(1, 640 / video.videoWidth);
+      var w = Math.round(video.videoWidth * scale);
+      var h = Math.round(video.videoHeight * scale);
+      el.canvas.width = w;
+      el.canvas.height = h;
+      var ctx = el.canvas.getContext("2d", {willReadFrequently: true});
+      ctx.drawImage(video, 0, 0, w, h);
+      var found = window.jsQR(ctx.getImageData(0, 0, w, h).data, w, h, {inversionAttempts: "dontInvert"});
+      if (found && found.data) { submit(found.data, "scan", true); }
+    } finally {
+      camera.busy = false;
+    }
+  }
+
+  // --- start ------------------------------------------------------------------------------
+  setOnline(true);
+  showQueue();
+  el.scan.focus();
+  if (state.queue.length) { sync(); }
+  refreshList().catch(function () { /* offline at start: the stored list (if any) serves */ });
+  setInterval(function () {
+    if (state.online) { refreshList().catch(function () { /* the next scan notices */ }); }
+  }, LIST_REFRESH_MS);
+  setInterval(refreshStats, STATS_REFRESH_MS);
+})();
