@@ -23,8 +23,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Text, cast, create_engine, func, select
-from sqlalchemy.pool import NullPool
+from sqlalchemy import Text, cast, func, select
 
 from app.extensions import db
 from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
@@ -162,29 +161,11 @@ MIMETYPES = {
 
 def _stream(query):
     """Rows of a Core query, fetched in batches (a server-side cursor on PostgreSQL), on a
-    connection of their own that reads committed data. Core, not the ORM: plain tuples are
-    what a writer needs, and a third quicker."""
-    with _read_engine().connect() as connection:
+    connection of their own. Core, not the ORM: plain tuples are what a writer needs, and a
+    third quicker. An export is a GET, so on SQLite it reads in a deferred transaction and
+    never holds the write lock (app/database.py): registrations go on beside it."""
+    with db.engine.connect() as connection:
         yield from connection.execute(query.execution_options(yield_per=YIELD_PER))
-
-
-def _read_engine():
-    """The engine exports read through.
-
-    On SQLite the app's engine begins every transaction IMMEDIATE (it takes the write
-    lock), and an export holding that for the seconds a big XLSX takes would make every
-    registration wait and fail. Exports there use a second engine on the same file without
-    that hook: the driver reads outside an explicit transaction, and WAL lets writers go on
-    beside the reader. PostgreSQL needs nothing of the kind.
-    """
-    engine = db.engine
-    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
-        return engine
-    engines = current_app.extensions.setdefault("openday_export_engines", {})
-    key = engine.url.render_as_string(hide_password=False)
-    if key not in engines:
-        engines[key] = create_engine(engine.url, poolclass=NullPool)
-    return engines[key]
 
 
 # ---- row builders: each returns (header, rows iterable) --------------------------------

@@ -30,22 +30,10 @@ from app.services.feedback import local_date, rate, satisfied_levels
 
 
 def volunteer_hours(checked_in_at, checked_out_at, slot_ends_at, extended_until=None):
-    """Hours served: check-out minus check-in, capped at the slot's end unless staff
-    extended the shift (``extended_until``), counted in whole minutes. Nothing until the
-    volunteer has checked out; never negative. (The same rule as the volunteer pages'
-    ``services.volunteers.service_minutes``, so the report and those pages agree.)"""
-    if checked_in_at is None or checked_out_at is None:
-        return 0.0
-    cap = extended_until or slot_ends_at
-    seconds = (min(checked_out_at, cap) - checked_in_at).total_seconds()
-    return max(int(seconds // 60), 0) / 60
+    """Hours served, by the volunteer pages' rule (``volunteers.served_minutes``)."""
+    from app.services.volunteers import served_minutes
 
-
-def checkin_hours(checkin, slot=None):
-    """``volunteer_hours`` of a CheckIn row (its registration's slot unless given)."""
-    slot = slot or checkin.registration.slot
-    return volunteer_hours(checkin.checked_in_at, checkin.checked_out_at, slot.ends_at,
-                           checkin.extended_until)
+    return served_minutes(checked_in_at, checked_out_at, slot_ends_at, extended_until) / 60
 
 
 def period_bounds(year, quarter=None):

@@ -326,15 +326,23 @@ def _times(checkin):
 
 # --- Hours ----------------------------------------------------------------------------
 
-def service_minutes(checkin, slot):
-    """Whole minutes served: check-in to check-out, capped at the shift's end (or at the
-    time staff extended it to). Nothing until the volunteer has checked out."""
-    if checkin is None or checkin.checked_out_at is None:
+def served_minutes(checked_in_at, checked_out_at, shift_ends_at, extended_until=None):
+    """The one rule for service time: whole minutes from check-in to check-out, capped at
+    the shift's end (or at the time staff extended it to). Nothing until the volunteer has
+    checked out; never negative. Reports and the volunteer pages both count with it."""
+    if checked_in_at is None or checked_out_at is None:
         return 0
-    cap = checkin.extended_until if checkin.extended_until is not None else slot.ends_at
-    end = min(checkin.checked_out_at, cap)
-    seconds = (end - checkin.checked_in_at).total_seconds()
+    cap = extended_until if extended_until is not None else shift_ends_at
+    seconds = (min(checked_out_at, cap) - checked_in_at).total_seconds()
     return max(int(seconds // 60), 0)
+
+
+def service_minutes(checkin, slot):
+    """``served_minutes`` of a CheckIn row on its shift."""
+    if checkin is None:
+        return 0
+    return served_minutes(checkin.checked_in_at, checkin.checked_out_at, slot.ends_at,
+                          checkin.extended_until)
 
 
 def minutes_to_hours(minutes):
