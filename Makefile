@@ -32,11 +32,11 @@ run: $(VENV)/.runtime babel-compile
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) "app:create_app()"
 
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk"; } || { \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "Installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium missing and not root: browser tests will be skipped"; fi; }
+	    echo "Installing Debian's chromium and a Chinese font for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	  else echo "chromium (or a Chinese font) missing and not root: browser tests may be skipped"; fi; }
 
 test: $(VENV)/.dev babel-compile chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

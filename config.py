@@ -97,6 +97,8 @@ class Config:
         if env.get("REDIS_URL"):
             settings["REDIS_URL"] = env["REDIS_URL"]
             settings["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+        if env.get("RATELIMIT_ENABLED") is not None:  # benchmarks switch limits off
+            settings["RATELIMIT_ENABLED"] = _bool(env["RATELIMIT_ENABLED"], True)
         if env.get("RATELIMIT_KEY_PREFIX"):
             settings["RATELIMIT_KEY_PREFIX"] = env["RATELIMIT_KEY_PREFIX"]
         settings["PROXY_COUNT"] = int(env.get("PROXY_COUNT", settings.get("PROXY_COUNT", 0)) or 0)

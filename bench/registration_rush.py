@@ -290,7 +290,12 @@ def percentile(values, p):
 
 
 def app_registrant(base, slug):
+    """One registrant: GET the form, POST it. ``base`` may be a list of app servers; the
+    registrants are then spread over them in turn (several instances behind a balancer)."""
+    bases = base if isinstance(base, list) else [base]
+
     def one(http, i):
+        base = bases[i % len(bases)]
         t0 = time.perf_counter()
         form = http.get(f"{base}/events/{slug}/register", timeout=30)
         t1 = time.perf_counter()
@@ -326,31 +331,43 @@ def bare_registrant(base):
 def bench_database(label, db_url, args):
     """Both servers up; then per round the bare load and the registration load, back to
     back, so that whatever else the machine does weighs on both alike."""
+    # Rate limits off: every simulated registrant comes from 127.0.0.1, which a real rush
+    # does not; the limits themselves are tested in tests/.
     env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": "bench-secret",
+           "RATELIMIT_ENABLED": "false",
            "BASE_URL": "http://127.0.0.1", "BENCH_DB_URL": db_url, "PYTHONPATH": str(ROOT)}
     env.pop("MAIL_SERVER", None)
     prepare_app_database(db_url, args.seats, env, args.rounds)
     create_bare_table(db_url)
 
     bare = Gunicorn("bench.registration_rush:bare_app()", env)
-    server = Gunicorn("app:create_app()", env)
+    instances = args.instances
+    if instances > 1:
+        # Several app servers share the database and the rate-limit store (Redis), as in
+        # production; together they get the same 4 workers as the single server.
+        env = {**env, "REDIS_URL": args.redis, "RATELIMIT_KEY_PREFIX": f"bench-{os.getpid()}"}
+    servers = [Gunicorn("app:create_app()", env, workers=max(4 // instances, 1))
+               for _ in range(instances)]
     rounds = []
     try:
         bare.wait_ready("/form")
-        server.wait_ready("/")
+        for one_server in servers:
+            one_server.wait_ready("/")
+        urls = [one_server.url for one_server in servers]
         run_load(50, 10, bare_registrant(bare.url))  # warm up the workers
         # Warm every worker up (templates compiled, connections open) on every path: form,
         # booking, refusal.
-        run_load(80, 8, app_registrant(server.url, "rush-warm-up"))
+        run_load(80, 8, app_registrant(urls, "rush-warm-up"))
         for n in range(args.rounds):
             slug = f"rush-{n}"
             cpu = bare.cpu_seconds()
             bare_result = run_load(args.registrants, args.concurrency, bare_registrant(bare.url))
             bare_result["cpu_ms"] = 1000 * (bare.cpu_seconds() - cpu) / args.registrants
-            cpu = server.cpu_seconds()
+            cpu = sum(one_server.cpu_seconds() for one_server in servers)
             app_result = run_load(args.registrants, args.concurrency,
-                                  app_registrant(server.url, slug))
-            app_result["cpu_ms"] = 1000 * (server.cpu_seconds() - cpu) / args.registrants
+                                  app_registrant(urls, slug))
+            app_result["cpu_ms"] = 1000 * (sum(one_server.cpu_seconds() for one_server in servers)
+                                           - cpu) / args.registrants
             booked, capacity, confirmed = seats_booked(db_url, slug)
             statuses = app_result["statuses"]
             app_result.update(booked=booked, capacity=capacity, confirmed=confirmed,
@@ -362,7 +379,8 @@ def bench_database(label, db_url, args):
                   f"bare {bare_result['throughput']:.1f}/s", file=sys.stderr)
     finally:
         bare.stop()
-        server.stop()
+        for one_server in servers:
+            one_server.stop()
     rows = count_bare_rows(db_url)
     # Best of N, as timeit does: whatever else runs on the machine only ever slows a round
     # down, so each side's fastest round is the closest to what it can do.
@@ -376,13 +394,17 @@ def bench_database(label, db_url, args):
 def render(results, args, load_before):
     lines = [
         SECTION_START,
-        "## Registration rush (`bench/registration_rush.py`)",
+        "## Registration rush (`bench/registration_rush.py`"
+        + (f" --instances {args.instances})" if args.instances > 1 else ")"),
         "",
         f"Run {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} on "
         f"{os.cpu_count()} CPU(s), shared with the load generator (and with whatever else ran: "
         f"load average {load_before:.1f} at the start). Per round: {args.registrants} "
         f"registrants (GET the form, then POST it with its CSRF token) at concurrency "
-        f"{args.concurrency} for {args.seats} seats, against gunicorn with 4 sync workers; "
+        f"{args.concurrency} for {args.seats} seats, against "
+        + (f"{args.instances} gunicorn instances ({max(4 // args.instances, 1)} sync workers each, "
+           "sharing PostgreSQL and Redis; registrants alternate between them); "
+           if args.instances > 1 else "gunicorn with 4 sync workers; ") +
         "then the same load against a bare Flask app on the same database (a GET returning a "
         "line of text, then a POST doing one INSERT+COMMIT). "
         f"{args.rounds} rounds, each pair back to back; the table shows each side's fastest "
@@ -447,17 +469,27 @@ def main():
         "BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--instances", type=int, default=1,
+                        help="app servers sharing PostgreSQL and Redis (>1: PostgreSQL only)")
+    parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args()
+    if args.instances > 1:
+        global SECTION_START, SECTION_END
+        SECTION_START = f"<!-- registration_rush:instances={args.instances}:start -->"
+        SECTION_END = f"<!-- registration_rush:instances={args.instances}:end -->"
 
     load_before = os.getloadavg()[0]
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        url, _ = sqlite_database(Path(tmp))
-        results.append(bench_database("SQLite", url, args))
+    if args.instances == 1:
+        with tempfile.TemporaryDirectory() as tmp:
+            url, _ = sqlite_database(Path(tmp))
+            results.append(bench_database("SQLite", url, args))
     if not args.no_pg:
         url, drop = postgres_database(args.pg)
         try:
-            results.append(bench_database("PostgreSQL", url, args))
+            label = "PostgreSQL" if args.instances == 1 else \
+                f"PostgreSQL, {args.instances} instances"
+            results.append(bench_database(label, url, args))
         finally:
             drop()
     section = render(results, args, load_before)
