@@ -1,5 +1,5 @@
 """Volunteers check out when they leave: POST /api/checkout (JSON, staff only)."""
-from flask import jsonify, request
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -33,3 +33,30 @@ def api_checkout():
         "checked_in_at": checkin.checked_in_at.isoformat() if checkin else None,
         "checked_out_at": checkin.checked_out_at.isoformat() if checkin and checkin.checked_out_at else None,
     })
+
+
+CHECKOUT_MESSAGES = {
+    "ok": lambda r, h: _("%(name)s 已签退，本班服务 %(h)s 小时。", name=r.masked_name, h=h),
+    "already_checked_out": lambda r, h: _("%(name)s 已经签退过（%(h)s 小时）。", name=r.masked_name, h=h),
+    "not_checked_in": lambda r, h: _("%(name)s 还没有签到，不能签退。", name=r.masked_name),
+}
+
+
+@bp.post("/staff/events/<slug>/checkout")
+@staff_required
+def checkout_form(slug):
+    """The check-out of the check-in screen as a plain form: it works without JavaScript."""
+    event = event_service.get_event(slug)
+    if event is None or event.kind != "volunteer":
+        abort(404)
+    code = (request.form.get("code") or "").strip()[:500]
+    registration = volunteer_service.find_by_code(event, code) if code else None
+    if registration is None:
+        flash(_("没有找到这张票，请核对票号。"), "error")
+    else:
+        result, hours = volunteer_service.check_out(
+            registration, gate=(request.form.get("gate") or "")[:50], staff=current_user)
+        db.session.commit()
+        flash(CHECKOUT_MESSAGES[result](registration, hours),
+              "success" if result == "ok" else "error")
+    return redirect(url_for("checkin.screen", slug=slug), code=303)

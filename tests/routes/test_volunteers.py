@@ -380,3 +380,25 @@ def test_register_url_takes_a_volunteer_application_and_the_ticket_shows_its_sta
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
     ticket = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "待审核" in ticket
+
+
+def test_the_check_in_screen_checks_a_volunteer_out_without_javascript(client, auth, db, drive):
+    admin = auth_admin(auth, db)
+    [reg] = apply(db, drive, name="签退人")
+    volunteers.approve(reg, admin)
+    db.session.commit()
+    checked_in(db, reg, now_utc() - timedelta(minutes=45))
+    screen = client.get(f"/staff/events/{drive.slug}/checkin").get_data(as_text=True)
+    assert f'action="/staff/events/{drive.slug}/checkout"' in screen
+    response = client.post(f"/staff/events/{drive.slug}/checkout",
+                           data={"code": reg.ticket_number.lower()}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "已签退" in page
+    db.session.expire_all()
+    assert db.session.get(Registration, reg.id).checkin.checked_out_at is not None
+    again = client.post(f"/staff/events/{drive.slug}/checkout", data={"code": reg.ticket_number},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "已经签退过" in again
+    unknown = client.post(f"/staff/events/{drive.slug}/checkout", data={"code": "NOPE"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "没有找到这张票" in unknown
