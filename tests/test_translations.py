@@ -416,3 +416,24 @@ def test_the_language_switch_changes_the_page(client, make_event):
     client.post("/preferences", data={"lang": "zh", "next": "/"})
     refresh()
     assert "开放日活动" in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("kind", ["confirmation", "waitlisted", "promoted", "cancelled", "reminder", "pending",
+                                  "approved", "rejected", "feedback_invite"])
+def test_emails_in_english_show_no_chinese(app, db, make_event, make_registration, kind):
+    """Mail queued while the reader browses in English (e.g. the confirmation) is English."""
+    from flask_babel import refresh
+
+    from app.models import OutboxMessage
+    from app.services.mail import queue_registration_mail
+
+    event = _english_event(make_event)
+    registration = make_registration(event, name="Alice Smith", email="alice@example.com")
+    context = {"reason": "All places taken"} if kind == "rejected" else {}
+    with app.test_request_context("/?lang=en"):
+        refresh()
+        message = queue_registration_mail(registration, kind, dedupe_key=f"test:{kind}", **context)
+        db.session.flush()
+    assert isinstance(message, OutboxMessage)
+    leaks = _cjk_lines("\n".join([message.subject, message.body_text, visible_text(message.body_html or "")]))
+    assert not leaks, leaks
