@@ -279,9 +279,14 @@ def test_visible_text_helper_sees_attributes_and_skips_scripts():
 def test_public_pages_in_english_show_no_chinese(client, make_event, make_registration):
     event = _english_event(make_event)
     registration = make_registration(event, name="Alice Smith", email="alice@example.com")
+    drive = _english_event(make_event, slug="sorting-drive", kind="volunteer")
+    application = make_registration(drive, name="Bob Lee", phone="13900000099")
     client.set_cookie("lang", "en")
     leaks = {}
-    for url in _public_pages(event, registration):
+    urls = _public_pages(event, registration) + [
+        f"/events/{drive.slug}", f"/events/{drive.slug}/apply", f"/events/{drive.slug}/register",
+        f"/tickets/{application.token}", f"/tickets/{registration.token}/feedback"]
+    for url in urls:
         response = client.get(url)
         assert response.status_code < 500, url
         lines = _cjk_lines(visible_text(response.get_data(as_text=True)))
