@@ -96,7 +96,7 @@ def test_no_message_without_chinese_is_left_untranslated_in_chinese(fresh_templa
     assert not untranslated, f"give these a Chinese msgstr in translations/zh_Hans_CN: {untranslated}"
 
 
-def test_no_chinese_catalogue_entry_is_fuzzy():
+def test_no_catalogue_entry_is_fuzzy():
     for locale in ("en", "zh_Hans_CN"):
         assert not [m.id for m in _catalogue(locale) if m.id and m.fuzzy], locale
 
