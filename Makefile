@@ -45,8 +45,10 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -r app config.py
 
+# --ignore-dirs: Babel skips folders named _x by default, and templates/_macros, _partials hold text.
 babel-extract: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".* __pycache__" \
+	  -o translations/messages.pot .
 
 babel-update: babel-extract
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
 from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
 
 LOCALE_COOKIE = "lang"
 
@@ -49,3 +50,9 @@ def register_filters(app):
         from flask_babel import get_locale
 
         return {"current_locale": str(get_locale()), "now_utc": datetime.now}
+
+
+# The default organisation name from config.py, shown through _(config.ORGANISATION_NAME):
+# marked here so that it is extracted and gets its English name. A deployment that sets
+# another name shows that name as it is.
+DEFAULT_NAMES = (_l("松江区机关事务管理局"),)

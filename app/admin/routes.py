@@ -44,7 +44,7 @@ def _event_or_404(slug):
 
 
 def _slot_choices(event):
-    return options((s.key, f"{s.label}（{s.key}）") for s in event.slots)
+    return options((s.key, _("%(label)s（%(key)s）", label=s.label, key=s.key)) for s in event.slots)
 
 
 # --- events ------------------------------------------------------------------------------

@@ -74,9 +74,9 @@ def volunteer_review(slug):
     if result.done:
         label = _("通过") if decision == "approve" else _("不通过")
         flash(_("已%(what)s %(n)d 份申请：%(names)s", what=label, n=len(result.done),
-                names="、".join(r.name for r in result.done)), "success")
+                names=_("、").join(r.name for r in result.done)), "success")
     for registration, message in result.failed:
-        flash(f"{registration.name}：{message}", "error")
+        flash(_("%(name)s：%(message)s", name=registration.name, message=message), "error")
     return redirect(url_for("admin.volunteer_queue", slug=event.slug), code=303)
 
 

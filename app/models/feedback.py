@@ -1,13 +1,21 @@
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
-# The government's satisfaction scale.
+# The government's satisfaction scale. The Chinese words stay fixed in exports (a stable file
+# format); screens show them through overall_labels(), in the reader's language.
 OVERALL_LEVELS = {4: "非常满意", 3: "满意", 2: "基本满意", 1: "不满意"}
+_OVERALL_LABELS = {4: _l("非常满意"), 3: _l("满意"), 2: _l("基本满意"), 1: _l("不满意")}
+
+
+def overall_labels():
+    """The scale's labels in the current locale (plain strings, safe for JSON)."""
+    return {level: str(label) for level, label in _OVERALL_LABELS.items()}
 
 
 class Feedback(db.Model):
@@ -38,7 +46,7 @@ class Feedback(db.Model):
 
     @property
     def overall_label(self):
-        return OVERALL_LEVELS.get(self.overall, "")
+        return overall_labels().get(self.overall, "")
 
 
 class FollowUp(db.Model):

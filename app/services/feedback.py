@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
-from app.models.feedback import OVERALL_LEVELS
+from app.models.feedback import overall_labels
 from app.services.errors import Conflict, InvalidData, NotAllowed, NotFound
 from app.services.mail import periodic, queue_registration_mail
 from app.services.registration import get_by_token
@@ -307,7 +307,8 @@ def satisfied_levels():
 
 def satisfaction_definition():
     levels = satisfied_levels()
-    names = " + ".join(OVERALL_LEVELS[level] for level in LEVELS if level in levels)
+    labels = overall_labels()
+    names = " + ".join(labels[level] for level in LEVELS if level in levels)
     return _("满意率 = （%(names)s）÷ 全部评价", names=names)
 
 
@@ -318,7 +319,7 @@ def rate(part, whole):
 def distribution(counts, levels=LEVELS, labels=None, css="level"):
     """{total, bars: [{value, label, count, share, css}]} for a chart, in the scale's order.
     ``css`` names the bar's colour class (``level-4`` … ``level-1`` on the scale)."""
-    labels = labels or OVERALL_LEVELS
+    labels = labels or overall_labels()
     total = sum(counts.get(level, 0) for level in levels)
     return {"total": total, "bars": [
         {"value": level, "label": labels[level], "count": counts.get(level, 0),
