@@ -426,7 +426,8 @@ def test_the_language_switch_changes_the_page(client, make_event):
 @pytest.mark.parametrize("kind", ["confirmation", "waitlisted", "promoted", "cancelled", "reminder", "pending",
                                   "approved", "rejected", "feedback_invite"])
 def test_emails_in_english_show_no_chinese(app, db, make_event, make_registration, kind):
-    """Mail queued while the reader browses in English (e.g. the confirmation) is English."""
+    """Mail to someone who registered in English is English, whoever queues it (here a
+    request read in Chinese, as a staff member's decision would be)."""
     from flask_babel import refresh
 
     from app.models import OutboxMessage
@@ -434,8 +435,9 @@ def test_emails_in_english_show_no_chinese(app, db, make_event, make_registratio
 
     event = _english_event(make_event)
     registration = make_registration(event, name="Alice Smith", email="alice@example.com")
+    registration.locale = "en"  # registered on the English pages
     context = {"reason": "All places taken"} if kind == "rejected" else {}
-    with app.test_request_context("/?lang=en"):
+    with app.test_request_context("/?lang=zh"):
         refresh()
         message = queue_registration_mail(registration, kind, dedupe_key=f"test:{kind}", **context)
         db.session.flush()

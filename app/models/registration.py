@@ -48,6 +48,10 @@ class Registration(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"))
     consent_version: Mapped[str | None] = mapped_column(String(20))
+    # The language the person registered in: later mail (reminders, invitations to
+    # evaluate, staff decisions) is written in it.
+    locale: Mapped[str] = mapped_column(String(10), default="zh_Hans_CN",
+                                        server_default="zh_Hans_CN")
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,6 +7,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_mail import Message
 from sqlalchemy import select
@@ -64,12 +65,17 @@ def queue_registration_mail(registration, kind, *, dedupe_key=None, **context):
     with_qr = registration.admits and registration.slot.mode == "onsite" and kind in (
         "confirmation", "promoted", "approved", "reminder")
     context["with_qr"] = with_qr
+    # In the registrant's language, whoever causes the message (a worker, a staff member).
+    with force_locale(registration.locale or "zh_Hans_CN"):
+        subject = SUBJECTS[kind](registration)
+        body_text = render_template(f"email/{kind}.txt", **context)
+        body_html = render_template(f"email/{kind}.html", **context)
     return queue(
         kind,
         registration.email,
-        SUBJECTS[kind](registration),
-        render_template(f"email/{kind}.txt", **context),
-        render_template(f"email/{kind}.html", **context),
+        subject,
+        body_text,
+        body_html,
         registration=registration,
         qr_content=ticket_url(registration) if with_qr else None,
         dedupe_key=dedupe_key,

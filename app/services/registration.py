@@ -180,6 +180,7 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
         invitation_id=getattr(invitation, "id", None),
         consent_version=consent_version,
         consented_at=now if consent_version else None,
+        locale=reader_locale(),
         created_at=now,
         **(extra or {}),
     )
@@ -198,6 +199,16 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
         raise AlreadyRegistered(existing=find_active(event, slot, normalised)) from None
     db.session.refresh(slot)
     return registration
+
+
+def reader_locale():
+    """The language of the page the person is reading (Chinese outside a request)."""
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    if not has_request_context():
+        return "zh_Hans_CN"
+    return "en" if str(get_locale()) == "en" else "zh_Hans_CN"
 
 
 def has_room(event):
