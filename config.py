@@ -65,6 +65,13 @@ class Config:
     # audience may share the venue's Wi-Fi address; a repeat from one browser is refused by
     # its cookie instead.
     FEEDBACK_ANONYMOUS_LIMIT = "30 per 10 minutes;300 per day"
+    # Registration forms (public, volunteer, invitation): per client address, generous
+    # because a family or an office may share one address; per phone number, counted only
+    # for submissions that pass the form's checks.
+    REGISTRATION_IP_LIMIT = "20 per minute;200 per hour"
+    REGISTRATION_PHONE_LIMIT = "5 per hour"
+    # The check-in API, per signed-in staff member: only stops a runaway script.
+    CHECKIN_API_LIMIT = "600 per minute"
     MAIL_RETRY_BASE_SECONDS = 30
     MAIL_MAX_ATTEMPTS = 8
     HSTS = False

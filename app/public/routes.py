@@ -9,6 +9,7 @@ from app.extensions import db
 from app.public import bp
 from app.public.forms import CancelForm, registration_form_for
 from app.public.volunteer_routes import handle_volunteer_application
+from app.security import registration_limits
 from app.services import events as event_service
 from app.services import feedback as feedback_service
 from app.services import registration as registration_service
@@ -33,6 +34,7 @@ def event_detail(slug):
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@registration_limits
 def register(slug):
     # Everything up to the booking only reads (on SQLite: without the write lock, so a rush
     # of people reading forms or being turned away does not queue behind the bookings).
