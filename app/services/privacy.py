@@ -1,4 +1,6 @@
 """Personal data: masking for staff screens and logs. (Retention and purge live here too.)"""
+import re
+import unicodedata
 
 
 def mask_phone(phone):
@@ -22,6 +24,29 @@ def mask_email(email):
         return ""
     local, _, domain = email.partition("@")
     return f"{local[:1]}***@{domain}"
+
+
+_DIGIT = "[0-9\uff10-\uff19]"
+# A mainland mobile number as people type it: +86 / 86 first or not, spaces or dashes
+# between digits, full-width digits.
+PHONE_IN_TEXT = re.compile(
+    rf"(?<![0-9\uff10-\uff19])(?:\+?86[\s-]?)?[1\uff11][3-9\uff13-\uff19]{_DIGIT}(?:[\s-]?{_DIGIT}){{8}}"
+    rf"(?![0-9\uff10-\uff19])")
+EMAIL_IN_TEXT = re.compile(r"[^\s@<>()\[\],;:\"'，。；：]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def _masked_phone_match(match):
+    digits = unicodedata.normalize("NFKC", re.sub(r"[\s+-]", "", match.group(0)))
+    return mask_phone(digits[-11:])
+
+
+def mask_contacts(text):
+    """The same text with every phone number and e-mail address in it masked
+    (138****1234, z***@example.com): for free text people typed, and for log lines."""
+    if not text:
+        return text
+    text = PHONE_IN_TEXT.sub(_masked_phone_match, text)
+    return EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
 
 
 # --- Retention (PIPL): personal data goes a set number of days after the event ---------
@@ -99,7 +124,30 @@ def erase_registration(registration, now):
     registration.phone = ""
     registration.email = None
     registration.organisation = registration.experience = registration.availability = None
+    registration.cancel_reason = registration.review_reason = None
     registration.active_key = None
     registration.anonymised_at = now
     if registration.feedback is not None:
         registration.feedback.contact = None
+        registration.feedback.comment = mask_contacts(registration.feedback.comment)
+        registration.feedback.suggestions = mask_contacts(registration.feedback.suggestions)
+    _erase_mail(registration)
+
+
+def _erase_mail(registration):
+    """The e-mails written to this person: address and text go; one still waiting is not
+    sent any more (there is nobody left to send it to)."""
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import OutboxMessage
+
+    erased = {"recipient": "", "body_text": "", "body_html": None, "qr_content": None}
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.registration_id == registration.id, OutboxMessage.status == "queued")
+        .values(status="failed", last_error="erased", **erased)
+        .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.registration_id == registration.id)
+        .values(**erased).execution_options(synchronize_session=False))
