@@ -107,6 +107,10 @@ class Config:
         if env.get("RATELIMIT_KEY_PREFIX"):
             settings["RATELIMIT_KEY_PREFIX"] = env["RATELIMIT_KEY_PREFIX"]
         settings["PROXY_COUNT"] = int(env.get("PROXY_COUNT", settings.get("PROXY_COUNT", 0)) or 0)
+        for name in ("REGISTRATION_IP_LIMIT", "REGISTRATION_PHONE_LIMIT", "CHECKIN_API_LIMIT",
+                     "FEEDBACK_ANONYMOUS_LIMIT"):
+            if env.get(name):
+                settings[name] = env[name]
         if env.get("PRIVACY_RETENTION_DAYS"):
             settings["PRIVACY_RETENTION_DAYS"] = int(env["PRIVACY_RETENTION_DAYS"])
         settings["MAIL_OUTBOX_DIR"] = settings.get("MAIL_OUTBOX_DIR") or str(Path(instance_path) / "mail")
