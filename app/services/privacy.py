@@ -98,12 +98,42 @@ def purge_event(event, now):
         .values(recipient="", body_text="", body_html=None, qr_content=None)
         .execution_options(synchronize_session=False)
     )
+    _mask_free_text(event)
     # The audit log is append-only for people; only this purge rewrites its details.
     db.session.execute(
         update(AuditLog).where(AuditLog.event_id == event.id)
         .values(detail={"purged": True}).execution_options(synchronize_session=False)
     )
     return erased
+
+
+def _mask_free_text(event):
+    """People type phone numbers and e-mail addresses into comments ("call me on ...") and
+    staff copy them into follow-up notes: mask those, keep the rest of the words."""
+    from sqlalchemy import or_, select
+
+    from app.extensions import db
+    from app.models import Feedback, FollowUp
+
+    feedbacks = db.session.execute(
+        select(Feedback).where(Feedback.event_id == event.id,
+                               or_(Feedback.comment != "", Feedback.suggestions != ""))
+    ).scalars()
+    for feedback in feedbacks:
+        _mask_fields(feedback, "comment", "suggestions")
+    follow_ups = db.session.execute(
+        select(FollowUp).where(FollowUp.event_id == event.id, FollowUp.action_note.is_not(None))
+    ).scalars()
+    for follow_up in follow_ups:
+        _mask_fields(follow_up, "action_note")
+
+
+def _mask_fields(row, *names):
+    for name in names:
+        value = getattr(row, name)
+        masked = mask_contacts(value)
+        if masked != value:
+            setattr(row, name, masked)
 
 
 def purge_due(now, retention_days):
@@ -129,8 +159,9 @@ def erase_registration(registration, now):
     registration.anonymised_at = now
     if registration.feedback is not None:
         registration.feedback.contact = None
-        registration.feedback.comment = mask_contacts(registration.feedback.comment)
-        registration.feedback.suggestions = mask_contacts(registration.feedback.suggestions)
+        _mask_fields(registration.feedback, "comment", "suggestions")
+        if registration.feedback.follow_up is not None:
+            _mask_fields(registration.feedback.follow_up, "action_note")
     _erase_mail(registration)
 
 
