@@ -187,8 +187,7 @@ def ticket_erase(token):
             row = audit.record("registration.erase", registration, event=registration.event,
                                detail={"status": registration.status})
             row.ip = None  # the holder's address is personal data too
-            db.session.commit()
-            flash(_("您的个人信息已删除。"), "success")
+            db.session.commit()  # the ticket page now says the data is gone
         return redirect(url_for("public.ticket", token=token), code=303)
     status = 400 if request.method == "POST" else 200
     return _no_store(make_response(render_template(
