@@ -130,10 +130,13 @@ def _login_succeeded(response):
     return response.status_code not in (301, 302, 303)
 
 
-def _limits_off():
-    # The limiter instance is shared by every app in a process (tests build several);
-    # the current app's own setting decides.
+def limits_off():
+    """For ``exempt_when``: the limiter instance is shared by every app in a process (tests
+    build several); the current app's own RATELIMIT_ENABLED decides."""
     return not current_app.config.get("RATELIMIT_ENABLED", True)
+
+
+_limits_off = limits_off
 
 
 def login_limits(view):
