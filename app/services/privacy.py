@@ -163,6 +163,21 @@ def erase_registration(registration, now):
         if registration.feedback.follow_up is not None:
             _mask_fields(registration.feedback.follow_up, "action_note")
     _erase_mail(registration)
+    _erase_audit_details(registration)
+
+
+def _erase_audit_details(registration):
+    """Earlier audit rows about this registration keep who did what and when; their
+    details (masked phone, a cancellation reason someone typed) go, as the purge does."""
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import AuditLog
+
+    db.session.execute(
+        update(AuditLog).where(AuditLog.target_type == "registration",
+                               AuditLog.target_id == str(registration.id))
+        .values(detail={"erased": True}).execution_options(synchronize_session=False))
 
 
 def _erase_mail(registration):

@@ -28,6 +28,12 @@ def test_cancelled_holder_erases_after_confirming(client, db, make_event, make_r
     registration = make_registration(event, name="韩梅梅", phone="13812345678",
                                      email="hmm@example.com", party_size=2)
     token, reg_id = registration.token, registration.id
+    from app.services import audit
+    from app.services.privacy import mask_phone
+
+    audit.record("registration.walk_in", registration, event=event,
+                 detail={"phone": mask_phone("13812345678"), "reason": "韩梅梅 电话 13812345678"})
+    db.session.commit()
     assert client.post(f"/tickets/{token}/cancel").status_code == 303
     ticket = client.get(f"/tickets/{token}").get_data(as_text=True)
     assert f'href="/tickets/{token}/erase"' in ticket and "删除我的个人信息" in ticket
@@ -49,6 +55,8 @@ def test_cancelled_holder_erases_after_confirming(client, db, make_event, make_r
     assert mails and all(m.recipient == "" and m.body_text == "" and not m.body_html for m in mails)
     assert all(m.status != "queued" for m in mails)
     # One audit row, with nothing personal in it.
+    earlier = db.session.execute(select(AuditLog).where(AuditLog.action == "registration.walk_in")).scalar_one()
+    assert earlier.detail == {"erased": True}
     row = db.session.execute(select(AuditLog).where(AuditLog.action == "registration.erase")).scalar_one()
     text = repr((row.detail, row.target_id, row.actor_name, row.ip))
     for secret in ("13812345678", "hmm@example.com", "韩梅梅", token):
