@@ -65,6 +65,13 @@ class Config:
     # audience may share the venue's Wi-Fi address; a repeat from one browser is refused by
     # its cookie instead.
     FEEDBACK_ANONYMOUS_LIMIT = "30 per 10 minutes;300 per day"
+    # Registration forms (public, volunteer, invitation): per client address, generous
+    # because a family or an office may share one address; per phone number, counted only
+    # for submissions that pass the form's checks.
+    REGISTRATION_IP_LIMIT = "20 per minute;200 per hour"
+    REGISTRATION_PHONE_LIMIT = "5 per hour"
+    # The check-in API, per signed-in staff member: only stops a runaway script.
+    CHECKIN_API_LIMIT = "600 per minute"
     MAIL_RETRY_BASE_SECONDS = 30
     MAIL_MAX_ATTEMPTS = 8
     HSTS = False
@@ -102,6 +109,10 @@ class Config:
         if env.get("RATELIMIT_KEY_PREFIX"):
             settings["RATELIMIT_KEY_PREFIX"] = env["RATELIMIT_KEY_PREFIX"]
         settings["PROXY_COUNT"] = int(env.get("PROXY_COUNT", settings.get("PROXY_COUNT", 0)) or 0)
+        for name in ("REGISTRATION_IP_LIMIT", "REGISTRATION_PHONE_LIMIT", "CHECKIN_API_LIMIT",
+                     "FEEDBACK_ANONYMOUS_LIMIT"):
+            if env.get(name):
+                settings[name] = env[name]
         if env.get("PRIVACY_RETENTION_DAYS"):
             settings["PRIVACY_RETENTION_DAYS"] = int(env["PRIVACY_RETENTION_DAYS"])
         settings["MAIL_OUTBOX_DIR"] = settings.get("MAIL_OUTBOX_DIR") or str(Path(instance_path) / "mail")

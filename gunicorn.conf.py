@@ -6,6 +6,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = 30
 graceful_timeout = 10
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") else None
-# The app logs by itself; the access log would print ticket URLs, so it stays off by default.
+# The app logs by itself, so the access log stays off by default. When switched on
+# (GUNICORN_ACCESS_LOG=1) its lines go through the app's masking like every log record
+# (app/logging.py): ticket links show as /tickets/AbCd…, phones and e-mails masked.
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

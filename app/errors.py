@@ -63,7 +63,9 @@ def register(app):
         response = error_response(error.code)
         if error.code == 429:
             resp, status = response
-            return resp, status, {"Retry-After": "60"}
+            from app.security import retry_after_seconds
+
+            return resp, status, {"Retry-After": str(retry_after_seconds())}
         return response
 
     @app.errorhandler(CSRFError)

@@ -130,10 +130,13 @@ def _login_succeeded(response):
     return response.status_code not in (301, 302, 303)
 
 
-def _limits_off():
-    # The limiter instance is shared by every app in a process (tests build several);
-    # the current app's own setting decides.
+def limits_off():
+    """For ``exempt_when``: the limiter instance is shared by every app in a process (tests
+    build several); the current app's own RATELIMIT_ENABLED decides."""
     return not current_app.config.get("RATELIMIT_ENABLED", True)
+
+
+_limits_off = limits_off
 
 
 def login_limits(view):
@@ -145,6 +148,81 @@ def login_limits(view):
                          deduct_when=_login_succeeded, exempt_when=_limits_off,
                          scope="login-ip")(view)
     return view
+
+
+# --- limits on public forms and the check-in API (Flask-Limiter) --------------------------
+# The figures live in config.py (REGISTRATION_IP_LIMIT, REGISTRATION_PHONE_LIMIT,
+# CHECKIN_API_LIMIT) and are read per request, so each app (and each test) uses its own.
+
+def _configured(name, default):
+    def provider():
+        return current_app.config.get(name) or default
+    provider.__name__ = f"limit_{name.lower()}"
+    return provider
+
+
+def _registration_ip_key():
+    return f"register-ip:{get_remote_address()}"
+
+
+def _posted_phone():
+    from app.services.registration import normalise_phone
+
+    raw = request.form.get("phone") or ""
+    return normalise_phone(raw) or raw.strip()[:40]
+
+
+def _registration_phone_key():
+    # Keyed on the number itself: one phone cannot be used to book again and again from
+    # many addresses. The key holds the number only in the limiter's storage, never a log.
+    return f"register-phone:{_posted_phone()}"
+
+
+def _no_phone_or_limits_off():
+    return _limits_off() or not _posted_phone()
+
+
+def _form_accepted(response):
+    """A form sent back for correction (400) is not counted against the phone."""
+    return response.status_code != 400
+
+
+def _checkin_user_key():
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return f"checkin-user:{current_user.id}"
+    return f"checkin-ip:{get_remote_address()}"
+
+
+def registration_limits(view):
+    """Per client address (generous: a family or an office may share one address) and per
+    phone number, on the POSTs of the registration, volunteer and invitation forms."""
+    view = limiter.limit(_configured("REGISTRATION_PHONE_LIMIT", "5 per hour"),
+                         key_func=_registration_phone_key, methods=["POST"],
+                         exempt_when=_no_phone_or_limits_off, deduct_when=_form_accepted,
+                         scope="register-phone")(view)
+    view = limiter.limit(_configured("REGISTRATION_IP_LIMIT", "20 per minute;200 per hour"),
+                         key_func=_registration_ip_key, methods=["POST"],
+                         exempt_when=_limits_off, scope="register-ip")(view)
+    return view
+
+
+def checkin_api_limit(view):
+    """Generous: a busy gate scans a ticket every second or two; this only stops a runaway
+    script. Shared by every check-in API route, per signed-in staff member."""
+    return limiter.shared_limit(_configured("CHECKIN_API_LIMIT", "600 per minute"),
+                                scope="checkin-api", key_func=_checkin_user_key,
+                                exempt_when=_limits_off)(view)
+
+
+def retry_after_seconds(default=60):
+    """Seconds until the limit that was just hit lets requests through again."""
+    import math
+    import time
+
+    current = limiter.current_limit if limiter.initialized else None
+    if current is None:
+        return default
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 CSP = (

@@ -349,3 +349,28 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 def write_json(path, data):
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+LIMITER_STATE = ("enabled", "initialized", "_storage", "_limiter", "_key_prefix",
+                 "_storage_dead", "_fallback_limiter")
+
+
+@pytest.fixture
+def limits_on(make_app, app):
+    """Build apps with the rate limits switched on (``limits_on(**settings)``). The limiter
+    object is shared by every app in the process: its state is put back afterwards and its
+    counts start empty."""
+    from app.extensions import limiter
+
+    saved = {name: getattr(limiter, name, None) for name in LIMITER_STATE}
+
+    def build(**overrides):
+        overrides.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+        limited = make_app(RATELIMIT_ENABLED=True, **overrides)
+        if overrides["RATELIMIT_STORAGE_URI"].startswith("memory"):
+            limiter.reset()
+        return limited
+
+    yield build
+    for name, value in saved.items():
+        setattr(limiter, name, value)

@@ -142,3 +142,62 @@ def test_a_nul_character_is_refused_with_400_everywhere(client, fixtures):
     assert client.get("/?q=a%00b").status_code == 400
     assert client.post(f"/events/{fixtures['slug']}/register", data={"name": "a\x00b"}).status_code == 400
     assert client.post("/api/checkin", json={"code": "a\u0000"}).status_code == 400
+
+
+
+def test_error_pages_carry_the_headers(limits_on, app, client, auth, make_event, make_registration,
+                                       monkeypatch):
+    """404, 405, 413, 429 and 500 answers (pages, and JSON under /api/) carry them too."""
+    from app.services import checkin, tickets
+
+    event = make_event()
+    registration = make_registration(event)
+    answers = {
+        "404": client.get("/no-such-page"),
+        "405": client.delete("/"),
+        "413": client.post("/events/test-open-day/register", data={"name": "x" * (2 * 1024 * 1024)}),
+    }
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("broken on purpose")
+
+    monkeypatch.setattr(tickets, "qr_png", broken)
+    monkeypatch.setattr(checkin, "counts", broken)
+    answers["500"] = client.get(f"/tickets/{registration.token}/qr.png")
+    auth.login("staff")
+    answers["404 api"] = client.get("/api/events/nope/stats")
+    answers["500 api"] = client.get(f"/api/events/{event.slug}/stats")
+    other = limits_on(REGISTRATION_IP_LIMIT="1 per minute", CHECKIN_API_LIMIT="1 per minute").test_client()
+    other.post("/events/test-open-day/register", data={"name": ""})
+    answers["429"] = other.post("/events/test-open-day/register", data={"name": ""})
+    other.post("/api/checkin", json={})
+    answers["429 api"] = other.post("/api/checkin", json={})
+    for where, response in answers.items():
+        assert response.status_code == int(where.split()[0]), (where, response.status_code)
+        _check_headers(response, where)
+        assert response.is_json == where.endswith("api"), where
+    assert answers["429"].headers.get("Retry-After") and answers["429 api"].headers.get("Retry-After")
+
+
+def test_production_error_pages_and_cookies(monkeypatch, database_url, make_staff):
+    from app import create_app
+    from tests.conftest import ADMIN_PASSWORD
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SECRET_KEY", "production-test-key")
+    production = create_app("production")
+    client = production.test_client()
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404
+    assert "max-age=" in missing.headers.get("Strict-Transport-Security", "")
+    _check_headers(missing, "production 404")
+    make_staff("cookie-admin", "admin")
+    page = client.get("/staff/login", base_url="https://localhost").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    signed_in = client.post("/staff/login", base_url="https://localhost",
+                            headers={"Referer": "https://localhost/staff/login"},
+                            data={"username": "cookie-admin", "password": ADMIN_PASSWORD,
+                                  "csrf_token": token})
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[:500]
+    cookie = signed_in.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie

@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.checkin import bp
 from app.extensions import csrf, db
 from app.i18n import local
-from app.security import staff_required
+from app.security import checkin_api_limit, staff_required
 from app.services import checkin as checkin_service
 from app.services.errors import InvalidData, NotFound
 from app.services.events import get_event
@@ -48,6 +48,7 @@ def screen(slug):
 
 
 @bp.post("/api/checkin")
+@checkin_api_limit
 @csrf.exempt  # checked below, after the login check, so that anonymous callers get 401
 @staff_required
 def api_checkin():
@@ -79,6 +80,7 @@ def api_checkin():
 
 
 @bp.get("/api/events/<slug>/checkin-list")
+@checkin_api_limit
 @staff_required
 def api_checkin_list(slug):
     """The event's tickets for the screen's offline mode: hashed codes, masked names."""
@@ -107,12 +109,14 @@ def api_checkin_list(slug):
 
 
 @bp.get("/api/events/<slug>/stats")
+@checkin_api_limit
 @staff_required
 def api_stats(slug):
     return jsonify(checkin_service.counts(_event_or_404(slug)))
 
 
 @bp.get("/api/events/<slug>/search")
+@checkin_api_limit
 @staff_required
 def api_search(slug):
     event = _event_or_404(slug)

@@ -5,12 +5,13 @@ from flask_login import current_user
 
 from app.checkin import bp
 from app.extensions import db
-from app.security import staff_required
+from app.security import checkin_api_limit, staff_required
 from app.services import events as event_service
 from app.services import volunteers as volunteer_service
 
 
 @bp.post("/api/checkout")
+@checkin_api_limit
 @staff_required
 def api_checkout():
     data = request.get_json(silent=True)

@@ -7,6 +7,7 @@ from flask import current_app, redirect, render_template
 from app.extensions import db
 from app.public import bp
 from app.public.invite_forms import InviteRegistrationForm
+from app.security import registration_limits
 from app.services import audit, workspace
 from app.services.errors import DomainError
 from app.services.invitations import usable_invitation
@@ -14,6 +15,7 @@ from app.services.registration import find_by_submission, register
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
+@registration_limits
 def invite(token):
     form = InviteRegistrationForm()
     # A resubmitted form (double click, back button) finds its ticket even once the link

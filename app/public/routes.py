@@ -9,10 +9,11 @@ from app.extensions import db
 from app.public import bp
 from app.public.forms import CancelForm, registration_form_for
 from app.public.volunteer_routes import handle_volunteer_application
+from app.security import registration_limits
+from app.services import audit, privacy, tickets
 from app.services import events as event_service
 from app.services import feedback as feedback_service
 from app.services import registration as registration_service
-from app.services import tickets
 from app.services.errors import AlreadyRegistered, DomainError, RegistrationClosed, SlotFull
 from app.services.registration import get_event_for_registration
 
@@ -33,6 +34,7 @@ def event_detail(slug):
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@registration_limits
 def register(slug):
     # Everything up to the booking only reads (on SQLite: without the write lock, so a rush
     # of people reading forms or being turned away does not queue behind the bookings).
@@ -168,6 +170,28 @@ def ticket_cancel(token):
     status = 400 if request.method == "POST" else 200
     return _no_store(make_response(render_template(
         "public/cancel.html", registration=registration, event=registration.event,
+        slot=registration.slot, form=form), status))
+
+
+@bp.route("/tickets/<token>/erase", methods=["GET", "POST"])
+def ticket_erase(token):
+    """After cancelling, the holder may delete their personal data (PIPL). GET asks for
+    confirmation; POST (with the CSRF token) erases. The ticket page stays, without them."""
+    if request.method == "GET":
+        read_only()
+    registration = registration_service.get_by_token(token)
+    form = CancelForm()
+    if request.method == "POST" and form.validate():
+        if registration.anonymised_at is None:
+            privacy.erase_registration(registration, datetime.now(timezone.utc))
+            row = audit.record("registration.erase", registration, event=registration.event,
+                               detail={"status": registration.status})
+            row.ip = None  # the holder's address is personal data too
+            db.session.commit()  # the ticket page now says the data is gone
+        return redirect(url_for("public.ticket", token=token), code=303)
+    status = 400 if request.method == "POST" else 200
+    return _no_store(make_response(render_template(
+        "public/erase.html", registration=registration, event=registration.event,
         slot=registration.slot, form=form), status))
 
 

@@ -11,12 +11,14 @@ from flask import current_app, redirect, render_template, url_for
 from app.extensions import db
 from app.public import bp
 from app.public.volunteer_forms import VolunteerApplicationForm
+from app.security import registration_limits
 from app.services import volunteers as volunteer_service
 from app.services.errors import Conflict, InvalidData
 from app.services.registration import get_event_for_registration
 
 
 @bp.route("/events/<slug>/apply", methods=["GET", "POST"])
+@registration_limits
 def volunteer_apply(slug):
     event = get_event_for_registration(slug)
     if event.kind != "volunteer":

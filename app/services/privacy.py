@@ -1,4 +1,6 @@
 """Personal data: masking for staff screens and logs. (Retention and purge live here too.)"""
+import re
+import unicodedata
 
 
 def mask_phone(phone):
@@ -22,6 +24,29 @@ def mask_email(email):
         return ""
     local, _, domain = email.partition("@")
     return f"{local[:1]}***@{domain}"
+
+
+_DIGIT = "[0-9\uff10-\uff19]"
+# A mainland mobile number as people type it: +86 / 86 first or not, spaces or dashes
+# between digits, full-width digits.
+PHONE_IN_TEXT = re.compile(
+    rf"(?<![0-9\uff10-\uff19])(?:\+?86[\s-]?)?[1\uff11][3-9\uff13-\uff19]{_DIGIT}(?:[\s-]?{_DIGIT}){{8}}"
+    rf"(?![0-9\uff10-\uff19])")
+EMAIL_IN_TEXT = re.compile(r"[^\s@<>()\[\],;:\"'，。；：]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+
+
+def _masked_phone_match(match):
+    digits = unicodedata.normalize("NFKC", re.sub(r"[\s+-]", "", match.group(0)))
+    return mask_phone(digits[-11:])
+
+
+def mask_contacts(text):
+    """The same text with every phone number and e-mail address in it masked
+    (138****1234, z***@example.com): for free text people typed, and for log lines."""
+    if not text:
+        return text
+    text = PHONE_IN_TEXT.sub(_masked_phone_match, text)
+    return EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
 
 
 # --- Retention (PIPL): personal data goes a set number of days after the event ---------
@@ -73,12 +98,42 @@ def purge_event(event, now):
         .values(recipient="", body_text="", body_html=None, qr_content=None)
         .execution_options(synchronize_session=False)
     )
+    _mask_free_text(event)
     # The audit log is append-only for people; only this purge rewrites its details.
     db.session.execute(
         update(AuditLog).where(AuditLog.event_id == event.id)
         .values(detail={"purged": True}).execution_options(synchronize_session=False)
     )
     return erased
+
+
+def _mask_free_text(event):
+    """People type phone numbers and e-mail addresses into comments ("call me on ...") and
+    staff copy them into follow-up notes: mask those, keep the rest of the words."""
+    from sqlalchemy import or_, select
+
+    from app.extensions import db
+    from app.models import Feedback, FollowUp
+
+    feedbacks = db.session.execute(
+        select(Feedback).where(Feedback.event_id == event.id,
+                               or_(Feedback.comment != "", Feedback.suggestions != ""))
+    ).scalars()
+    for feedback in feedbacks:
+        _mask_fields(feedback, "comment", "suggestions")
+    follow_ups = db.session.execute(
+        select(FollowUp).where(FollowUp.event_id == event.id, FollowUp.action_note.is_not(None))
+    ).scalars()
+    for follow_up in follow_ups:
+        _mask_fields(follow_up, "action_note")
+
+
+def _mask_fields(row, *names):
+    for name in names:
+        value = getattr(row, name)
+        masked = mask_contacts(value)
+        if masked != value:
+            setattr(row, name, masked)
 
 
 def purge_due(now, retention_days):
@@ -99,7 +154,46 @@ def erase_registration(registration, now):
     registration.phone = ""
     registration.email = None
     registration.organisation = registration.experience = registration.availability = None
+    registration.cancel_reason = registration.review_reason = None
     registration.active_key = None
     registration.anonymised_at = now
     if registration.feedback is not None:
         registration.feedback.contact = None
+        _mask_fields(registration.feedback, "comment", "suggestions")
+        if registration.feedback.follow_up is not None:
+            _mask_fields(registration.feedback.follow_up, "action_note")
+    _erase_mail(registration)
+    _erase_audit_details(registration)
+
+
+def _erase_audit_details(registration):
+    """Earlier audit rows about this registration keep who did what and when; their
+    details (masked phone, a cancellation reason someone typed) go, as the purge does."""
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import AuditLog
+
+    db.session.execute(
+        update(AuditLog).where(AuditLog.target_type == "registration",
+                               AuditLog.target_id == str(registration.id))
+        .values(detail={"erased": True}).execution_options(synchronize_session=False))
+
+
+def _erase_mail(registration):
+    """The e-mails written to this person: address and text go; one still waiting is not
+    sent any more (there is nobody left to send it to)."""
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import OutboxMessage
+
+    erased = {"recipient": "", "body_text": "", "body_html": None, "qr_content": None}
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.registration_id == registration.id, OutboxMessage.status == "queued")
+        .values(status="failed", last_error="erased", **erased)
+        .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.registration_id == registration.id)
+        .values(**erased).execution_options(synchronize_session=False))

@@ -219,6 +219,8 @@
     if (!state.online) { admitOffline(item); return; }
     postScan(item).then(function (response) {
       if (response.status === 401) { showError(t("login")); return null; }
+      // Too many requests (429): not a refusal of this ticket; keep the scan for later.
+      if (response.status === 429) { throw new Error("busy"); }
       if (response.status >= 400 && response.status < 500) {
         return response.json().then(function (body) { showError(body.message || t("error")); });
       }
@@ -448,12 +450,13 @@
     state.syncing = true;
     var item = state.queue[0];
     return postScan(item).then(function (response) {
-      if (response.status >= 500 || response.status === 401) {
+      if (response.status >= 500 || response.status === 401 || response.status === 429) {
         state.syncing = false;
         if (response.status === 401) { showError(t("login")); }
         throw new Error("sync " + response.status);
       }
       // 200 (kept or reported as a conflict) or 400 (refused for good): done with this one.
+      // 429 (too many requests) stayed in the queue above and is sent again later.
       return response.json().catch(function () { return {}; }).then(function (answer) {
         if (answer.conflict) { state.conflicts += 1; }
         state.queue.shift();

@@ -194,3 +194,29 @@ def test_fake_camera_reads_the_ticket_qr_and_checks_in(door, playwright_instance
         assert row is not None and row.gate == "南门"
     finally:
         browser.close()
+
+
+def test_too_many_requests_keeps_the_scan_and_sends_it_later(door, desktop_page, db):
+    """A 429 from the API's rate limit is not a refusal: the scan waits in the queue (the
+    screen admits from its local list) and reaches the server once the limit lets it."""
+    page = desktop_page
+    refused = []
+
+    def busy(route):
+        if len(refused) < 2:  # the scan itself and the first retry from the queue
+            refused.append(route.request.url)
+            route.fulfill(status=429, content_type="application/json", headers={"Retry-After": "1"},
+                          body='{"error": 429, "message": "您的操作太频繁了，请稍等一会儿再试。"}')
+        else:
+            route.continue_()
+
+    open_screen(page, door["url"])
+    page.route("**/api/checkin", busy)
+    ticket = door["tickets"][0]
+    page.keyboard.type(ticket["number"])
+    page.keyboard.press("Enter")
+    page.locator("#result.ck-ok").wait_for()
+    page.locator("#checkin[data-queued='0']").wait_for(timeout=30000)
+    assert len(refused) == 2
+    row = checkin_row(db, ticket["id"])
+    assert row is not None and row.gate == "东门"

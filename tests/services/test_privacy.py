@@ -89,3 +89,44 @@ def test_masking():
     assert mask_phone("13812341234") == "138****1234"
     assert mask_name("王秀英") == "王**"
     assert mask_name("李") == "李*"
+
+
+def test_purge_masks_phones_and_emails_typed_into_comments_and_notes(app, db, runner):
+    from datetime import date
+
+    from app.models import FollowUp
+
+    old = _past_event(db, "old-open-day", days_ago=40)
+    recent = _past_event(db, "recent-open-day", days_ago=5)
+    texts = {}
+    for event in (old, recent):
+        feedback = Feedback(event_id=event.id, overall=1,
+                            comment="厕所太少。请回电 139 1234 5678 或发邮件 wang.fang@example.com 谢谢",
+                            suggestions="多安排志愿者，联系+86１３９１２３４５６７８")
+        db.session.add(feedback)
+        db.session.flush()
+        db.session.add(FollowUp(feedback_id=feedback.id, event_id=event.id, status="closed",
+                                due_on=date.today(),
+                                action_note="已致电13912345678说明情况，邮件抄送 wang.fang@example.com"))
+        texts[event.id] = feedback.id
+    db.session.commit()
+
+    assert runner.invoke(args=["privacy", "purge"]).exit_code == 0
+    db.session.expire_all()
+    purged = db.session.get(Feedback, texts[old.id])
+    assert purged.comment == "厕所太少。请回电 139****5678 或发邮件 w***@example.com 谢谢"
+    assert purged.suggestions == "多安排志愿者，联系139****5678"
+    assert purged.overall == 1
+    assert purged.follow_up.action_note == "已致电139****5678说明情况，邮件抄送 w***@example.com"
+    assert purged.follow_up.status == "closed"
+    kept = db.session.get(Feedback, texts[recent.id])
+    assert "139 1234 5678" in kept.comment and "wang.fang@example.com" in kept.comment
+    assert "13912345678" in kept.follow_up.action_note
+
+
+def test_mask_contacts_keeps_other_numbers():
+    from app.services.privacy import mask_contacts
+
+    assert mask_contacts("第2场 10:30，共 120 人，编号 20261126") == "第2场 10:30，共 120 人，编号 20261126"
+    assert mask_contacts("身份证 310101199001011234") == "身份证 310101199001011234"
+    assert mask_contacts("手机13812345678。") == "手机138****5678。"
