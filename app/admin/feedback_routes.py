@@ -11,17 +11,10 @@ from app.extensions import db
 from app.models import Event
 from app.security import admin_required, staff_required
 from app.services import audit, exports, reports
+from app.services import events as event_service
 from app.services import feedback as feedback_service
-from app.services.errors import NotFound
 
 FORMATS = ("csv", "xlsx")
-
-
-def _event_or_404(slug):
-    event = feedback_service.find_event(slug)
-    if event is None:
-        raise NotFound(_("没有找到这个活动。"))
-    return event
 
 
 @bp.context_processor
@@ -43,7 +36,7 @@ def _staff_layout():
 @bp.get("/events/<slug>/results")
 @staff_required
 def event_results(slug):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     q = request.args.get("q", "")[:100]
     return render_template("admin/results.html", event=event,
                            results=feedback_service.event_results(event), q=q,
@@ -126,7 +119,7 @@ def _download(kind, fmt, header, rows, filename, *, event=None, title="Sheet1"):
 @bp.get("/events/<slug>/export/registrations.<fmt>")
 @admin_required
 def export_registrations(slug, fmt):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     header, rows = exports.registration_rows(event)
     return _download("registrations", fmt, header, rows, f"{event.slug}-registrations",
                      event=event, title="报名")
@@ -135,7 +128,7 @@ def export_registrations(slug, fmt):
 @bp.get("/events/<slug>/export/feedback.<fmt>")
 @admin_required
 def export_feedback(slug, fmt):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     header, rows = exports.feedback_rows(event)
     return _download("feedback", fmt, header, rows, f"{event.slug}-feedback", event=event,
                      title="评价")
@@ -144,7 +137,7 @@ def export_feedback(slug, fmt):
 @bp.get("/events/<slug>/export/follow-ups.<fmt>")
 @admin_required
 def export_event_follow_ups(slug, fmt):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     header, rows = exports.follow_up_rows(event)
     return _download("follow_ups", fmt, header, rows, f"{event.slug}-follow-ups", event=event,
                      title="跟进")

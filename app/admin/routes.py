@@ -36,13 +36,6 @@ from app.services.registration import register
 AUDIT_PER_PAGE = 100
 
 
-def _event_or_404(slug):
-    event = event_service.get_event(slug)
-    if event is None:
-        raise NotFound(_("没有找到这个活动。"))
-    return event
-
-
 def _slot_choices(event):
     return options((s.key, _("%(label)s（%(key)s）", label=s.label, key=s.key)) for s in event.slots)
 
@@ -85,7 +78,7 @@ def event_new():
 @bp.route("/events/<slug>/edit", methods=["GET", "POST"])
 @admin_required
 def event_edit(slug):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     form = EventForm(data=None if request.method == "POST" else _event_form_data(event))
     form.slug.data = event.slug  # the slug is the event's address; it does not change
     if not form.is_submitted():
@@ -161,7 +154,7 @@ def _attach_error(form, error):
 @bp.get("/events/<slug>")
 @staff_required
 def event_detail(slug):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     return render_template("admin/event_detail.html", event=event,
                            figures=dashboard.event_figures(event), action_form=ActionForm())
 
@@ -179,7 +172,7 @@ def event_close(slug):
 
 
 def _change_status(slug, action, message):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     if not ActionForm().validate_on_submit():
         raise InvalidData(_("页面已过期，请刷新后再试。"))
     previous = workspace.change_status(event, action)
@@ -193,7 +186,7 @@ def _change_status(slug, action, message):
 @bp.get("/events/<slug>/export.json")
 @admin_required
 def event_export(slug):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     body = json.dumps(event_service.event_to_json(event), ensure_ascii=False, indent=2)
     audit.record("event.export_json", event, event=event)
     db.session.commit()
@@ -206,7 +199,7 @@ def event_export(slug):
 @bp.get("/events/<slug>/registrations")
 @staff_required
 def registrations(slug):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     form = SearchForm(request.args)
     form.slot.choices = options([("", _("全部场次"))]) + _slot_choices(event)
     form.validate()
@@ -290,7 +283,7 @@ def registration_cancel(registration_id):
 def walk_in(slug):
     """Staff register someone at the door or on the phone: the registration window does
     not apply, the seats do (reserved seats stay with the invitees)."""
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     form = WalkInForm()
     form.slot.choices = _slot_choices(event)
     status = 200
@@ -332,7 +325,7 @@ def walk_in(slug):
 @bp.get("/events/<slug>/invitations")
 @admin_required
 def invitations_page(slug):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     return _invitations_page(event)
 
 
@@ -360,7 +353,7 @@ def _slot_from(event, form):
 @bp.post("/events/<slug>/invitations/reserve")
 @admin_required
 def invitations_reserve(slug):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     form = SeatsForm(prefix="reserve")
     form.slot.choices = _slot_choices(event)
     if not form.validate_on_submit():
@@ -377,7 +370,7 @@ def invitations_reserve(slug):
 @bp.post("/events/<slug>/invitations/release")
 @admin_required
 def invitations_release(slug):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     form = SeatsForm(prefix="release")
     form.slot.choices = _slot_choices(event)
     if not form.validate_on_submit():
@@ -394,7 +387,7 @@ def invitations_release(slug):
 @bp.post("/events/<slug>/invitations/new")
 @admin_required
 def invitations_new(slug):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     form = InvitationForm(prefix="invite")
     form.slot.choices = _slot_choices(event)
     if not form.validate_on_submit():
@@ -416,7 +409,7 @@ def invitations_new(slug):
 @bp.post("/events/<slug>/invitations/<int:invitation_id>/revoke")
 @admin_required
 def invitations_revoke(slug, invitation_id):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     invitation = invitations.get_invitation(event, invitation_id)
     if not ActionForm().validate_on_submit():
         raise InvalidData(_("页面已过期，请刷新后再试。"))
@@ -432,7 +425,7 @@ def invitations_revoke(slug, invitation_id):
 @bp.get("/events/<slug>/dashboard")
 @staff_required
 def event_dashboard(slug):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     return render_template("admin/dashboard.html", event=event,
                            figures=dashboard.event_figures(event))
 
@@ -440,7 +433,7 @@ def event_dashboard(slug):
 @bp.get("/events/<slug>/dashboard.json")
 @staff_required
 def event_dashboard_json(slug):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     return jsonify(dashboard.event_figures(event))
 
 

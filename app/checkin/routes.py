@@ -12,8 +12,8 @@ from app.extensions import csrf, db
 from app.i18n import local
 from app.security import checkin_api_limit, staff_required
 from app.services import checkin as checkin_service
-from app.services.errors import InvalidData, NotFound
-from app.services.events import get_event
+from app.services import events as event_service
+from app.services.errors import InvalidData
 from app.services.privacy import mask_name, mask_phone
 
 _MESSAGES = {
@@ -32,17 +32,10 @@ def _message(result):
     return str(_MESSAGES[result])
 
 
-def _event_or_404(slug):
-    event = get_event(slug) if isinstance(slug, str) else None
-    if event is None:
-        raise NotFound(_("没有找到这个活动。"))
-    return event
-
-
 @bp.get("/staff/events/<slug>/checkin")
 @staff_required
 def screen(slug):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     return render_template("checkin/screen.html", event=event,
                            counts=checkin_service.counts(event))
 
@@ -57,7 +50,7 @@ def api_checkin():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise InvalidData(_("请求格式有误。"))
-    event = _event_or_404(data.get("event"))
+    event = event_service.require_event(data.get("event"))
     code = data.get("code")
     if not isinstance(code, str) or not code.strip():
         raise InvalidData(_("请扫描或输入票号。"))
@@ -84,7 +77,7 @@ def api_checkin():
 @staff_required
 def api_checkin_list(slug):
     """The event's tickets for the screen's offline mode: hashed codes, masked names."""
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     salt = checkin_service.list_salt(event, current_app.config["SECRET_KEY"])
     slots = {}
     for slot in event.slots:
@@ -112,14 +105,14 @@ def api_checkin_list(slug):
 @checkin_api_limit
 @staff_required
 def api_stats(slug):
-    return jsonify(checkin_service.counts(_event_or_404(slug)))
+    return jsonify(checkin_service.counts(event_service.require_event(slug)))
 
 
 @bp.get("/api/events/<slug>/search")
 @checkin_api_limit
 @staff_required
 def api_search(slug):
-    event = _event_or_404(slug)
+    event = event_service.require_event(slug)
     results = []
     for registration in checkin_service.search(event, request.args.get("q", "")):
         checkin = registration.checkin

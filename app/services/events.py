@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Event, Slot
 from app.models.event import EVENT_KINDS
-from app.services.errors import InvalidData
+from app.services.errors import InvalidData, NotFound
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -163,7 +163,19 @@ def validate_slot_data(slot, index):
 
 
 def get_event(slug):
+    """The event with this slug, or None. A string not shaped like a slug is not looked up
+    (PostgreSQL answers a NUL character with an error, not with "no row")."""
+    if not isinstance(slug, str) or not SLUG_RE.match(slug):
+        return None
     return db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+
+
+def require_event(slug):
+    """The event with this slug for a staff page; NotFound (404) otherwise."""
+    event = get_event(slug)
+    if event is None:
+        raise NotFound(_("没有找到这个活动。"))
+    return event
 
 
 def save_event(data):

@@ -124,11 +124,9 @@ SLUG_RE = re.compile(r"^[a-z0-9-]{1,80}$")
 
 
 def find_event(slug):
-    """The event with this slug, or None; a string not shaped like a slug is not looked up
-    (PostgreSQL refuses NUL characters with an error, not with "no row")."""
-    if not SLUG_RE.match(slug or ""):
-        return None
-    return db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+    from app.services.events import get_event
+
+    return get_event(slug)
 
 
 def get_event_for_feedback(slug):
