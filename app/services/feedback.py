@@ -120,9 +120,6 @@ def slot_at_venue(event, now=None):
     return max(started, key=lambda s: s.starts_at, default=None)
 
 
-SLUG_RE = re.compile(r"^[a-z0-9-]{1,80}$")
-
-
 def find_event(slug):
     from app.services.events import get_event
 
