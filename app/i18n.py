@@ -1,6 +1,5 @@
 """Locale and time zone: Simplified Chinese first, English available; times shown in
 Asia/Shanghai whatever the server's clock says."""
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, request
@@ -49,7 +48,7 @@ def register_filters(app):
     def inject_globals():
         from flask_babel import get_locale
 
-        return {"current_locale": str(get_locale()), "now_utc": datetime.now}
+        return {"current_locale": str(get_locale())}
 
 
 # The default organisation name from config.py, shown through _(config.ORGANISATION_NAME):
