@@ -49,6 +49,9 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = 12 * 3600  # absolute limit for a staff session
+    # The cookie's expiry is set at sign-in to the absolute limit; re-sending it with every
+    # answer would only cost a signature per request (the idle clock is in the session).
+    SESSION_REFRESH_EACH_REQUEST = False
     STAFF_IDLE_TIMEOUT_SECONDS = 30 * 60
     MAX_CONTENT_LENGTH = 1024 * 1024
     RATELIMIT_HEADERS_ENABLED = True
@@ -88,6 +91,10 @@ class Config:
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
             env.get("DATABASE_URL") or settings.get("SQLALCHEMY_DATABASE_URI") or default_db
         )
+        if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            # A file on this machine never drops the connection: no ping before each use.
+            settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
+                **settings["SQLALCHEMY_ENGINE_OPTIONS"], "pool_pre_ping": False}
         settings["SECRET_KEY"] = env.get("SECRET_KEY") or settings.get("SECRET_KEY") or \
             load_or_create_secret_key(instance_path)
         settings["BASE_URL"] = (env.get("BASE_URL") or settings.get("BASE_URL")

@@ -11,7 +11,9 @@ writer. Outside requests (CLI, mail worker) transactions begin IMMEDIATE unless
 ``SQLITE_IMMEDIATE_OUTSIDE_REQUESTS`` is off (the test suite's own thread, which must not
 hold the write lock while a live server answers).
 """
-from flask import has_request_context, request
+from functools import wraps
+
+from flask import g, has_request_context, request
 from sqlalchemy import event
 
 from app.extensions import db
@@ -44,7 +46,7 @@ def configure_engines(app):
             if connection.get_execution_options().get("sqlite_read_only"):
                 writes = False
             elif has_request_context():
-                writes = request.method not in SAFE_METHODS
+                writes = request.method not in SAFE_METHODS and not g.get("sqlite_reads_first")
             else:
                 writes = immediate_outside
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
@@ -59,14 +61,32 @@ def read_only():
         session.connection(execution_options={"sqlite_read_only": True})
 
 
+def reads_first(view):
+    """For a POST view that reads first and writes little (the check-in API): on SQLite its
+    transaction, the sign-in check included, begins deferred, so the write lock is held only
+    from begin_writing() to the commit instead of for the whole request. The view must call
+    begin_writing() before its first write."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.sqlite_reads_first = True
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 def begin_writing(*objects):
-    """After read_only(), before the first write: on SQLite, end the deferred transaction
-    so that the next query begins IMMEDIATE (taking the write lock), and re-attach the
-    given objects (with their loaded state, no query). Otherwise nothing."""
+    """After read_only() or in a reads_first view, before the first write: on SQLite, end
+    the deferred transaction so that the next query begins IMMEDIATE (taking the write
+    lock), and re-attach the given objects (with their loaded state, no query). Elsewhere
+    nothing: PostgreSQL takes row locks as it writes."""
+    reads_first_request = has_request_context() and g.pop("sqlite_reads_first", False)
     session = db.session()
     if not session.in_transaction():
         return
-    if not session.connection().get_execution_options().get("sqlite_read_only"):
+    if not (reads_first_request
+            or session.connection().get_execution_options().get("sqlite_read_only")):
+        return
+    if session.get_bind().dialect.name != "sqlite":
         return
     session.close()
     for obj in objects:

@@ -23,6 +23,8 @@ login_manager.session_protection = "strong"
 BACKGROUND_HEADER = "X-Background-Refresh"
 # At most 5 failed sign-ins per 15 minutes, per client address and per account name.
 LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
+# How finely the idle clock counts activity.
+SEEN_RESOLUTION_SECONDS = 60
 
 
 @login_manager.user_loader
@@ -108,8 +110,9 @@ def _session_expired():
     if now - seen > current_app.config["STAFF_IDLE_TIMEOUT_SECONDS"]:
         return True
     # A page refreshing itself in the background (the dashboard) is not someone at work:
-    # it must not keep an unattended session alive.
-    if request.headers.get(BACKGROUND_HEADER) != "1":
+    # it must not keep an unattended session alive. The stamp moves once a minute at most:
+    # a changed session is a newly signed cookie on every answer (a scan every second).
+    if request.headers.get(BACKGROUND_HEADER) != "1" and now - seen >= SEEN_RESOLUTION_SECONDS:
         session["seen_at"] = now
     return False
 

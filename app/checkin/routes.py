@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.checkin import bp
+from app.database import reads_first
 from app.extensions import csrf, db
 from app.i18n import local
 from app.security import checkin_api_limit, staff_required
@@ -41,6 +42,7 @@ def screen(slug):
 
 
 @bp.post("/api/checkin")
+@reads_first  # on SQLite the write lock is taken only for the insert (services.checkin.scan)
 @checkin_api_limit
 @csrf.exempt  # checked below, after the login check, so that anonymous callers get 401
 @staff_required
@@ -50,16 +52,18 @@ def api_checkin():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise InvalidData(_("请求格式有误。"))
-    event = event_service.require_event(data.get("event"))
     code = data.get("code")
     if not isinstance(code, str) or not code.strip():
+        event_service.require_event(data.get("event"))  # an unknown event is a 404 first
         raise InvalidData(_("请扫描或输入票号。"))
     nonce = _nonce(data.get("nonce"))
     scanned_at = _scanned_at(data.get("scanned_at"))
     source = data.get("source") if data.get("source") in checkin_service.SOURCES else "scan"
+    event, registration = checkin_service.event_and_ticket(
+        data.get("event"), code, event_service.require_event)
     result, registration, checkin, extra = checkin_service.scan(
-        event, code, gate=_gate(data.get("gate")), staff=current_user, nonce=nonce,
-        scanned_at=scanned_at, source=source)
+        event, code, gate=_gate(data.get("gate")), staff=current_user._get_current_object(),
+        nonce=nonce, scanned_at=scanned_at, source=source, registration=registration)
     answer = _answer(result, registration, checkin, extra)
     # The answer is built: keep loaded objects as they are after the commit, so that the
     # after-request hooks do not reload the staff user (on SQLite, a second write lock).
