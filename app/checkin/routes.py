@@ -59,12 +59,12 @@ def api_checkin():
     nonce = _nonce(data.get("nonce"))
     scanned_at = _scanned_at(data.get("scanned_at"))
     source = data.get("source") if data.get("source") in checkin_service.SOURCES else "scan"
-    event, registration = checkin_service.event_and_ticket(
+    event, ticket = checkin_service.event_and_ticket(
         data.get("event"), code, event_service.require_event)
-    result, registration, checkin, extra = checkin_service.scan(
+    result, ticket, checkin, extra = checkin_service.scan(
         event, code, gate=_gate(data.get("gate")), staff=current_user._get_current_object(),
-        nonce=nonce, scanned_at=scanned_at, source=source, registration=registration)
-    answer = _answer(result, registration, checkin, extra)
+        nonce=nonce, scanned_at=scanned_at, source=source, ticket=ticket)
+    answer = _answer(result, ticket, checkin, extra)
     # The answer is built: keep loaded objects as they are after the commit, so that the
     # after-request hooks do not reload the staff user (on SQLite, a second write lock).
     session = db.session()

@@ -16,10 +16,15 @@ def record(action, target=None, *, event=None, detail=None, actor=None):
     return row
 
 
-def row_values(action, target=None, *, event_id=None, detail=None, actor=None):
-    """The columns of an audit row, for record() or for a plain INSERT on a hot path."""
+def row_values(action, target=None, *, event_id=None, detail=None, actor=None,
+               target_type=None, target_id=None):
+    """The columns of an audit row, for record() or for a plain INSERT on a hot path (which
+    names its target by ``target_type`` and ``target_id`` instead of passing an object)."""
     if actor is None and has_request_context() and getattr(current_user, "is_authenticated", False):
         actor = current_user
+    if target_type is not None:
+        return dict(row_values(action, event_id=event_id, detail=detail, actor=actor),
+                    target_type=target_type, target_id=str(target_id))
     return dict(
         at=utcnow(),
         actor_id=getattr(actor, "id", None),
