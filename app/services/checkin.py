@@ -18,6 +18,7 @@ from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.database import begin_writing
 from app.extensions import db
@@ -238,6 +239,9 @@ def check_in(registration, *, gate="", staff=None, nonce=None, scanned_at=None, 
             raise
         return existing, False
     if isinstance(registration, Ticket):  # the door's own path: no ORM object at all
+        loaded = db.session.identity_map.get(identity_key(Registration, registration.id))
+        if loaded is not None:  # a Registration this session read before must not go stale
+            db.session.expire(loaded, ["checkin"])
         registration.checkin = DoorCheckIn(checkin_id, at, gate, values["nonce"])
         return registration.checkin, True
     # The row is in the database: attach it to the session as if it had been loaded
