@@ -77,7 +77,8 @@ def register(slug):
             # On SQLite the booking needs the writing transaction; the event and its slots,
             # read a moment ago, come along without being read again.
             begin_writing(event)
-            registration = registration_service.register(event, slot, looked=True, **fields)
+            registration = registration_service.register(event, slot, looked=True, alone=True,
+                                                         **fields)
             registration_service.queue_new_registration_mail(registration)
     except DomainError as error:
         return _refused(event, slot, form, state, error)
