@@ -11,6 +11,7 @@ from functools import wraps
 from flask import abort, current_app, g, request, session
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
+from sqlalchemy import bindparam, select
 
 from app.extensions import db, limiter, login_manager
 from app.models import StaffUser
@@ -27,13 +28,17 @@ LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
 SEEN_RESOLUTION_SECONDS = 60
 
 
+# Built once, so SQLAlchemy keeps its cache key: every staff request runs it.
+_STAFF_BY_ID = select(StaffUser).where(StaffUser.id == bindparam("staff_id"))
+
+
 @login_manager.user_loader
 def load_user(user_id):
     """The id is ``<id>:<session_token>``; a rotated token ends every older session."""
     staff_id, _, token = (user_id or "").partition(":")
     if not staff_id.isdigit():
         return None
-    user = db.session.get(StaffUser, int(staff_id))
+    user = db.session.execute(_STAFF_BY_ID, {"staff_id": int(staff_id)}).scalar_one_or_none()
     if user is None or not user.active or user.session_token != token:
         return None
     return user

@@ -444,3 +444,21 @@ def test_emails_in_english_show_no_chinese(app, db, make_event, make_registratio
     assert isinstance(message, OutboxMessage)
     leaks = _cjk_lines("\n".join([message.subject, message.body_text, visible_text(message.body_html or "")]))
     assert not leaks, leaks
+
+
+def test_pages_and_mail_switch_language_within_one_request(app):
+    """Templates look the catalogue up once per request (app/i18n.py), yet a message sent
+    in the registrant's language from a Chinese page (force_locale) is in that language,
+    and the page around it stays Chinese."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    with app.test_request_context("/"):
+        refresh()
+        assert render_template_string("{{ _('开放日') }}") == "开放日"
+        with force_locale("en"):
+            assert render_template_string("{{ _('开放日') }}") == "Open day"
+        assert render_template_string("{{ _('开放日') }}") == "开放日"
+    with app.test_request_context("/?lang=en"):
+        refresh()
+        assert render_template_string("{{ _('开放日') }}") == "Open day"
