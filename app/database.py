@@ -74,23 +74,26 @@ def reads_first(view):
     return wrapper
 
 
-def begin_writing(*objects):
+def begin_writing():
     """After read_only() or in a reads_first view, before the first write: on SQLite, end
-    the deferred transaction so that the next query begins IMMEDIATE (taking the write
-    lock), and re-attach the given objects (with their loaded state, no query). Elsewhere
-    nothing: PostgreSQL takes row locks as it writes."""
+    the deferred (reading) transaction and begin an IMMEDIATE one on the same connection,
+    waiting for the write lock on the busy timeout. The objects already loaded stay in the
+    session as they are. Elsewhere nothing: PostgreSQL takes row locks as it writes."""
     reads_first_request = has_request_context() and g.pop("sqlite_reads_first", False)
     session = db.session()
-    if not session.in_transaction():
+    if not session.in_transaction() or session.get_bind().dialect.name != "sqlite":
         return
-    if not (reads_first_request
-            or session.connection().get_execution_options().get("sqlite_read_only")):
-        return
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    session.close()
-    for obj in objects:
-        session.add(obj)
+    transaction = session.get_transaction()
+    if session.info.get("sqlite_writing") is transaction:
+        return  # already writing
+    connection = session.connection()
+    if not (reads_first_request or connection.get_execution_options().get("sqlite_read_only")):
+        return  # began IMMEDIATE already
+    # pysqlite leaves transactions to us (app/database.py's recipe), so SQLAlchemy's own
+    # COMMIT at the end of the request commits this new transaction.
+    connection.exec_driver_sql("COMMIT")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    session.info["sqlite_writing"] = transaction
 
 
 def is_lock_timeout(error):

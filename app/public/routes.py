@@ -43,7 +43,7 @@ def register(slug):
     if event.kind == "volunteer":
         # A volunteer drive takes an application for one or more shifts instead.
         if request.method == "POST":
-            begin_writing(event)
+            begin_writing()
         return handle_volunteer_application(event)
     state = event.registration_state(datetime.now(timezone.utc))
     if state != "open" or not registration_service.has_room(event):
@@ -76,7 +76,7 @@ def register(slug):
         if registration is None:
             # On SQLite the booking needs the writing transaction; the event and its slots,
             # read a moment ago, come along without being read again.
-            begin_writing(event)
+            begin_writing()
             registration = registration_service.register(event, slot, looked=True, alone=True,
                                                          **fields)
             registration_service.queue_new_registration_mail(registration)

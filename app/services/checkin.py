@@ -304,9 +304,9 @@ def scan(event, code, *, gate="", staff=None, nonce=None, scanned_at=None, now=N
         return reason, ticket, None, {}
     if first is not None:
         if scanned_at is not None:
-            begin_writing(staff)  # _already may move the time back
+            begin_writing()  # _already may move the time back
         return _already(ticket, first, scanned_at, gate)
-    begin_writing(staff)
+    begin_writing()
     checkin, created = check_in(ticket, gate=gate, staff=staff, nonce=nonce,
                                 scanned_at=scanned_at, now=now, source=source)
     if created:
