@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import chinese_calendar
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
@@ -62,18 +63,27 @@ def local_today(now=None):
 # ---- working days -----------------------------------------------------------------------
 
 def add_working_days(start, days):
-    """The date ``days`` working days after ``start`` (Monday to Friday).
+    """The date ``days`` working days after ``start``, by China's official calendar: public
+    holidays are not working days and the make-up working weekends (调休) are.
 
-    Kept simple on purpose: public holidays and the make-up working weekends of the Chinese
-    calendar are not known to the app, so a follow-up due over a holiday may need a nudge.
+    The calendar comes from the ``chinesecalendar`` package, which follows the State
+    Council's yearly schedule; for a year it does not know yet (the schedule is published
+    in the autumn before), Monday to Friday count. Upgrading the package brings the new year.
     """
     current = start
     added = 0
     while added < days:
         current += timedelta(days=1)
-        if current.weekday() < 5:
+        if is_working_day(current):
             added += 1
     return current
+
+
+def is_working_day(day):
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:  # a year the package has no schedule for yet
+        return day.weekday() < 5
 
 
 def overdue(status, due_on, closed_at, today):

@@ -23,6 +23,27 @@ def test_add_working_days_skips_weekends(start, days, expected):
     assert feedback_service.add_working_days(start, days) == expected
 
 
+@pytest.mark.parametrize("start, days, expected", [
+    # National Day 2026: 1–7 October off; Sunday 20 September and Saturday 10 October are
+    # make-up working days (State Council schedule).
+    (date(2026, 9, 30), 1, date(2026, 10, 8)),     # the day before the holiday → after it
+    (date(2026, 9, 18), 1, date(2026, 9, 20)),     # Friday → the make-up Sunday
+    (date(2026, 10, 9), 1, date(2026, 10, 10)),    # Friday → the make-up Saturday
+    (date(2026, 9, 25), 15, date(2026, 10, 22)),   # 15 working days across Golden Week
+    # Spring Festival 2026: 15–23 February off, Saturday 14 and 28 February worked.
+    (date(2026, 2, 13), 1, date(2026, 2, 14)),
+    (date(2026, 2, 14), 1, date(2026, 2, 24)),
+])
+def test_working_days_follow_chinas_holidays_and_make_up_days(start, days, expected):
+    assert feedback_service.add_working_days(start, days) == expected
+
+
+def test_a_year_without_a_published_schedule_counts_monday_to_friday():
+    far = date(2099, 6, 5)  # a Friday, decades beyond any published schedule
+    assert far.weekday() == 4
+    assert feedback_service.add_working_days(far, 1) == date(2099, 6, 8)
+
+
 def test_ticket_cannot_evaluate_before_its_slot_starts(app, make_event, make_registration):
     event = make_event()  # slot tomorrow
     registration = make_registration(event)
