@@ -187,16 +187,23 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
         **(extra or {}),
     )
     # A registration that is its request's only write (the public form) needs no savepoint:
-    # a lost race rolls the whole transaction back. That is two round trips fewer on
-    # PostgreSQL while the slot's row is locked by the seat UPDATE.
+    # a lost race rolls the whole transaction back (two round trips fewer on PostgreSQL).
     savepoint = contextlib.nullcontext() if alone else db.session.begin_nested()
     try:
         with savepoint:
-            registration.status = _claim(event, slot, registration.party_size, invitation)
+            registration.status = _status_before_seats(event, slot, registration.party_size,
+                                                       invitation)
             if registration.status == "waitlisted":
                 registration.waitlisted_at = now
             db.session.add(registration)
             db.session.flush()
+            if registration.status == "confirmed":
+                # The seats last, just before the commit: the UPDATE locks the slot's row
+                # (on PostgreSQL) until then, and every booking of the slot waits for it.
+                status = _take_seats_for(event, slot, registration.party_size, invitation)
+                if status != "confirmed":
+                    registration.status, registration.waitlisted_at = status, now
+                    db.session.flush()
     except IntegrityError:
         # A second tab or a double click won the race for this phone (or this form).
         if alone:
@@ -255,20 +262,28 @@ def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None
     return None
 
 
-def _claim(event, slot, seats, invitation):
-    """Decide the new registration's status, taking seats where it gets them."""
+def _status_before_seats(event, slot, seats, invitation):
+    """The new registration's status as far as it can be told without taking seats:
+    ``pending`` (a volunteer application holds no seat until approved), ``waitlisted`` (or
+    SlotFull) for a slot already full when this request read it, else ``confirmed`` on
+    condition that _take_seats_for() then gets the seats."""
     if event.kind == "volunteer" and invitation is None:
-        return "pending"  # no seat until staff approve
+        return "pending"
+    if invitation is None and slot.seats_left < seats:
+        # No UPDATE, so no wait for the row lock that a busy slot's bookings hold (seats
+        # come back only by cancelling).
+        return _full_or_waitlist(event)
+    return "confirmed"
+
+
+def _take_seats_for(event, slot, seats, invitation):
+    """Take the seats of a registration about to be confirmed; its final status."""
     if invitation is not None:
         if not use_invitation(invitation):
             raise Conflict(_("这个邀请链接已经用完或失效。"))
         if not take_reserved_seats(slot.id, seats):
             raise SlotFull(_("为受邀代表预留的名额已用完。"))
         return "confirmed"
-    if slot.seats_left < seats:
-        # Already full when this request read it: no UPDATE, so no wait for the row lock
-        # that a busy slot's concurrent bookings hold (seats come back only by cancelling).
-        return _full_or_waitlist(event)
     if take_seats(slot.id, seats):
         return "confirmed"
     return _full_or_waitlist(event)

@@ -393,3 +393,27 @@ def test_postgres_lock_timeout_answers_503_and_writes_nothing(make_app, app, db,
     assert db.session.execute(select(func.count(Registration.id))).scalar() == 0
     assert booked(db, event) == 0
     assert db.session.execute(select(func.count(OutboxMessage.id))).scalar() == 0
+
+
+def test_the_seat_update_is_the_last_write_before_the_commit(client, db, make_event):
+    """The conditional UPDATE locks the slot's row (PostgreSQL) until the commit, and every
+    booking of that slot waits for it: the registration row goes in first, the seats last."""
+    from sqlalchemy import event as sa_event
+
+    event = make_event()
+    db.session.commit()
+    writes = []
+
+    def remember(conn, cursor, statement, *args):
+        words = statement.split()
+        if words and words[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(" ".join(words[:3]).upper())
+
+    sa_event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        token_of(client.post("/events/test-open-day/register", data=form_data()))
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", remember)
+    assert writes[0] == "INSERT INTO REGISTRATION", writes
+    assert writes[-1] == "UPDATE SLOT SET", writes
+    assert booked(db, event) == 1
