@@ -438,7 +438,8 @@ def render(results, args, load_before):
     for r in results:
         ratios = ", ".join(f"{x['ratio']:.2f}" for x in r["rounds"])
         p99 = r["best"]["app"]["p99_ms"]
-        lines.append(f"| {r['label']} | {r['best']['ratio']:.2f} | {ratios} | "
+        ratio = r["best"]["ratio"]
+        lines.append(f"| {r['label']} | {ratio:.2f}, {'met' if ratio >= 0.5 else 'not met'} | {ratios} | "
                      f"{p99:.0f} ms, {'met' if p99 <= 150 else 'not met'} |")
     samples = [s for r in results for x in r["rounds"]
                for s in x["app"]["error_samples"] + x["bare"]["error_samples"]]

@@ -224,6 +224,8 @@ def check_in(registration, *, gate="", staff=None, nonce=None, scanned_at=None, 
         "checkin", target_type="registration", target_id=registration.id,
         event_id=registration.event_id, actor=staff,
         detail={"gate": gate, "source": source, "checked_in_at": at.isoformat()})
+    if not isinstance(registration, Ticket):
+        db.session.flush()  # plain INSERTs skip the autoflush: the registration must be stored
     try:
         connection = db.session.connection()
         checkin_id = connection.execute(_INSERT_CHECKIN, values).scalar_one()
