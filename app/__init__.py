@@ -61,7 +61,12 @@ def register_extensions(app):
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     mail.init_app(app)
-    login_manager.init_app(app)
+    # Templates get the lazy current_user proxy: Flask-Login's own context processor asks
+    # who is signed in on every render, which rewrites a citizen's session each page.
+    login_manager.init_app(app, add_context_processor=False)
+    from flask_login import current_user
+
+    app.context_processor(lambda: {"current_user": current_user})
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
     from app import security  # noqa: F401  (registers the user loader)

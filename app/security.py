@@ -273,6 +273,9 @@ def register_headers(app):
         headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
         if app.config.get("HSTS"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user and getattr(current_user, "is_authenticated", False):
+        # Only a session that signed in asks Flask-Login who is there: for a citizen's
+        # session (just a CSRF token) its strong protection would rewrite the session and
+        # send a cookie-deleting header with every page.
+        if "_user_id" in session and getattr(current_user, "is_authenticated", False):
             headers.setdefault("Cache-Control", "no-store")
         return response

@@ -125,6 +125,24 @@ def test_session_cookie_flags(make_app):
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
+def test_a_citizens_pages_set_no_cookie_after_the_first(client, make_event):
+    """The first page gives the visitor a session for its CSRF token; later pages leave it
+    alone: no re-signed session, no cookie-deleting header from the staff sign-in."""
+    make_event()
+    first = client.get("/events/test-open-day/register")
+    assert any(c.startswith("session=") for c in first.headers.getlist("Set-Cookie"))
+    for path in ("/", "/events/test-open-day", "/events/test-open-day/register"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response.headers.getlist("Set-Cookie") == [], path
+        assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_staff_pages_are_not_stored(client, auth):
+    auth.login("staff")
+    assert client.get("/staff/events").headers["Cache-Control"] == "no-store"
+
+
 def test_production_sets_secure_cookies_and_hsts(tmp_path, monkeypatch, database_url):
     from app import create_app
 
