@@ -385,7 +385,7 @@ def main():
                                                            "postgresql://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-write", action="store_true")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     results = []
