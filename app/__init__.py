@@ -99,8 +99,9 @@ def register_request_hooks(app):
 
 
 def register_template_helpers(app):
-    from app.i18n import register_filters
+    from app.i18n import install_template_gettext, register_filters
 
+    install_template_gettext(app)
     register_filters(app)
 
 

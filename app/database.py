@@ -7,7 +7,9 @@ one writes; foreign keys are enforced.
 
 Safe requests (GET, HEAD, OPTIONS) only read, so they begin a plain deferred transaction:
 WAL lets any number of readers run beside the one writer, and a reader never blocks a
-writer. Outside requests (CLI, mail worker) transactions begin IMMEDIATE unless
+writer. A POST that mostly reads says so (read_only(), or the reads_first decorator) and
+calls begin_writing() just before it writes, so the write lock is held for the writes only.
+Outside requests (CLI, mail worker) transactions begin IMMEDIATE unless
 ``SQLITE_IMMEDIATE_OUTSIDE_REQUESTS`` is off (the test suite's own thread, which must not
 hold the write lock while a live server answers).
 """
@@ -67,9 +69,9 @@ def read_only():
 
 def reads_first(view):
     """For a POST view that reads first and writes little (the check-in API): on SQLite its
-    transaction, the sign-in check included, begins deferred, so the write lock is held only
-    from begin_writing() to the commit instead of for the whole request. The view must call
-    begin_writing() before its first write."""
+    reads, the sign-in check included, run without a transaction, and the write lock is
+    held only from begin_writing() to the commit instead of for the whole request. The view
+    must call begin_writing() before its first write."""
     @wraps(view)
     def wrapper(*args, **kwargs):
         g.sqlite_reads_first = True

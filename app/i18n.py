@@ -55,7 +55,6 @@ def install_template_gettext(app):
 
 
 def register_filters(app):
-    install_template_gettext(app)
     @app.template_filter("local_dt")
     def local_dt(dt, fmt="yyyy-MM-dd HH:mm"):
         if dt is None:

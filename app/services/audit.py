@@ -22,16 +22,15 @@ def row_values(action, target=None, *, event_id=None, detail=None, actor=None,
     names its target by ``target_type`` and ``target_id`` instead of passing an object)."""
     if actor is None and has_request_context() and getattr(current_user, "is_authenticated", False):
         actor = current_user
-    if target_type is not None:
-        return dict(row_values(action, event_id=event_id, detail=detail, actor=actor),
-                    target_type=target_type, target_id=str(target_id))
+    if target_type is None and target is not None:
+        target_type, target_id = type(target).__name__.lower(), getattr(target, "id", "")
     return dict(
         at=utcnow(),
         actor_id=getattr(actor, "id", None),
         actor_name=getattr(actor, "username", "") or "",
         action=action,
-        target_type=type(target).__name__.lower() if target is not None else "",
-        target_id=str(getattr(target, "id", "") or "") if target is not None else "",
+        target_type=target_type or "",
+        target_id=str(target_id or ""),
         event_id=event_id,
         detail=detail or {},
         ip=request.remote_addr if has_request_context() else None,

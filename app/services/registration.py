@@ -239,7 +239,8 @@ def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None
     only, so it may run before the writing transaction; register() decides again for real.
     """
     normalised = normalise_phone(phone)
-    # One query for both questions: this form's ticket, and the phone's active registration.
+    # One query for both questions: this form's ticket (a double click that committed a
+    # moment ago: the same ticket), and the phone's active registration (refused).
     wanted = []
     if submission_key:
         wanted.append(Registration.submission_key == submission_key)
@@ -247,14 +248,10 @@ def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None
         wanted.append(Registration.active_key == active_key_for(event, slot, normalised))
     found = db.session.execute(
         select(Registration).where(or_(*wanted))).scalars().all() if wanted else []
-    previous = next((r for r in found if submission_key and r.submission_key == submission_key),
-                    None)
-    if previous is not None:
-        return previous
-    existing = next((r for r in found if r.active_key is not None), None)
-    if existing is not None:
-        if submission_key and existing.submission_key == submission_key:
-            return existing  # its double click committed a moment ago
+    for registration in found:
+        if submission_key and registration.submission_key == submission_key:
+            return registration
+    if found:
         raise AlreadyRegistered()
     if (event.kind != "volunteer" and not event.waitlist
             and slot.seats_left < int(party_size)):
