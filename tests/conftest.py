@@ -134,6 +134,21 @@ def runner(app):
     return app.test_cli_runner()
 
 
+# Well inside the fourth quarter of 2026 (a Thursday, 14:00 in Shanghai).
+MID_QUARTER = datetime(2026, 11, 12, 6, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def mid_quarter():
+    """Reports count by calendar quarter: a data set made "now" must not straddle two
+    quarters (yesterday's due date on the first day of one). Tests of reports run with the
+    clock set well inside a quarter; it ticks on from there."""
+    import time_machine
+
+    with time_machine.travel(MID_QUARTER, tick=True):
+        yield MID_QUARTER
+
+
 def now_utc():
     return datetime.now(timezone.utc)
 

@@ -103,8 +103,8 @@ def test_poster_prints_on_one_a4_page(live_server, browser, db, make_event):
         context.close()
 
 
-def test_report_page_prints(live_server, desktop_page, db, make_event, make_registration,
-                            make_staff):
+def test_report_page_prints(mid_quarter, live_server, desktop_page, db, make_event,
+                            make_registration, make_staff):
     seed(db, make_event, make_registration)
     make_staff("admin", "admin")
     db.session.remove()

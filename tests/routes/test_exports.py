@@ -137,7 +137,8 @@ def test_every_export_is_audited_without_personal_data(client, auth, db, make_ev
     assert "13912345678" not in text and "example.com" not in text
 
 
-def test_follow_ups_and_report_exports(client, auth, db, make_event, make_registration):
+def test_follow_ups_and_report_exports(mid_quarter, client, auth, db, make_event,
+                                       make_registration):
     from app.services.reports import current_quarter
 
     event = seed(db, make_event, make_registration)

@@ -223,7 +223,7 @@ def test_overdue_follow_ups_are_marked(client, auth, db, make_event, make_regist
     assert "is-overdue" in page
 
 
-def test_report_page(client, auth, db, make_event, make_registration):
+def test_report_page(mid_quarter, client, auth, db, make_event, make_registration):
     from app.services.reports import current_quarter
 
     seed_results(db, make_event, make_registration)

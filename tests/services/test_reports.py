@@ -91,7 +91,7 @@ def build_known_data_set(db, make_event, make_registration):
     return open_day, drive
 
 
-def test_report_figures_on_a_known_data_set(app, db, make_event, make_registration):
+def test_report_figures_on_a_known_data_set(mid_quarter, app, db, make_event, make_registration):
     build_known_data_set(db, make_event, make_registration)
     year, quarter = reports.current_quarter(now_utc() - timedelta(hours=3))
     report = reports.build_report(year, quarter)
