@@ -9,6 +9,8 @@ Safe requests (GET, HEAD, OPTIONS) only read, so they begin a plain deferred tra
 WAL lets any number of readers run beside the one writer, and a reader never blocks a
 writer. A POST that mostly reads says so (read_only(), or the reads_first decorator) and
 calls begin_writing() just before it writes, so the write lock is held for the writes only.
+On PostgreSQL a reads_first view reads in autocommit mode too: no BEGIN before its reads,
+and no BEGIN and COMMIT at all when its write is one statement (the check-in).
 Outside requests (CLI, mail worker) transactions begin IMMEDIATE unless
 ``SQLITE_IMMEDIATE_OUTSIDE_REQUESTS`` is off (the test suite's own thread, which must not
 hold the write lock while a live server answers).
@@ -47,7 +49,7 @@ def configure_engines(app):
             # read_only() below): a deferred BEGIN takes no write lock, so it never waits.
             if connection.get_execution_options().get("sqlite_read_only"):
                 writes = False
-            elif has_request_context() and g.get("sqlite_reads_first"):
+            elif has_request_context() and g.get("reads_first"):
                 # Its few reads run as they come (each its own snapshot); the transaction
                 # proper begins in begin_writing(). Two statements fewer per scan.
                 return
@@ -68,26 +70,47 @@ def read_only():
 
 
 def reads_first(view):
-    """For a POST view that reads first and writes little (the check-in API): on SQLite its
-    reads, the sign-in check included, run without a transaction, and the write lock is
-    held only from begin_writing() to the commit instead of for the whole request. The view
-    must call begin_writing() before its first write."""
+    """For a POST view that reads first and writes little (the check-in API): its reads,
+    the sign-in check included, run without a transaction of their own (each statement its
+    own snapshot), and the transaction begins in begin_writing(), which the view must call
+    before its first write. On SQLite the write lock is then held from begin_writing() to
+    the commit instead of for the whole request; on PostgreSQL the reads save a BEGIN."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        g.sqlite_reads_first = True
+        g.reads_first = True
+        session = db.session()
+        if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return view(*args, **kwargs)
 
     return wrapper
 
 
-def begin_writing():
-    """After read_only() or in a reads_first view, before the first write: on SQLite, end
-    the deferred (reading) transaction and begin an IMMEDIATE one on the same connection,
-    waiting for the write lock on the busy timeout. The objects already loaded stay in the
-    session as they are. Elsewhere nothing: PostgreSQL takes row locks as it writes."""
-    reads_first_request = has_request_context() and g.pop("sqlite_reads_first", False)
+def begin_writing(single_statement=False):
+    """After read_only() or in a reads_first view, before the first write.
+
+    On SQLite: end the deferred (reading) transaction and begin an IMMEDIATE one on the same
+    connection, waiting for the write lock on the busy timeout. The objects already loaded
+    stay in the session as they are.
+
+    On PostgreSQL, in a reads_first view: leave autocommit mode, so that the writes that
+    follow are one transaction (its BEGIN goes with the first of them), unless the caller's
+    write is a ``single_statement``, which is atomic and commits by itself. Elsewhere
+    nothing: PostgreSQL takes row locks as it writes."""
     session = db.session()
-    if not session.in_transaction() or session.get_bind().dialect.name != "sqlite":
+    if not session.in_transaction():
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        dbapi_connection = session.connection().connection.dbapi_connection
+        if dbapi_connection.autocommit and not single_statement:  # only reads_first sets it
+            # No transaction is open (autocommit), so psycopg lets the mode change; the
+            # session's COMMIT at the end of the request then commits the writes, and the
+            # pool restores the default mode when the connection goes back.
+            dbapi_connection.autocommit = False
+        return
+    reads_first_request = has_request_context() and g.pop("reads_first", False)
+    if dialect != "sqlite":
         return
     transaction = session.get_transaction()
     if session.info.get("sqlite_writing") is transaction:

@@ -357,10 +357,13 @@ def write_results(results, scans, rounds, load_before):
     lines += [
         "",
         "What a scan costs: the staff session cookie and its CSRF token, Flask-Login's user load (one "
-        "query, built once), one plain query for the ticket with its event, slot and check-in, two "
-        "plain INSERTs (CheckIn, AuditLog) and the COMMIT, and the JSON answer. On SQLite the request "
-        "reads without the write lock and takes it (`BEGIN IMMEDIATE`) only for the two INSERTs "
-        "(`app.database.reads_first`), so gates do not queue behind each other's reads. With 4 workers "
+        "query, built once), one plain query for the ticket with its event, slot and check-in, the "
+        "CheckIn and AuditLog rows, and the JSON answer. On SQLite the request reads without the "
+        "write lock and takes it (`BEGIN IMMEDIATE`) only for the two INSERTs and the COMMIT "
+        "(`app.database.reads_first`), so gates do not queue behind each other's reads. On "
+        "PostgreSQL the reads run in autocommit mode and both rows go in with one statement (two "
+        "data-modifying WITH clauses), so a scan is four round trips (the pool's ping, two SELECTs, "
+        "the INSERT) against the bare endpoint's four (ping, BEGIN, INSERT, COMMIT). With 4 workers "
         "and the load generator on 2 cores the run is CPU-bound, so the ratio follows the server CPU "
         "column; the figures move between runs because other work shares the machine.",
         "",

@@ -138,6 +138,22 @@ def test_a_citizens_pages_set_no_cookie_after_the_first(client, make_event):
         assert "no-store" not in response.headers.get("Cache-Control", "")
 
 
+def test_a_staff_session_survives_a_key_rotation_only_through_the_fallback_keys(
+        make_app, client, auth):
+    """The session cookie is signed as Flask signs it: after SECRET_KEY changes, a cookie
+    signed with the old key is accepted while the old key is in SECRET_KEY_FALLBACKS, and
+    only then. (The serializer is made once per set of keys, not once per request.)"""
+    auth.login("staff")
+    cookie = client.get_cookie("session").value
+    for fallbacks, status in ((["test-secret-key"], 200), ([], 302)):
+        rotated = make_app(SECRET_KEY="a-new-secret-key", SECRET_KEY_FALLBACKS=fallbacks)
+        other = rotated.test_client()
+        other.set_cookie("session", cookie)
+        assert other.get("/staff/events").status_code == status, fallbacks
+        interface = rotated.session_interface
+        assert interface.get_signing_serializer(rotated) is interface.get_signing_serializer(rotated)
+
+
 def test_staff_pages_are_not_stored(client, auth):
     auth.login("staff")
     assert client.get("/staff/events").headers["Cache-Control"] == "no-store"
@@ -159,6 +175,8 @@ def test_a_nul_character_is_refused_with_400_everywhere(client, fixtures):
     assert client.get("/tickets/%00").status_code == 400
     assert client.get("/?q=a%00b").status_code == 400
     assert client.post(f"/events/{fixtures['slug']}/register", data={"name": "a\x00b"}).status_code == 400
+    assert client.post(f"/events/{fixtures['slug']}/register", data={"name": "a\x00b"},
+                       content_type="multipart/form-data").status_code == 400
     assert client.post("/api/checkin", json={"code": "a\u0000"}).status_code == 400
 
 

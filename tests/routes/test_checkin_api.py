@@ -423,3 +423,35 @@ def test_a_scan_holds_sqlites_write_lock_only_for_its_two_inserts(staff_client, 
     assert [s for s in statements[:locked] if not s.startswith("SELECT")] == [], statements
     assert [s.split()[:3] for s in statements[locked + 1:]] == [["INSERT", "INTO", "CHECKIN"],
                                                ["INSERT", "INTO", "AUDIT_LOG"]], statements
+
+
+def test_a_scan_on_postgresql_is_two_reads_and_one_insert_without_begin_or_commit(
+        staff_client, door_event, make_registration, db):
+    """On PostgreSQL every statement is a round trip to the server: a scan reads the
+    sign-in and the ticket in autocommit mode and writes the CheckIn and its AuditLog row in
+    one atomic statement, with no BEGIN and COMMIT around it (bench/checkin.py)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    registration = make_registration(door_event)
+    registration_id, number = registration.id, registration.ticket_number
+    db.session.commit()  # the request starts with no transaction open
+    statements = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append((" ".join(statement.split()[:2]).upper(),
+                           conn.connection.dbapi_connection.autocommit))
+
+    sa_event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        assert post(staff_client, number)["result"] == "ok"
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", remember)
+    assert statements == [("SELECT STAFF_USER.ID,", True), ("SELECT REGISTRATION.ID,", True),
+                          ("WITH NEW_CHECKIN", True)], statements
+    db.session.expire_all()
+    stored = db.session.execute(select(CheckIn).where(
+        CheckIn.registration_id == registration_id)).scalar_one()
+    audit = db.session.execute(select(AuditLog).where(
+        AuditLog.action == "checkin", AuditLog.target_id == str(registration_id))).scalar_one()
+    assert stored.gate == "东门" and audit.detail["gate"] == "东门"
+    assert audit.actor_name and audit.event_id == door_event.id

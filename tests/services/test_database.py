@@ -2,9 +2,10 @@
 import threading
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from app.database import begin_writing, reads_first
 from app.models import Registration, Slot
 
 
@@ -100,3 +101,37 @@ def test_sqlite_write_transactions_begin_immediate(make_app, app, db):
     finally:
         release.set()
         thread.join()
+
+
+def test_reads_first_on_postgresql_reads_in_autocommit_and_writes_in_one_transaction(
+        app, db, make_event):
+    """A reads_first view reads without BEGIN; begin_writing() then makes the writes that
+    follow one transaction (a rollback undoes all of them), unless the caller's write is a
+    single statement, which commits by itself."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    slot_id = make_event().slots[0].id
+    db.session.commit()
+
+    @reads_first
+    def view(single_statement):
+        connection = db.session.connection()
+        modes = [connection.connection.dbapi_connection.autocommit]
+        connection.execute(select(1))
+        begin_writing(single_statement=single_statement)
+        modes.append(connection.connection.dbapi_connection.autocommit)
+        return modes
+
+    with app.test_request_context(method="POST"):
+        assert view(single_statement=False) == [True, False]
+        db.session.execute(update(Slot).where(Slot.id == slot_id).values(booked=1))
+        db.session.execute(update(Slot).where(Slot.id == slot_id).values(label="改过的场次"))
+        db.session.rollback()
+    slot = db.session.get(Slot, slot_id)
+    assert (slot.booked, slot.label) != (1, "改过的场次") and slot.booked == 0
+    db.session.commit()
+    with app.test_request_context(method="POST"):
+        assert view(single_statement=True) == [True, True]
+        db.session.rollback()
+    with db.engine.connect() as conn:  # the pool gave the connection back in its usual mode
+        assert conn.connection.dbapi_connection.autocommit is False
