@@ -9,8 +9,9 @@ Safe requests (GET, HEAD, OPTIONS) only read, so they begin a plain deferred tra
 WAL lets any number of readers run beside the one writer, and a reader never blocks a
 writer. A POST that mostly reads says so (read_only(), or the reads_first decorator) and
 calls begin_writing() just before it writes, so the write lock is held for the writes only.
-On PostgreSQL a reads_first view reads in autocommit mode too: no BEGIN before its reads,
-and no BEGIN and COMMIT at all when its write is one statement (the check-in).
+On PostgreSQL read_only() and reads_first read in autocommit mode: no BEGIN before the
+reads, no ROLLBACK after a page that only read, and no BEGIN and COMMIT at all when the
+write is one statement (the check-in).
 Outside requests (CLI, mail worker) transactions begin IMMEDIATE unless
 ``SQLITE_IMMEDIATE_OUTSIDE_REQUESTS`` is off (the test suite's own thread, which must not
 hold the write lock while a live server answers).
@@ -61,12 +62,19 @@ def configure_engines(app):
 
 
 def read_only():
-    """Declare, before its first query, that this request's transaction only reads. On
-    SQLite it then begins deferred and holds no write lock; elsewhere nothing changes.
-    Writing afterwards in the same transaction is a bug (SQLite may refuse it)."""
+    """Declare, before its first query, that this request only reads (until begin_writing).
+    On SQLite its transaction then begins deferred and holds no write lock; on PostgreSQL
+    its statements run in autocommit mode, which saves the BEGIN and the ROLLBACK of every
+    page a citizen reads (each statement sees what is committed when it runs, as it would
+    under READ COMMITTED). Writing afterwards without begin_writing() is a bug."""
     session = db.session()
-    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+    if session.in_transaction():
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
         session.connection(execution_options={"sqlite_read_only": True})
+    elif dialect == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def reads_first(view):
@@ -93,17 +101,17 @@ def begin_writing(single_statement=False):
     connection, waiting for the write lock on the busy timeout. The objects already loaded
     stay in the session as they are.
 
-    On PostgreSQL, in a reads_first view: leave autocommit mode, so that the writes that
-    follow are one transaction (its BEGIN goes with the first of them), unless the caller's
-    write is a ``single_statement``, which is atomic and commits by itself. Elsewhere
-    nothing: PostgreSQL takes row locks as it writes."""
+    On PostgreSQL, after read_only() or in a reads_first view: leave autocommit mode, so
+    that the writes that follow are one transaction (its BEGIN goes with the first of
+    them), unless the caller's write is a ``single_statement``, which is atomic and commits
+    by itself. Elsewhere nothing: PostgreSQL takes row locks as it writes."""
     session = db.session()
     if not session.in_transaction():
         return
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         dbapi_connection = session.connection().connection.dbapi_connection
-        if dbapi_connection.autocommit and not single_statement:  # only reads_first sets it
+        if dbapi_connection.autocommit and not single_statement:  # read_only, reads_first
             # No transaction is open (autocommit), so psycopg lets the mode change; the
             # session's COMMIT at the end of the request then commits the writes, and the
             # pool restores the default mode when the connection goes back.

@@ -417,3 +417,38 @@ def test_the_seat_update_is_the_last_write_before_the_commit(client, db, make_ev
     assert writes[0] == "INSERT INTO REGISTRATION", writes
     assert writes[-1] == "UPDATE SLOT SET", writes
     assert booked(db, event) == 1
+
+
+def test_on_postgresql_pages_read_in_autocommit_and_a_booking_writes_in_one_transaction(
+        client, db, make_event):
+    """A page that only reads sends no BEGIN and no ROLLBACK (read_only); a booking reads
+    the same way and then writes its rows in one transaction (begin_writing)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from sqlalchemy import event as sa_event
+
+    event = make_event()
+    db.session.commit()
+    seen = []
+
+    def remember(conn, cursor, statement, *args):
+        seen.append((statement.split()[0].upper(), conn.connection.dbapi_connection.autocommit))
+
+    sa_event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        assert client.get("/events/test-open-day").status_code == 200
+        page_reads = list(seen)
+        db.session.rollback()  # the test client shares this session between requests
+        seen.clear()
+        response = client.post("/events/test-open-day/register",
+                               data=form_data(email="zhang@example.com"))
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", remember)
+    token_of(response)
+    assert page_reads and all(autocommit for _, autocommit in page_reads), page_reads
+    first_write = next(i for i, (verb, _) in enumerate(seen) if verb in ("INSERT", "UPDATE"))
+    assert all(autocommit for _, autocommit in seen[:first_write]), seen
+    assert not any(autocommit for _, autocommit in seen[first_write:]), seen
+    assert {verb for verb, _ in seen[first_write:]} >= {"INSERT", "UPDATE"}
+    assert booked(db, event) == 1 and len(registrations(db)) == 1
+    assert db.session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 1
