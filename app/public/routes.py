@@ -78,8 +78,7 @@ def register(slug):
             # read a moment ago, come along without being read again.
             begin_writing()
             registration = registration_service.register(event, slot, looked=True, alone=True,
-                                                         **fields)
-            registration_service.queue_new_registration_mail(registration)
+                                                         mail=True, **fields)
     except DomainError as error:
         return _refused(event, slot, form, state, error)
     token = registration.token

@@ -33,18 +33,23 @@ SUBJECTS = {
 
 
 def queue(kind, recipient, subject, body_text, body_html=None, *, registration=None,
-          qr_content=None, dedupe_key=None):
+          qr_content=None, dedupe_key=None, fresh=False):
     """Add a message to the outbox in the current transaction. With a ``dedupe_key`` a
-    message already queued under that key is not queued again (returns None)."""
-    if dedupe_key is not None and db.session.execute(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-    ).first():
-        return None
+    message already queued under that key is not queued again (returns None). ``fresh``:
+    the key is new to the database (its registration was created in this transaction),
+    so the message is only added to the session, and goes in with the next flush."""
     message = OutboxMessage(
         kind=kind, recipient=recipient, subject=subject, body_text=body_text,
         body_html=body_html, registration_id=getattr(registration, "id", None),
         qr_content=qr_content, dedupe_key=dedupe_key, next_attempt_at=utcnow(),
     )
+    if fresh:
+        db.session.add(message)
+        return message
+    if dedupe_key is not None and db.session.execute(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    ).first():
+        return None
     try:
         with db.session.begin_nested():
             db.session.add(message)
@@ -54,7 +59,7 @@ def queue(kind, recipient, subject, body_text, body_html=None, *, registration=N
     return message
 
 
-def queue_registration_mail(registration, kind, *, dedupe_key=None, **context):
+def queue_registration_mail(registration, kind, *, dedupe_key=None, fresh=False, **context):
     """Queue one of the registration's messages; silently nothing without an e-mail."""
     if not registration.email:
         return None
@@ -79,6 +84,7 @@ def queue_registration_mail(registration, kind, *, dedupe_key=None, **context):
         registration=registration,
         qr_content=ticket_url(registration) if with_qr else None,
         dedupe_key=dedupe_key,
+        fresh=fresh,
     )
 
 

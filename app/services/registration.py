@@ -132,13 +132,14 @@ def release_seats(slot_id, seats):
 
 def register(event, slot, *, name, phone, party_size=1, email=None, submission_key=None,
              consent_version=None, source="online", entered_by=None, invitation=None,
-             extra=None, now=None, looked=False, alone=False):
+             extra=None, now=None, looked=False, alone=False, mail=False):
     """Create a registration and return it.
 
     Confirmed with seats when they are free; waitlisted when the slot is full and the event
     keeps a waiting list; pending (no seat) for a volunteer application. A form submitted
     twice (same ``submission_key``) returns the first registration. ``alone``: nothing else
-    has been written in this transaction, so a lost race may roll all of it back.
+    has been written in this transaction, so a lost race may roll all of it back. ``mail``:
+    queue its first message too, in the same transaction (see below).
     """
     now = now or utcnow()
     # ``looked``: look_before_booking() has just run these lookups (the unique constraints
@@ -197,12 +198,22 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
                 registration.waitlisted_at = now
             db.session.add(registration)
             db.session.flush()
+            # The message is written (and its templates rendered) before the seats are
+            # taken, for the reason below; in the rare race lost at the UPDATE it is
+            # replaced by the waiting-list message.
+            message = queue_new_registration_mail(registration, fresh=True) if mail else None
             if registration.status == "confirmed":
                 # The seats last, just before the commit: the UPDATE locks the slot's row
                 # (on PostgreSQL) until then, and every booking of the slot waits for it.
                 status = _take_seats_for(event, slot, registration.party_size, invitation)
                 if status != "confirmed":
                     registration.status, registration.waitlisted_at = status, now
+                    if message is not None:
+                        if message in db.session.new:
+                            db.session.expunge(message)
+                        else:
+                            db.session.delete(message)
+                        queue_new_registration_mail(registration, fresh=True)
                     db.session.flush()
     except IntegrityError:
         # A second tab or a double click won the race for this phone (or this form).
@@ -351,15 +362,17 @@ MAIL_KIND_BY_STATUS = {"confirmed": "confirmation", "waitlisted": "waitlisted",
                        "pending": "pending"}
 
 
-def queue_new_registration_mail(registration):
+def queue_new_registration_mail(registration, *, fresh=False):
     """Queue the registration's first message (once per ticket, however often the form
-    is resubmitted)."""
+    is resubmitted). ``fresh``: the registration was created in this transaction, so no
+    message of it can exist yet (no lookup, no savepoint)."""
     from app.services.mail import queue_registration_mail
 
     kind = MAIL_KIND_BY_STATUS.get(registration.status)
     if kind is None:
         return None
-    return queue_registration_mail(registration, kind, dedupe_key=f"{kind}:{registration.id}")
+    return queue_registration_mail(registration, kind, dedupe_key=f"{kind}:{registration.id}",
+                                   fresh=fresh)
 
 
 def cancel_by_holder(registration, *, now=None):

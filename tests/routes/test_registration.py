@@ -395,28 +395,34 @@ def test_postgres_lock_timeout_answers_503_and_writes_nothing(make_app, app, db,
     assert db.session.execute(select(func.count(OutboxMessage.id))).scalar() == 0
 
 
-def test_the_seat_update_is_the_last_write_before_the_commit(client, db, make_event):
+@pytest.mark.parametrize("email", ["", "zhang@example.com"])
+def test_the_seat_update_is_the_last_statement_before_the_commit(client, db, make_event, email):
     """The conditional UPDATE locks the slot's row (PostgreSQL) until the commit, and every
-    booking of that slot waits for it: the registration row goes in first, the seats last."""
+    booking of that slot waits for it: the registration row and its confirmation mail go in
+    first (the mail's templates rendered before), the seats last."""
     from sqlalchemy import event as sa_event
 
     event = make_event()
     db.session.commit()
-    writes = []
+    statements = []
 
     def remember(conn, cursor, statement, *args):
-        words = statement.split()
-        if words and words[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-            writes.append(" ".join(words[:3]).upper())
+        statements.append(" ".join(statement.split()[:3]).upper())
 
     sa_event.listen(db.engine, "before_cursor_execute", remember)
     try:
-        token_of(client.post("/events/test-open-day/register", data=form_data()))
+        token_of(client.post("/events/test-open-day/register", data=form_data(email=email)))
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", remember)
+    statements = [s for s in statements if s not in ("COMMIT", "BEGIN IMMEDIATE")]
+    writes = [s for s in statements if s.split()[0] in ("INSERT", "UPDATE", "DELETE")]
     assert writes[0] == "INSERT INTO REGISTRATION", writes
-    assert writes[-1] == "UPDATE SLOT SET", writes
+    assert statements[-1] == "UPDATE SLOT SET", statements
+    assert ("INSERT INTO OUTBOX_MESSAGE" in writes) == bool(email), writes
+    assert not any("SAVEPOINT" in s for s in statements), statements
     assert booked(db, event) == 1
+    messages = db.session.execute(select(OutboxMessage)).scalars().all()
+    assert [m.kind for m in messages] == (["confirmation"] if email else [])
 
 
 def test_on_postgresql_pages_read_in_autocommit_and_a_booking_writes_in_one_transaction(

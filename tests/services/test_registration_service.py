@@ -3,7 +3,9 @@ from datetime import timedelta
 
 import pytest
 
-from app.models import Slot
+from sqlalchemy import select, update
+
+from app.models import OutboxMessage, Slot
 from app.services.errors import AlreadyRegistered, Conflict, SlotFull
 from app.services.registration import cancel_by_holder, display_status, normalise_phone, register
 
@@ -77,3 +79,23 @@ def test_cancelling_a_waitlisted_ticket_frees_no_seats(app, db, make_event, make
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Slot, event.slots[0].id).booked == 10
+
+
+def test_a_booking_that_loses_the_last_seats_at_the_update_mails_the_waiting_list(
+        app, db, make_event):
+    """The page read a free seat, but another booking took it before this one's UPDATE:
+    the registration waits, and its one message says so (not the confirmation written
+    before the seats were taken)."""
+    event = make_event(waitlist=True)
+    slot = event.slots[0]
+    assert slot.seats_left > 0  # what this request read
+    db.session.execute(update(Slot).where(Slot.id == slot.id).values(booked=Slot.capacity)
+                       .execution_options(synchronize_session=False))
+    registration = register(event, slot, name="甲", phone="13900000001",
+                            email="jia@example.com", mail=True)
+    db.session.commit()
+    assert registration.status == "waitlisted"
+    messages = db.session.execute(select(OutboxMessage)).scalars().all()
+    assert [(m.kind, m.dedupe_key) for m in messages] == [
+        ("waitlisted", f"waitlisted:{registration.id}")]
+    assert "候补" in messages[0].subject
