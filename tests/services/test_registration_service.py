@@ -2,7 +2,6 @@
 from datetime import timedelta
 
 import pytest
-
 from sqlalchemy import select, update
 
 from app.models import OutboxMessage, Slot
