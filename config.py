@@ -120,6 +120,11 @@ class Config:
                      "FEEDBACK_ANONYMOUS_LIMIT"):
             if env.get(name):
                 settings[name] = env[name]
+        # Who runs the open days: the header, the footer, the privacy notice, the mail and
+        # the volunteer certificates name them.
+        for name in ("ORGANISATION_NAME", "ORGANISATION_CONTACT"):
+            if env.get(name):
+                settings[name] = env[name].strip()
         if env.get("PRIVACY_RETENTION_DAYS"):
             settings["PRIVACY_RETENTION_DAYS"] = int(env["PRIVACY_RETENTION_DAYS"])
         settings["MAIL_OUTBOX_DIR"] = settings.get("MAIL_OUTBOX_DIR") or str(Path(instance_path) / "mail")

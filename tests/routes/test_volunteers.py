@@ -10,7 +10,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from app.models import AuditLog, CheckIn, Registration, Slot
+from app.models import AuditLog, CheckIn, OutboxMessage, Registration, Slot
 from app.services import volunteers
 from tests.conftest import ADMIN_PASSWORD, iso, now_utc
 from tests.services.test_volunteers import FIELDS, shift
@@ -310,6 +310,31 @@ def test_the_certificate_shows_the_volunteers_shifts_and_total(client, auth, db,
     assert client.get(f"/staff/volunteers/{wang.id}/certificate").status_code == 403
 
 
+def test_another_bureau_issues_its_own_certificates_notices_and_mail(
+        client, auth, db, served, drive, monkeypatch):
+    """The organisation is a setting (ORGANISATION_NAME): the certificate's issuer, the
+    privacy notice's handler, every page's header and footer and the mail name it, in
+    either language, and the default name appears nowhere."""
+    from flask_babel import refresh
+
+    other = "嘉定区机关事务管理局"
+    monkeypatch.setitem(client.application.config, "ORGANISATION_NAME", other)
+    auth.login("admin")
+    wang = served["wang"][0]
+    [lisi] = apply(db, drive)
+    mail = db.session.execute(select(OutboxMessage).where(
+        OutboxMessage.registration_id == lisi.id)).scalar_one()
+    pages = {path: client.get(path).get_data(as_text=True) for path in (
+        f"/staff/volunteers/{wang.id}/certificate", "/privacy", "/")}
+    refresh()  # the test's app context outlives requests; Babel caches the locale there
+    pages["/?lang=en"] = client.get("/?lang=en").get_data(as_text=True)
+    for text in (*pages.values(), mail.body_text, mail.body_html):
+        assert other in text and "松江区" not in text and "Songjiang" not in text
+    assert f"参加了{other}组织的" in pages[f"/staff/volunteers/{wang.id}/certificate"]
+    assert f"{other}（以下简称“我们”）" in pages["/privacy"]
+    assert f"Organiser: {other}" in pages["/?lang=en"]
+
+
 def test_the_checkout_api(client, auth, db, drive, make_staff):
     admin = make_staff("api-admin", "admin")
     [reg] = apply(db, drive)
@@ -402,3 +427,13 @@ def test_the_check_in_screen_checks_a_volunteer_out_without_javascript(client, a
     unknown = client.post(f"/staff/events/{drive.slug}/checkout", data={"code": "NOPE"},
                           follow_redirects=True).get_data(as_text=True)
     assert "没有找到这张票" in unknown
+
+
+def test_the_organisation_is_read_from_the_environment(tmp_path):
+    from config import Config
+
+    settings = Config.from_env(str(tmp_path), {"SECRET_KEY": "x", "ORGANISATION_NAME": " 嘉定区机关事务管理局 ",
+                                               "ORGANISATION_CONTACT": "021-59990000"})
+    assert settings["ORGANISATION_NAME"] == "嘉定区机关事务管理局"
+    assert settings["ORGANISATION_CONTACT"] == "021-59990000"
+    assert Config.from_env(str(tmp_path), {"SECRET_KEY": "x"})["ORGANISATION_NAME"] == "松江区机关事务管理局"
