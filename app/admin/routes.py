@@ -51,8 +51,11 @@ def index():
 @bp.get("/events")
 @staff_required
 def events():
+    from app.services.mail import failed_count
+
     return render_template("admin/events.html", events=event_service.all_events(),
-                           action_form=ActionForm())
+                           action_form=ActionForm(),
+                           failed_mail=failed_count() if current_user.is_admin else 0)
 
 
 @bp.route("/events/new", methods=["GET", "POST"])

@@ -9,13 +9,15 @@ from pathlib import Path
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_mail import Message
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db, mail
 from app.models import OutboxMessage
 from app.models.types import utcnow
+from app.services.errors import Conflict
 
 log = logging.getLogger("openday.mail")
 
@@ -229,3 +231,61 @@ def queue_reminders(now=None):
             queued += 1
     db.session.flush()
     return queued
+
+
+# --- What staff see of the outbox ------------------------------------------------------------
+
+KIND_LABELS = {
+    "confirmation": _l("报名确认"), "waitlisted": _l("候补通知"), "promoted": _l("候补转正"),
+    "cancelled": _l("取消通知"), "reminder": _l("活动前一天提醒"), "pending": _l("志愿者申请受理"),
+    "approved": _l("志愿者申请通过"), "rejected": _l("志愿者申请结果"),
+    "feedback_invite": _l("评价邀请"),
+}
+TROUBLED_SHOWN = 200
+
+
+def outbox_overview():
+    """The outbox as staff need to see it: how many messages wait, went out and failed,
+    and the ones in trouble (failed for good, or waiting for a retry after an error),
+    newest first, at most TROUBLED_SHOWN."""
+    counts = dict(db.session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    messages = db.session.execute(
+        select(OutboxMessage)
+        .where(or_(OutboxMessage.status == "failed",
+                   and_(OutboxMessage.status == "queued", OutboxMessage.last_error.is_not(None))))
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .limit(TROUBLED_SHOWN)
+    ).scalars().all()
+    return {"queued": counts.get("queued", 0), "sent": counts.get("sent", 0),
+            "failed": counts.get("failed", 0), "troubled": [_as_seen(m) for m in messages]}
+
+
+def _as_seen(message):
+    """A message as a staff screen may show it: the address masked, and the error too
+    (an SMTP answer may quote the address)."""
+    from app.logging import mask_secrets
+    from app.services.privacy import mask_email
+
+    return {"id": message.id, "kind": str(KIND_LABELS.get(message.kind, message.kind)),
+            "recipient": mask_email(message.recipient) or "—", "status": message.status,
+            "created_at": message.created_at, "attempts": message.attempts,
+            "next_attempt_at": message.next_attempt_at,
+            "error": mask_secrets(message.last_error or "")[:300],
+            "registration_id": message.registration_id}
+
+
+def failed_count():
+    return db.session.execute(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "failed")
+    ).scalar_one()
+
+
+def retry(message):
+    """Put a message that failed for good back in the queue, due now, its attempts counted
+    afresh (after the address or the mail server was put right)."""
+    if message.status != "failed":
+        raise Conflict(_("这封邮件没有发送失败，无需重发。"))
+    message.status = "queued"
+    message.attempts = 0
+    message.next_attempt_at = utcnow()
