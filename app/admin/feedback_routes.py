@@ -109,7 +109,7 @@ def _download(kind, fmt, header, rows, filename, *, event=None, title="Sheet1"):
                  detail={"export": kind, "format": fmt, **({"slug": event.slug} if event else {})})
     db.session.commit()
     chunks = exports.render(fmt, header, rows, title=title)
-    response = Response(stream_with_context(chunks), mimetype=exports.MIMETYPES[fmt])
+    response = Response(stream_with_context(chunks), content_type=exports.MIMETYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

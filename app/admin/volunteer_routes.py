@@ -210,13 +210,17 @@ def _fmt(value, pattern="%Y-%m-%d %H:%M"):
 def export_hours(slug):
     event = _drive(slug)
     report = volunteer_service.drive_report(event)
+    # The rows are made now, from the objects this request loaded: the commit below expires
+    # them, and once the view has returned the session that loaded them is gone. (One
+    # drive's volunteers: a few hundred rows at most.)
+    rows = list(_hours_rows(report))
     audit.record("export.hours_csv", event, event=event,
                  detail={"rows": len(report.records), "volunteers": len(report.volunteers)})
-    db.session.commit()
     filename = f"{event.slug}-volunteer-hours.csv"
+    db.session.commit()
     return Response(
-        stream_with_context(exports.csv_chunks(HOURS_HEADER, _hours_rows(report))),
-        mimetype="text/csv; charset=utf-8",
+        stream_with_context(exports.csv_chunks(HOURS_HEADER, rows)),
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"',
                  "Cache-Control": "no-store"},
     )

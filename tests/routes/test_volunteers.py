@@ -291,6 +291,21 @@ def test_the_hours_csv(client, auth, db, served, drive):
     assert row.actor_name == "admin" and row.detail["rows"] == 4
 
 
+def test_the_hours_csv_through_a_real_server(live_server, db, served, drive):
+    """As a browser gets it: the server's own session ends when the view returns, before
+    the file has streamed (the test client above shares one session throughout)."""
+    db.session.rollback()  # the server's threads have their own sessions
+    http = requests.Session()
+    assert http.post(f"{live_server}/staff/login", allow_redirects=False,
+                     data={"username": "hours-admin", "password": ADMIN_PASSWORD}).status_code == 302
+    response = http.get(f"{live_server}/staff/events/{drive.slug}/export/hours.csv", timeout=30)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == 1 + 4 and rows[0][0] == "姓名"
+    assert sorted(row[0] for row in rows[1:]) == sorted(["王芳", "王芳", "'=HYPERLINK(\"x\")", "周未退"])
+
+
 def test_the_certificate_shows_the_volunteers_shifts_and_total(client, auth, db, served, drive):
     auth.login("admin")
     wang = served["wang"][0]
