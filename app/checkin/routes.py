@@ -59,6 +59,10 @@ def api_checkin():
     nonce = _nonce(data.get("nonce"))
     scanned_at = _scanned_at(data.get("scanned_at"))
     source = data.get("source") if data.get("source") in checkin_service.SOURCES else "scan"
+    if source != "offline":
+        # The device's clock counts only for a scan it had to keep while offline: a scan
+        # sent at once is judged and recorded at the server's time.
+        scanned_at = None
     event, ticket = checkin_service.event_and_ticket(
         data.get("event"), code, event_service.require_event)
     result, ticket, checkin, extra = checkin_service.scan(

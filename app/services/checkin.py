@@ -32,6 +32,8 @@ SOURCES = ("scan", "manual", "offline")
 MAX_CODE_LENGTH = 500
 MAX_GATE_LENGTH = 50
 MAX_NONCE_LENGTH = 64
+# A door offline all day syncs the next morning at the latest.
+OFFLINE_SCAN_MAX_AGE = timedelta(hours=24)
 
 _TICKET_NUMBER_RE = re.compile(f"^[{TICKET_ALPHABET}]{{8}}$")
 _TICKET_PATH_RE = re.compile(r"/tickets/([A-Za-z0-9_\-]{16,64})(?:[/?#]|$)")
@@ -357,20 +359,27 @@ def scan(event, code, *, gate="", staff=None, nonce=None, scanned_at=None, now=N
 def _already(ticket, checkin, scanned_at, gate):
     extra = {}
     if scanned_at is not None:
-        # A synced offline scan meets a check-in made elsewhere: report the conflict.
+        # A synced offline scan meets a check-in made elsewhere: report the conflict. It is
+        # the real first one only if it was made while the door was open for this slot.
         if not isinstance(checkin, CheckIn):
             checkin = db.session.get(CheckIn, checkin.id)
+        opens, closes = window(ticket.event, ticket.slot)
         extra["conflict"] = True
-        extra["moved_earlier"] = keep_earliest(checkin, scanned_at, gate)
+        extra["moved_earlier"] = (opens <= scanned_at <= closes
+                                  and keep_earliest(checkin, scanned_at, gate))
     return "already_checked_in", ticket, checkin, extra
 
 
 def clamp_scanned_at(scanned_at, now):
-    """An offline scan keeps its time; one claiming to come from the future becomes now."""
+    """An offline scan keeps its time; one claiming to come from the future becomes now,
+    and one older than OFFLINE_SCAN_MAX_AGE is not believed (a tablet whose clock is wrong):
+    it is judged and recorded at the server's time (None)."""
     if scanned_at is None:
         return None
     if scanned_at.tzinfo is None:
         scanned_at = scanned_at.replace(tzinfo=timezone.utc)
+    if scanned_at < now - OFFLINE_SCAN_MAX_AGE:
+        return None
     return min(scanned_at, now)
 
 

@@ -199,7 +199,7 @@ def test_synced_offline_scan_meets_earlier_check_in_and_reports_conflict(
     post(staff_client, reg.ticket_number, gate="东门")
     later = now_utc() + timedelta(seconds=1)
     answer = post(staff_client, reg.ticket_number, gate="西门", nonce="off-2",
-                  scanned_at=later.isoformat())
+                  scanned_at=later.isoformat(), source="offline")
     assert answer["result"] == "already_checked_in"
     assert answer["conflict"] is True
     assert answer["gate"] == "东门"
@@ -211,11 +211,51 @@ def test_first_scan_wins_when_the_offline_one_was_earlier(staff_client, door_eve
     post(staff_client, reg.ticket_number, gate="东门")
     earlier = (now_utc() - timedelta(minutes=10)).replace(microsecond=0)
     answer = post(staff_client, reg.ticket_number, gate="西门", nonce="off-3",
-                  scanned_at=earlier.isoformat())
+                  scanned_at=earlier.isoformat(), source="offline")
     assert answer["result"] == "already_checked_in" and answer["conflict"] is True
     row = db.session.execute(select(CheckIn)).scalar_one()
     db.session.refresh(row)
     assert row.checked_in_at == earlier and row.gate == "西门"
+
+
+def test_a_scan_sent_at_once_is_judged_by_the_servers_clock(staff_client, make_event,
+                                                             door_event, make_registration, db):
+    """Only a scan the screen had to keep while offline carries the device's time: a tablet
+    whose clock is wrong must not admit anyone outside the window."""
+    ended = make_event(slug="ended-day", slots=[slot_starting_in(-300)])  # ended 3 h ago
+    reg = make_registration(ended)
+    during = (now_utc() - timedelta(hours=4)).isoformat()
+    assert post(staff_client, reg.ticket_number, event="ended-day",
+                scanned_at=during)["result"] == "outside_window"
+    assert post(staff_client, reg.ticket_number, event="ended-day", scanned_at=during,
+                source="manual")["result"] == "outside_window"
+    fresh = make_registration(door_event)
+    answer = post(staff_client, fresh.ticket_number, scanned_at="2020-01-03T09:30:00+08:00")
+    assert answer["result"] == "ok"
+    row = db.session.execute(select(CheckIn).where(CheckIn.registration_id == fresh.id)).scalar_one()
+    assert row.checked_in_at > now_utc() - timedelta(minutes=1) and row.source == "scan"
+
+
+def test_an_offline_scan_with_an_impossible_time_moves_nothing(staff_client, door_event,
+                                                                make_registration, db):
+    reg = make_registration(door_event)
+    post(staff_client, reg.ticket_number, gate="东门")
+    first = db.session.execute(select(CheckIn)).scalar_one()
+    at, gate = first.checked_in_at, first.gate
+    for scanned in ("0001-01-01T00:00:00-05:00", (now_utc() - timedelta(hours=30)).isoformat(),
+                    (now_utc() - timedelta(hours=5)).isoformat()):  # before the door opened
+        answer = post(staff_client, reg.ticket_number, gate="西门", scanned_at=scanned,
+                      source="offline", nonce=f"off-{scanned[:4]}")
+        assert answer["result"] == "already_checked_in" and not answer.get("moved_earlier")
+    db.session.refresh(first)
+    assert (first.checked_in_at, first.gate) == (at, gate)
+    # A year-old offline scan of a ticket not yet in is judged (and recorded) now.
+    late = make_registration(door_event)
+    answer = post(staff_client, late.ticket_number, source="offline",
+                  scanned_at=(now_utc() - timedelta(days=365)).isoformat())
+    assert answer["result"] == "ok"
+    row = db.session.execute(select(CheckIn).where(CheckIn.registration_id == late.id)).scalar_one()
+    assert row.checked_in_at > now_utc() - timedelta(minutes=1)
 
 
 def test_scan_from_the_future_is_recorded_now(staff_client, door_event, make_registration, db):
