@@ -5,8 +5,10 @@ member: check-in, reading registrations with masked phones, walk-ins, the dashbo
 ``admin_required`` (everything else in the staff workspace). Each decorated view carries
 an ``access`` attribute ("staff" or "admin") that the url_map test reads.
 """
+import re
 from datetime import datetime, timezone
 from functools import wraps
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
@@ -242,6 +244,26 @@ CSP = (
 
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Browsers drop tabs and new lines anywhere in a URL, and spaces and controls at its ends.
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def local_path(target, drop_params=()):
+    """``target`` when it is a path on this site (to send someone back to), else None.
+    "/\t/evil.example" and "/\\evil.example" are read by browsers as "//evil.example": another
+    site. ``drop_params``: query parameters to leave out of the way back."""
+    if not target:
+        return None
+    cleaned = _URL_NOISE.sub("", target)
+    parts = urlsplit(cleaned)
+    if (not cleaned.startswith("/") or cleaned.startswith("//") or "\\" in cleaned
+            or parts.scheme or parts.netloc):
+        return None
+    if drop_params:
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                           if k not in drop_params])
+        cleaned = urlunsplit(("", "", parts.path, query, parts.fragment))
+    return cleaned
 
 
 def refuse_nul_bytes():

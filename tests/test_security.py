@@ -237,3 +237,22 @@ def test_production_error_pages_and_cookies(monkeypatch, database_url, make_staf
     assert signed_in.status_code == 302, signed_in.get_data(as_text=True)[:500]
     cookie = signed_in.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\t/evil.example/x", "/\n/evil.example",
+                                    "/\\evil.example", " //evil.example", "https://evil.example/",
+                                    "javascript:alert(1)", "evil.example", "/\\/evil.example"])
+def test_the_preference_switch_never_sends_anyone_to_another_site(client, target):
+    response = client.post("/preferences", data={"elder": "1", "next": target})
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    assert location in ("/", "http://localhost/"), location
+
+
+def test_the_preference_switch_goes_back_to_the_same_page(client):
+    response = client.post("/preferences", data={"elder": "1", "next": "/events/x?slot=am&lang=en"})
+    assert response.headers["Location"].endswith("/events/x?slot=am&lang=en")
+    # Choosing a language drops the address's ?lang=, which would outvote the choice.
+    response = client.post("/preferences", data={"lang": "zh", "next": "/events/x?lang=en&slot=am"})
+    assert response.headers["Location"].endswith("/events/x?slot=am")
+    assert "lang=zh" in response.headers.get("Set-Cookie", "")

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.public import bp
 from app.public.forms import CancelForm, registration_form_for
 from app.public.volunteer_routes import handle_volunteer_application
-from app.security import registration_limits
+from app.security import local_path, registration_limits
 from app.services import audit, privacy, tickets
 from app.services import events as event_service
 from app.services import feedback as feedback_service
@@ -203,9 +203,10 @@ def privacy_notice():
 @bp.post("/preferences")
 def preferences():
     """Remember the reader's language and large-text choice in cookies (a year)."""
-    target = request.form.get("next") or url_for("public.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.index")
+    # Back to the page the switch was on; when the language changes, without its ?lang=,
+    # which would outvote the new choice.
+    dropped = ("lang",) if request.form.get("lang") else ()
+    target = local_path(request.form.get("next"), dropped) or url_for("public.index")
     response = redirect(target, code=303)
     year = 365 * 24 * 3600
     if request.form.get("lang") in ("zh", "en"):
