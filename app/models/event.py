@@ -51,7 +51,8 @@ class Event(db.Model):
         return self.status == "published"
 
     def registration_state(self, now):
-        """'open', 'not_yet', 'closed' — why the form accepts or refuses."""
+        """'open', 'not_yet', 'closed' — why the form accepts or refuses (the public
+        pages add 'over': services.registration.booking_state)."""
         if self.status != "published":
             return "closed"
         if now < self.registration_opens_at:

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -53,6 +53,11 @@ class Slot(db.Model):
     @property
     def is_full(self):
         return self.seats_left <= 0
+
+    @property
+    def has_started(self):
+        """Booking stops when the slot starts (the door may still register walk-ins)."""
+        return self.starts_at <= datetime.now(timezone.utc)
 
     @property
     def is_online(self):

@@ -107,7 +107,7 @@ class RegistrationForm(FlaskForm):
     def __init__(self, event, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
-        self.slot.choices = [(s.key, s.label) for s in event.slots]
+        self.slot.choices = [(s.key, s.label) for s in event.slots if not s.has_started]
         self.party_size.choices = [(n, str(n)) for n in range(1, event.max_party_size + 1)]
         if not self.submission_key.data or not SUBMISSION_KEY_RE.match(self.submission_key.data):
             self.submission_key.data = new_submission_key()

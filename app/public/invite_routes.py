@@ -3,6 +3,7 @@ seats, even when the public seats are gone."""
 import secrets
 
 from flask import current_app, redirect, render_template
+from flask_babel import gettext as _
 
 from app.extensions import db
 from app.public import bp
@@ -27,7 +28,10 @@ def invite(token):
     slot = invitation.slot
     event = slot.event
     status = 200
-    if not form.is_submitted():
+    if slot.has_started:
+        form.form_errors.append(_("这个场次已经开始，不能再报名。"))
+        status = 409 if form.is_submitted() else 200
+    elif not form.is_submitted():
         form.submission_key.data = secrets.token_urlsafe(16)
     elif form.validate():
         try:

@@ -30,7 +30,7 @@ def event_detail(slug):
     event = get_event_for_registration(slug)
     now = datetime.now(timezone.utc)
     return render_template("public/event.html", event=event,
-                           registration_state=event.registration_state(now))
+                           registration_state=registration_service.booking_state(event, now))
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
@@ -45,7 +45,7 @@ def register(slug):
         if request.method == "POST":
             begin_writing()
         return handle_volunteer_application(event)
-    state = event.registration_state(datetime.now(timezone.utc))
+    state = registration_service.booking_state(event, datetime.now(timezone.utc))
     if state != "open" or not registration_service.has_room(event):
         # Nothing to fill in: the page says why (closed, or every seat taken).
         error = None
@@ -55,7 +55,7 @@ def register(slug):
     form = registration_form_for(event)
     if request.method == "GET":
         chosen = event.slot_by_key(request.args.get("slot", ""))
-        if chosen is not None and (not chosen.is_full or event.waitlist):
+        if chosen is not None and not chosen.has_started and (not chosen.is_full or event.waitlist):
             form.slot.data = chosen.key
         return _registration_page(event, form, state)
     if not form.validate():

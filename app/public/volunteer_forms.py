@@ -72,7 +72,8 @@ class VolunteerApplicationForm(FlaskForm):
             # CONTRACT §4 names the registration form's shift field ``slot``; take it too.
             self.slots.data = request.form.getlist("slot")
         if event is not None:
-            self.slots.choices = [SelectChoice(slot.key, slot.label) for slot in event.slots]
+            self.slots.choices = [SelectChoice(slot.key, slot.label) for slot in event.slots
+                                  if not slot.has_started]
         if not self.submission_key.data:
             self.submission_key.data = secrets.token_urlsafe(16)
 

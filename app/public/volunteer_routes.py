@@ -14,7 +14,7 @@ from app.public.volunteer_forms import VolunteerApplicationForm
 from app.security import registration_limits
 from app.services import volunteers as volunteer_service
 from app.services.errors import Conflict, InvalidData
-from app.services.registration import get_event_for_registration
+from app.services.registration import booking_state, get_event_for_registration
 
 
 @bp.route("/events/<slug>/apply", methods=["GET", "POST"])
@@ -29,7 +29,7 @@ def volunteer_apply(slug):
 def handle_volunteer_application(event):
     form = VolunteerApplicationForm(event=event)
     now = datetime.now(timezone.utc)
-    state = event.registration_state(now)
+    state = booking_state(event, now)
     status = 200
     if form.is_submitted():
         status = 400

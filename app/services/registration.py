@@ -239,9 +239,20 @@ def reader_locale():
     return "en" if str(get_locale()) == "en" else "zh_Hans_CN"
 
 
+def booking_state(event, now):
+    """What the public pages tell: the registration window's state, or 'over' when it is
+    open but every slot has started (booking stops at a slot's start)."""
+    state = event.registration_state(now)
+    if state == "open" and event.slots and all(s.starts_at <= now for s in event.slots):
+        return "over"
+    return state
+
+
 def has_room(event):
-    """Whether the form is worth filling in: a slot with a seat left, or a waiting list."""
-    return bool(event.slots) and (event.waitlist or any(not s.is_full for s in event.slots))
+    """Whether the form is worth filling in: a slot not yet started with a seat left, or a
+    waiting list."""
+    bookable = [s for s in event.slots if not s.has_started]
+    return bool(bookable) and (event.waitlist or any(not s.is_full for s in bookable))
 
 
 def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None, **_fields):
@@ -249,6 +260,8 @@ def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None
     a phone already registered, a slot already full without a waiting list (raised). Reads
     only, so it may run before the writing transaction; register() decides again for real.
     """
+    if slot.has_started:  # a page left open since before the slot began
+        raise RegistrationClosed(_("这个场次已经开始，不能再报名，请选择其他场次。"))
     normalised = normalise_phone(phone)
     # One query for both questions: this form's ticket (a double click that committed a
     # moment ago: the same ticket), and the phone's active registration (refused).

@@ -458,3 +458,50 @@ def test_on_postgresql_pages_read_in_autocommit_and_a_booking_writes_in_one_tran
     assert {verb for verb, _ in seen[first_write:]} >= {"INSERT", "UPDATE"}
     assert booked(db, event) == 1 and len(registrations(db)) == 1
     assert db.session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 1
+
+
+def _slot(key, label, starts_in, hours=2, capacity=10):
+    start = now_utc() + starts_in
+    return {"key": key, "label": label, "starts_at": iso(start),
+            "ends_at": iso(start + timedelta(hours=hours)), "capacity": capacity, "mode": "onsite"}
+
+
+def test_a_slot_that_has_started_takes_no_more_bookings(client, db, make_event):
+    """The registration window may close after a slot starts: that slot stops taking
+    bookings at its start, the others go on."""
+    make_event(slots=[_slot("am", "上午场", -timedelta(minutes=10)),
+                      _slot("pm", "下午场", timedelta(hours=4))])
+    page = client.get("/events/test-open-day").get_data(as_text=True)
+    assert "已开始，不再报名" in page
+    assert "/events/test-open-day/register?slot=am" not in page
+    assert "/events/test-open-day/register?slot=pm" in page
+    form = client.get("/events/test-open-day/register?slot=am").get_data(as_text=True)
+    assert re.search(r'<input[^>]*value="am"[^>]*disabled', form)
+    assert 'checked' not in re.search(r'<input[^>]*value="am"[^>]*>', form).group(0)
+    refused = client.post("/events/test-open-day/register", data=form_data(slot="am"))
+    assert refused.status_code == 400 and registrations(db) == []
+    token_of(client.post("/events/test-open-day/register",
+                         data=form_data(slot="pm", phone="13900002222", submission_key="p" * 24)))
+    assert [r.slot.key for r in registrations(db)] == ["pm"]
+
+
+def test_when_every_slot_has_started_the_pages_say_booking_is_over(client, db, make_event):
+    make_event(slots=[_slot("am", "上午场", -timedelta(minutes=10))])
+    for path in ("/events/test-open-day", "/events/test-open-day/register"):
+        assert "所有场次都已开始，报名已经结束。" in client.get(path).get_data(as_text=True)
+    response = client.post("/events/test-open-day/register", data=form_data())
+    assert response.status_code == 409 and registrations(db) == []
+
+
+def test_an_invitation_to_a_slot_that_has_started_takes_no_booking(client, db, make_event):
+    from app.services.invitations import create_invitation, reserve_seats
+
+    event = make_event(slots=[_slot("am", "上午场", -timedelta(minutes=10))])
+    reserve_seats(event.slots[0], 2)
+    invitation = create_invitation(event, event.slots[0], label="市民代表", max_uses=2)
+    db.session.commit()
+    assert "这个场次已经开始" in client.get(f"/invite/{invitation.token}").get_data(as_text=True)
+    response = client.post(f"/invite/{invitation.token}", data={
+        "name": "代表甲", "phone": "13700000001", "party_size": "1", "consent": "y",
+        "submission_key": "k1"})
+    assert response.status_code == 409 and registrations(db) == []
