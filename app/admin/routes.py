@@ -255,7 +255,7 @@ def registration_reveal(registration_id):
 @bp.post("/registrations/<int:registration_id>/cancel")
 @admin_required
 def registration_cancel(registration_id):
-    from app.services.registration import cancel
+    from app.services.registration import cancel_by_staff
 
     registration = workspace.get_registration(registration_id)
     form = CancelForm()
@@ -266,7 +266,12 @@ def registration_cancel(registration_id):
         return redirect(url_for("admin.registration_detail", registration_id=registration.id),
                         code=303)
     previous = registration.status
-    promoted = cancel(registration, reason=form.reason.data.strip())
+    try:
+        promoted = cancel_by_staff(registration, reason=form.reason.data.strip())
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(url_for("admin.registration_detail", registration_id=registration.id),
+                        code=303)
     audit.record("registration.cancel", registration, event=registration.event, detail={
         "ticket_number": registration.ticket_number, "from": previous,
         "reason": form.reason.data.strip()[:200],

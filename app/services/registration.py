@@ -388,6 +388,13 @@ def queue_new_registration_mail(registration, *, fresh=False):
                                    fresh=fresh)
 
 
+def cancel_by_staff(registration, *, reason, now=None):
+    """Staff cancel on someone's behalf: not once they have come in (the seat was used)."""
+    if registration.checkin is not None:
+        raise Conflict(_("这位已经签到入场，不能再取消报名。"))
+    return cancel(registration, reason=reason, now=now)
+
+
 def cancel_by_holder(registration, *, now=None):
     """The ticket holder cancels from the ticket page: not once checked in, not after the
     slot has ended. Frees the seats, promotes the waiting list and tells everyone."""

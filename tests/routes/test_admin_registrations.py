@@ -192,3 +192,25 @@ def test_walk_in_refuses_bad_phone_and_duplicates(client, auth, make_event, make
     assert big.status_code == 400 and "最多" in big.get_data(as_text=True)
     empty = client.post("/staff/events/walk-bad/walk-in", data={"slot": "zz"})
     assert empty.status_code == 400
+
+
+def test_someone_who_has_come_in_cannot_be_cancelled(client, auth, make_event, make_registration, db):
+    """Their seat was used: cancelling would free it for somebody else and promote the
+    waiting list into a slot that is already full of people."""
+    from app.services.checkin import check_in
+
+    event = make_event(slug="arrived")
+    registration = make_registration(event, party_size=2)
+    check_in(registration, gate="东门")
+    db.session.commit()
+    auth.login("admin")
+    page = client.get(f"/staff/registrations/{registration.id}").get_data(as_text=True)
+    assert "代为取消报名" not in page
+    response = client.post(f"/staff/registrations/{registration.id}/cancel",
+                           data={"reason": "误操作"}, follow_redirects=True)
+    assert "已经签到入场" in response.get_data(as_text=True)
+    db.session.expire_all()
+    registration = db.session.get(Registration, registration.id)
+    assert registration.status == "confirmed"
+    assert db.session.get(Slot, registration.slot_id).booked == 2
+    assert audit_rows(db, "registration.cancel") == []
