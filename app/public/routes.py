@@ -127,6 +127,7 @@ def ticket(token):
         slot=registration.slot, status=registration_service.display_status(registration),
         shows_qr=tickets.shows_qr(registration), ticket_url=tickets.ticket_url(registration),
         feedback_state=feedback_service.ticket_feedback_state(registration),
+        cancel_refusal=registration_service.holder_may_not_cancel(registration),
     ))
 
 
@@ -145,7 +146,7 @@ def ticket_qr(token):
 def ticket_calendar(token):
     read_only()
     registration = registration_service.get_by_token(token)
-    if not registration.is_active:
+    if not registration.admits:  # a waiting or pending ticket has no seat to put in a diary
         abort(404)
     response = make_response(tickets.calendar_ics(registration))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
@@ -160,17 +161,20 @@ def ticket_cancel(token):
         read_only()
     registration = registration_service.get_by_token(token)
     form = CancelForm()
-    if request.method == "POST" and form.validate():
+    refusal = registration_service.holder_may_not_cancel(registration)
+    if request.method == "POST" and refusal is None and form.validate():
         was_active = registration.is_active
         registration_service.cancel_by_holder(registration)
         db.session.commit()
         if was_active:
             flash(_("已取消报名，名额已释放。"), "success")
         return redirect(url_for("public.ticket", token=token), code=303)
-    status = 400 if request.method == "POST" else 200
+    status = 200
+    if request.method == "POST":
+        status = 409 if refusal else 400
     return _no_store(make_response(render_template(
         "public/cancel.html", registration=registration, event=registration.event,
-        slot=registration.slot, form=form), status))
+        slot=registration.slot, form=form, refusal=refusal), status))
 
 
 @bp.route("/tickets/<token>/erase", methods=["GET", "POST"])

@@ -395,16 +395,27 @@ def cancel_by_staff(registration, *, reason, now=None):
     return cancel(registration, reason=reason, now=now)
 
 
+def holder_may_not_cancel(registration, now=None):
+    """Why the ticket holder may not cancel (a message), or None: not once checked in, not
+    after the slot has ended. (Cancelling a cancelled ticket again is harmless.)"""
+    if not registration.is_active:
+        return None
+    if registration.checkin is not None:
+        return _("这张票已经签到入场，不能再取消。")
+    if registration.slot.ends_at <= (now or utcnow()):
+        return _("这个场次已经结束，不能再取消。")
+    return None
+
+
 def cancel_by_holder(registration, *, now=None):
-    """The ticket holder cancels from the ticket page: not once checked in, not after the
-    slot has ended. Frees the seats, promotes the waiting list and tells everyone."""
+    """The ticket holder cancels from the ticket page (see holder_may_not_cancel). Frees
+    the seats, promotes the waiting list and tells everyone."""
     now = now or utcnow()
     if registration.status in ("cancelled", "rejected"):
         return []
-    if registration.checkin is not None:
-        raise Conflict(_("这张票已经签到入场，不能再取消。"))
-    if registration.slot.ends_at <= now:
-        raise Conflict(_("这个场次已经结束，不能再取消。"))
+    refusal = holder_may_not_cancel(registration, now)
+    if refusal is not None:
+        raise Conflict(refusal)
     promoted = cancel(registration, reason="holder", now=now)
     from app.services.mail import queue_registration_mail
 

@@ -156,3 +156,39 @@ def test_ticket_pages_are_not_cached(client, make_event, make_registration):
     for suffix in ("", "/cancel", "/calendar.ics", "/qr.png"):
         assert client.get(f"/tickets/{registration.token}{suffix}").headers["Cache-Control"] == \
             "no-store"
+
+
+@pytest.mark.parametrize("email", ["wait@example.com", None])
+def test_a_waiting_ticket_promises_only_what_will_happen(client, db, make_event, make_registration,
+                                                         email):
+    """No seat yet: no calendar entry (it would look like a booking), and no promise of an
+    e-mail to someone who left no address."""
+    event = make_event(waitlist=True)
+    make_registration(event, party_size=4)
+    for _ in range(3):
+        make_registration(event, party_size=2)
+    waiting = make_registration(event, email=email)
+    assert waiting.status == "waitlisted"
+    page = client.get(f"/tickets/{waiting.token}").get_data(as_text=True)
+    assert "加入手机日历" not in page and "候补名单" in page
+    assert ("并发邮件通知您" in page) == bool(email)
+    assert ("您没有留电子邮箱" in page) == (not email)
+    assert client.get(f"/tickets/{waiting.token}/calendar.ics").status_code == 404
+
+
+def test_after_the_slot_has_ended_the_ticket_cannot_be_cancelled(client, db, make_event,
+                                                                 make_registration):
+    start = now_utc() - timedelta(hours=5)
+    event = make_event(slots=[{"key": "am", "label": "上午场", "starts_at": iso(start),
+                               "ends_at": iso(start + timedelta(hours=2)), "capacity": 10,
+                               "mode": "onsite"}])
+    registration = make_registration(event)
+    page = client.get(f"/tickets/{registration.token}").get_data(as_text=True)
+    assert "取消报名" not in page
+    cancel_page = client.get(f"/tickets/{registration.token}/cancel").get_data(as_text=True)
+    assert "这个场次已经结束，不能再取消。" in cancel_page and "确定取消" not in cancel_page
+    assert "返回电子票" in cancel_page
+    response = client.post(f"/tickets/{registration.token}/cancel")
+    assert response.status_code == 409
+    assert "这个场次已经结束" in response.get_data(as_text=True)
+    assert fresh(db, Registration, registration.id).status == "confirmed"
