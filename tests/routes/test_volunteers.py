@@ -452,3 +452,14 @@ def test_the_organisation_is_read_from_the_environment(tmp_path):
     assert settings["ORGANISATION_NAME"] == "嘉定区机关事务管理局"
     assert settings["ORGANISATION_CONTACT"] == "021-59990000"
     assert Config.from_env(str(tmp_path), {"SECRET_KEY": "x"})["ORGANISATION_NAME"] == "松江区机关事务管理局"
+
+
+def test_the_volunteer_pages_keep_the_staff_navigation(client, auth, served, drive):
+    auth.login("admin")
+    wang = served["wang"][0]
+    for path in (f"/staff/events/{drive.slug}/volunteers", f"/staff/events/{drive.slug}/volunteers/hours",
+                 f"/staff/volunteers/{wang.id}"):
+        response = client.get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, path
+        assert 'class="staff-nav"' in page and "退出登录" in page, path
