@@ -207,11 +207,13 @@ def registrations(slug):
     form.slot.choices = options([("", _("全部场次"))]) + _slot_choices(event)
     form.validate()
     slot = event.slot_by_key(form.slot.data) if form.slot.data else None
-    page = workspace.search_registrations(
-        event, q=form.q.data if not form.q.errors else None,
-        slot_id=slot.id if slot else None,
-        status=form.status.data or None,
-        page=form.page.data if not form.page.errors and form.page.data else 1)
+    if form.q.errors:  # a search that cannot be run finds nothing (not everyone)
+        page = workspace.Page(items=[], page=1, per_page=workspace.PER_PAGE, total=0)
+    else:
+        page = workspace.search_registrations(
+            event, q=form.q.data, slot_id=slot.id if slot else None,
+            status=form.status.data or None,
+            page=form.page.data if not form.page.errors and form.page.data else 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/registrations.html", event=event, form=form, page=page,
                            args=args, arrived=workspace.checked_in_ids(page.items))

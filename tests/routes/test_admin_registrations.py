@@ -35,6 +35,7 @@ def test_search_by_name_phone_tail_and_ticket_number(client, auth, make_event, m
     assert found(q=first.ticket_number.lower()) == {"王小明"}
     assert found(q="没有这个人") == set()
     assert found(q="%") == set()  # a wildcard is text, not a pattern
+    assert found(q="王" * 60) == set()  # too long to search: nothing, not everyone
 
 
 def test_filters_by_slot_and_status(client, auth, make_event, make_registration, db):
