@@ -75,3 +75,33 @@ def test_form_works_without_javascript(app, db, make_event, live_server, browser
         assert page.get_by_text("已取消").first.is_visible()
     finally:
         context.close()
+
+
+def test_the_large_text_and_language_switches_keep_what_was_typed(app, db, make_event, live_server,
+                                                                   phone_page):
+    """An elderly reader halfway through the form taps 大字版 (or English): the page reloads
+    in the new mode with their name, phone and choices still there, and the copy kept for
+    the reload is gone afterwards."""
+    make_event()
+    db.session.rollback()
+    page = phone_page
+    page.goto(f"{live_server}/events/test-open-day/register")
+    page.get_by_label("姓名").fill("王阿姨")
+    page.get_by_label("手机号码").fill("139 0000 1111")
+    page.get_by_label("到场人数（含本人）").select_option("2")
+    page.get_by_label("我已阅读并同意《个人信息保护说明》").check()
+    page.get_by_role("button", name="大字版").click()
+    page.wait_for_load_state("load")
+    assert "elder" in (page.locator("html").get_attribute("class") or "")
+    assert page.get_by_label("姓名").input_value() == "王阿姨"
+    assert page.get_by_label("手机号码").input_value() == "139 0000 1111"
+    assert page.get_by_label("到场人数（含本人）").input_value() == "2"
+    assert page.get_by_label("我已阅读并同意《个人信息保护说明》").is_checked()
+    assert page.evaluate("Object.keys(sessionStorage).length") == 0
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_label("Name").input_value() == "王阿姨"
+    # A plain reload afterwards does not bring anything back: the copy was used once.
+    page.get_by_label("Name").fill("")
+    page.reload()
+    assert page.get_by_label("Name").input_value() == ""
