@@ -178,7 +178,12 @@ def _change_status(slug, action, message):
     event = event_service.require_event(slug)
     if not ActionForm().validate_on_submit():
         raise InvalidData(_("页面已过期，请刷新后再试。"))
-    previous = workspace.change_status(event, action)
+    try:
+        previous = workspace.change_status(event, action)
+    except DomainError as error:  # already in that state (another tab, the back button)
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("admin.event_detail", slug=slug), code=303)
     audit.record(f"event.{action}", event, event=event,
                  detail={"from": previous, "to": event.status})
     db.session.commit()
@@ -369,7 +374,12 @@ def invitations_reserve(slug):
     if not form.validate_on_submit():
         return _invitations_page(event, reserve_form=form, status=400)
     slot = _slot_from(event, form)
-    invitations.reserve_seats(slot, form.seats.data)
+    try:
+        invitations.reserve_seats(slot, form.seats.data)
+    except DomainError as error:  # fewer public seats left than asked for: say so by the field
+        db.session.rollback()
+        form.seats.errors = [str(error.message)]
+        return _invitations_page(event, reserve_form=form, status=error.status)
     audit.record("invitation.reserve", slot, event=event,
                  detail={"slot": slot.key, "seats": form.seats.data, "reserved": slot.reserved})
     db.session.commit()
@@ -386,7 +396,12 @@ def invitations_release(slug):
     if not form.validate_on_submit():
         return _invitations_page(event, release_form=form, status=400)
     slot = _slot_from(event, form)
-    released = invitations.release_seats(slot, form.seats.data)
+    try:
+        released = invitations.release_seats(slot, form.seats.data)
+    except DomainError as error:
+        db.session.rollback()
+        form.seats.errors = [str(error.message)]
+        return _invitations_page(event, release_form=form, status=error.status)
     audit.record("invitation.release", slot, event=event,
                  detail={"slot": slot.key, "seats": released, "reserved": slot.reserved})
     db.session.commit()

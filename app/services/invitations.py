@@ -29,7 +29,7 @@ def reserve_seats(slot, seats):
     )
     db.session.refresh(slot)
     if result.rowcount != 1:
-        raise Conflict(_("场次 %(label)s 只剩 %(n)d 个公开名额，无法预留 %(want)d 个。",
+        raise Conflict(_("“%(label)s”只剩 %(n)d 个公开名额，无法预留 %(want)d 个。",
                          label=slot.label, n=slot.seats_left, want=seats))
     return slot
 
@@ -48,7 +48,7 @@ def release_seats(slot, seats=None):
     )
     db.session.refresh(slot)
     if result.rowcount != 1:
-        raise Conflict(_("场次 %(label)s 只预留了 %(n)d 个名额。", label=slot.label,
+        raise Conflict(_("“%(label)s”只预留了 %(n)d 个名额。", label=slot.label,
                          n=slot.reserved))
     return seats
 

@@ -48,8 +48,14 @@ def test_reserving_more_than_the_free_seats_is_refused(client, auth, small_event
     response = client.post("/staff/events/invite-day/invitations/reserve",
                            data={"reserve-slot": "am", "reserve-seats": "2"})
     assert response.status_code == 409
-    assert "无法预留" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "无法预留" in page and "场次 场次" not in page
+    # The invitations page again, the reason beside the field, not a dead end.
+    assert 'name="reserve-seats"' in page and 'class="error"' in page
     assert slot_counts(db, small_event.slots[0].id) == (3, 0)
+    response = client.post("/staff/events/invite-day/invitations/release",
+                           data={"release-slot": "am", "release-seats": "5"})
+    assert response.status_code == 409 and 'name="release-seats"' in response.get_data(as_text=True)
 
 
 def test_reserved_seats_are_never_sold_to_the_public(small_event, make_registration, db):
