@@ -34,6 +34,8 @@ def no_control_characters(form, field):
 
 
 def mainland_mobile(form, field):
+    if field.errors:  # too long already said it: one message, not the same one twice
+        return
     normalised = normalise_phone(field.data)
     if normalised is None:
         raise ValidationError(_l("请输入 11 位中国大陆手机号码，例如 139 0000 1111。"))

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.services.registration import normalise_phone
+from app.public.forms import NAME_MAX, mainland_mobile, no_control_characters, strip_text
 
 AGE_GROUP_CHOICES = [
     SelectChoice("", _l("请选择")),
@@ -32,20 +32,21 @@ class MultiCheckboxField(SelectMultipleField):
             raise ValidationError(_l("选择的班次不存在，请重新选择。"))
 
 
-def _phone_shape(form, field):
-    if normalise_phone(field.data) is None:
-        raise ValidationError(_l("请输入 11 位中国大陆手机号码。"))
-
-
 class VolunteerApplicationForm(FlaskForm):
     slots = MultiCheckboxField(_l("选择班次（可多选）"), choices=[],
                                validators=[DataRequired(_l("请至少选择一个班次。"))])
-    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")),
-                                             Length(max=50, message=_l("姓名最多 50 个字。"))])
-    phone = StringField(_l("手机号码"), validators=[DataRequired(_l("请填写手机号码。")),
-                                                 Length(max=30), _phone_shape])
-    email = StringField(_l("电子邮箱（选填，用于接收审核结果）"),
-                        validators=[Optional(), Length(max=254),
+    # The same checks as the open-day form (app/public/forms.py): spaces trimmed, hidden
+    # characters refused, phones as people type them.
+    name = StringField(_l("姓名"), filters=[strip_text],
+                       validators=[DataRequired(_l("请填写姓名。")),
+                                   Length(max=NAME_MAX, message=_l("姓名最多 %(max)d 个字。")),
+                                   no_control_characters])
+    phone = StringField(_l("手机号码"), filters=[strip_text],
+                        validators=[DataRequired(_l("请填写手机号码。")),
+                                    Length(max=40, message=_l("请输入 11 位中国大陆手机号码，例如 139 0000 1111。")),
+                                    mainland_mobile])
+    email = StringField(_l("电子邮箱（选填，用于接收审核结果）"), filters=[strip_text],
+                        validators=[Optional(), Length(max=254, message=_l("邮箱地址太长了。")),
                                     Email(_l("电子邮箱格式不正确。"))])
     age_group = SelectField(_l("年龄段"), choices=AGE_GROUP_CHOICES,
                             invalid_choice_message=_l("请选择年龄段。"),

@@ -72,6 +72,8 @@ def test_applying_for_two_shifts_redirects_to_the_first_ticket(client, db, drive
     ({"age_group": "child"}, "请选择年龄段"),
     ({"name": "长" * 20000}, "姓名最多"),
     ({"organisation": ""}, "所在社区或单位"),
+    ({"name": "A\u202eB\u200b"}, "无法显示的字符"),  # bidi override, zero-width space
+    ({"phone": "1" * 45}, "11 位中国大陆手机号码"),
 ])
 def test_bad_input_gives_400_with_a_message_and_stores_nothing(client, db, drive, overrides, message):
     response = client.post(f"/events/{drive.slug}/apply", data=form_data(**overrides))
@@ -463,3 +465,14 @@ def test_the_volunteer_pages_keep_the_staff_navigation(client, auth, served, dri
         page = response.get_data(as_text=True)
         assert response.status_code == 200, path
         assert 'class="staff-nav"' in page and "退出登录" in page, path
+
+
+def test_the_application_trims_names_and_gives_one_message_for_a_bad_phone(client, db, drive):
+    response = client.post(f"/events/{drive.slug}/apply", data=form_data(phone="1" * 45))
+    page = response.get_data(as_text=True)
+    error = re.search(r'<p class="error" id="phone-error"[^>]*>(.*?)</p>', page).group(1)
+    assert error.count("11 位中国大陆手机号码") == 1 and "字段长度" not in page
+    response = client.post(f"/events/{drive.slug}/apply", data=form_data(name="  王芳  "))
+    assert response.status_code == 303
+    names = {r.name for r in db.session.execute(select(Registration)).scalars()}
+    assert names == {"王芳"}
