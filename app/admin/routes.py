@@ -2,6 +2,7 @@
 dashboard, staff accounts and the audit log. Thin views: the rules live in services;
 each view commits once; every change writes an audit row in the same transaction."""
 import json
+import re
 
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -137,9 +138,31 @@ def _save_from_form(form, status):
         return None
 
 
+# The import's messages name the JSON fields ("slots[0].ends_at", "registration_closes_at");
+# on the form they read with the fields' labels instead.
+_FIELD_IN_BRACKETS = re.compile(r"\s?[（(](?:slots\[\d+\]\.)?[a-z]+(?:_[a-z]+)*[)）]")
+_FIELD_PATH = re.compile(r"(?:字段 |[Ff]ield )?(slots\[\d+\]\.[a-z_]+|[a-z]+(?:_[a-z]+)+)")
+
+
+def _for_people(message, form):
+    def label(match):
+        path = match.group(1)
+        if path.startswith("slots["):
+            index, _sep, name = path[len("slots["):].partition("].")
+            row = form.slot_row_for(int(index))
+            field = getattr(row.form, name, None) if row is not None else None
+            if field is None:
+                return match.group(0)
+            return f"{_('场次 %(n)d', n=int(index) + 1)}{_('：')}{field.label.text}"
+        field = getattr(form, path, None)
+        return str(field.label.text) if getattr(field, "label", None) else match.group(0)
+
+    return _FIELD_PATH.sub(label, _FIELD_IN_BRACKETS.sub("", message))
+
+
 def _attach_error(form, error):
     field = error.field or ""
-    message = str(error.message)
+    message = _for_people(str(error.message), form)
     if field.startswith("slots[") and "]." in field:
         index, _sep, name = field[len("slots["):].partition("].")
         row = form.slot_row_for(int(index)) if index.isdigit() else None

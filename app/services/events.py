@@ -114,11 +114,11 @@ def validate_event_data(data):
             cleaned[name] = value
     slots = data.get("slots")
     if not isinstance(slots, list) or not slots:
-        raise InvalidData(_("字段 slots 应为至少包含一个场次的列表。"), field="slots")
+        raise InvalidData(_("至少要有一个场次（slots）。"), field="slots")
     cleaned["slots"] = [validate_slot_data(s, i) for i, s in enumerate(slots)]
     keys = [s["key"] for s in cleaned["slots"]]
     if len(set(keys)) != len(keys):
-        raise InvalidData(_("场次的 key 不能重复。"), field="slots")
+        raise InvalidData(_("场次代码（key）不能重复。"), field="slots")
     return cleaned
 
 

@@ -1,5 +1,6 @@
 """Admin event set-up: create, edit, publish, close, export; the same rules as import."""
 import json
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -88,13 +89,19 @@ def test_form_uses_the_same_rules_as_import(client, auth, db):
     body = response.get_data(as_text=True)
     assert 'id="slots-1-ends_at-error"' in body
     assert "应晚于开始时间" in body
+    # The form names the field by its label, not by the import's JSON path.
+    error = re.search(r'id="slots-1-ends_at-error"[^>]*>(.*?)</p>', body).group(1)
+    assert "场次 2：结束时间" in error and "slots[" not in error and "ends_at" not in error
     data = form_data(registration_closes_at=form_data()["registration_opens_at"])
     response = client.post("/staff/events/new", data=data)
-    assert response.status_code == 400 and "报名截止时间" in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and "报名截止时间" in body
+    error = re.search(r'id="registration_closes_at-error"[^>]*>(.*?)</p>', body).group(1)
+    assert "报名截止时间" in error and "registration_closes_at" not in error
     duplicate = form_data()
     duplicate["slots-1-key"] = "s0"
     response = client.post("/staff/events/new", data=duplicate)
-    assert response.status_code == 400 and "key 不能重复" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "场次代码不能重复" in response.get_data(as_text=True)
     assert db.session.execute(select(Event)).first() is None
 
 
@@ -102,7 +109,7 @@ def test_event_without_slots_is_refused(client, auth, db):
     auth.login("admin")
     response = client.post("/staff/events/new", data=form_data(slots=0))
     assert response.status_code == 400
-    assert "至少包含一个场次" in response.get_data(as_text=True)
+    assert "至少要有一个场次" in response.get_data(as_text=True)
 
 
 def test_taken_slug_is_refused(client, auth, make_event):
