@@ -129,6 +129,22 @@ def test_reimport_refuses_to_shrink_below_booked_seats(
     assert db.session.execute(select(Slot.capacity)).scalar_one() == 10
 
 
+def test_reimport_refuses_to_change_the_kind_of_an_event_with_registrations(
+        runner, db, tmp_path, make_event, make_registration):
+    event = make_event(slug="kinded")
+    make_registration(event)
+    data = event_data(slug="kinded", kind="volunteer")
+    result = runner.invoke(args=["events", "import", str(write_json(tmp_path / "e.json", data))])
+    assert result.exit_code != 0 and "kind" in result.output
+    db.session.expire_all()
+    assert db.session.execute(select(Event.kind).where(Event.slug == "kinded")).scalar_one() == "open_day"
+    # Without registrations the kind may still change (a draft set up wrongly).
+    make_event(slug="empty-one")
+    data = event_data(slug="empty-one", kind="volunteer")
+    result = runner.invoke(args=["events", "import", str(write_json(tmp_path / "f.json", data))])
+    assert result.exit_code == 0, result.output
+
+
 def test_demo_loads_the_three_events_of_the_plan_once(runner, db):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output

@@ -190,6 +190,9 @@ def save_event(data):
     if created:
         event = Event(slug=data["slug"])
         db.session.add(event)
+    elif data.get("kind", event.kind) != event.kind and _event_has_registrations(event):
+        # An open day's tickets and a drive's applications follow different rules.
+        raise InvalidData(_("活动已有报名，不能更改类型（kind）。"), field="kind")
     for field in ("kind", "title", "description", "location", "what_to_bring",
                   "registration_opens_at", "registration_closes_at", "waitlist",
                   "max_party_size", "feedback_topics", "status",
@@ -218,6 +221,10 @@ def save_event(data):
         event.slots.remove(slot)
     db.session.flush()
     return event, created
+
+
+def _event_has_registrations(event):
+    return any(_slot_has_registrations(slot) for slot in event.slots)
 
 
 def _slot_has_registrations(slot):
