@@ -3,6 +3,7 @@ dashboard, staff accounts and the audit log. Thin views: the rules live in servi
 each view commits once; every change writes an audit row in the same transaction."""
 import json
 import re
+from datetime import datetime, timezone
 
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -30,7 +31,7 @@ from app.security import admin_required, staff_required
 from app.services import audit, dashboard, invitations, workspace
 from app.services import events as event_service
 from app.services import staff as staff_service
-from app.services.errors import DomainError, InvalidData, NotFound, SlotFull
+from app.services.errors import DomainError, InvalidData, NotFound, RegistrationClosed, SlotFull
 from app.services.privacy import mask_phone
 from app.services.registration import register
 
@@ -328,6 +329,8 @@ def walk_in(slug):
     if form.validate_on_submit():
         slot = event.slot_by_key(form.slot.data)
         try:
+            if slot.ends_at <= datetime.now(timezone.utc):
+                raise RegistrationClosed(_("这个场次已经结束，不能再登记。"))
             if slot.seats_left < form.party_size.data and not event.waitlist:
                 raise SlotFull(_("该场次剩余名额不足（剩 %(n)d 个）。", n=slot.seats_left))
             registration = register(

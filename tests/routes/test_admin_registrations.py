@@ -215,3 +215,20 @@ def test_someone_who_has_come_in_cannot_be_cancelled(client, auth, make_event, m
     assert registration.status == "confirmed"
     assert db.session.get(Slot, registration.slot_id).booked == 2
     assert audit_rows(db, "registration.cancel") == []
+
+
+def test_no_walk_in_for_a_slot_that_has_ended(client, auth, make_event, db):
+    from datetime import timedelta
+
+    from tests.conftest import iso, now_utc
+
+    start = now_utc() - timedelta(hours=5)
+    make_event(slug="over", slots=[{"key": "am", "label": "上午场", "starts_at": iso(start),
+                                    "ends_at": iso(start + timedelta(hours=2)), "capacity": 10,
+                                    "mode": "onsite"}])
+    auth.login("staff")
+    response = client.post("/staff/events/over/walk-in", data={
+        "slot": "am", "name": "来晚了", "phone": "13800138000", "party_size": "1",
+        "source": "walk_in"})
+    assert response.status_code == 409 and "已经结束" in response.get_data(as_text=True)
+    assert db.session.execute(select(Registration)).first() is None
