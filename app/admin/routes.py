@@ -3,7 +3,6 @@ dashboard, staff accounts and the audit log. Thin views: the rules live in servi
 each view commits once; every change writes an audit row in the same transaction."""
 import json
 import re
-from datetime import datetime, timezone
 
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -31,9 +30,8 @@ from app.security import admin_required, staff_required
 from app.services import audit, dashboard, invitations, workspace
 from app.services import events as event_service
 from app.services import staff as staff_service
-from app.services.errors import DomainError, InvalidData, NotFound, RegistrationClosed, SlotFull
+from app.services.errors import DomainError, InvalidData, NotFound
 from app.services.privacy import mask_phone
-from app.services.registration import register
 
 AUDIT_PER_PAGE = 100
 
@@ -320,8 +318,7 @@ def registration_cancel(registration_id):
 @bp.route("/events/<slug>/walk-in", methods=["GET", "POST"])
 @staff_required
 def walk_in(slug):
-    """Staff register someone at the door or on the phone: the registration window does
-    not apply, the seats do (reserved seats stay with the invitees)."""
+    """Staff register someone at the door or on the phone (services.workspace.register_walk_in)."""
     event = event_service.require_event(slug)
     form = WalkInForm()
     form.slot.choices = _slot_choices(event)
@@ -329,15 +326,10 @@ def walk_in(slug):
     if form.validate_on_submit():
         slot = event.slot_by_key(form.slot.data)
         try:
-            if slot.ends_at <= datetime.now(timezone.utc):
-                raise RegistrationClosed(_("这个场次已经结束，不能再登记。"))
-            if slot.seats_left < form.party_size.data and not event.waitlist:
-                raise SlotFull(_("该场次剩余名额不足（剩 %(n)d 个）。", n=slot.seats_left))
-            registration = register(
-                event, slot, name=form.name.data, phone=form.phone.data,
-                email=form.email.data or None, party_size=form.party_size.data,
-                source="staff", entered_by=current_user,
-                consent_version=f"staff-{form.source.data}")
+            registration = workspace.register_walk_in(
+                event, slot, how=form.source.data, entered_by=current_user,
+                name=form.name.data, phone=form.phone.data, email=form.email.data or None,
+                party_size=form.party_size.data)
         except DomainError as error:
             db.session.rollback()
             target = getattr(form, error.field or "", None)

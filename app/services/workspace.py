@@ -10,7 +10,9 @@ from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.models import CheckIn, Registration
-from app.services.errors import Conflict, NotFound
+from app.models.types import utcnow
+from app.services.errors import Conflict, NotFound, RegistrationClosed, SlotFull
+from app.services.registration import register
 
 # draft -> published -> closed; a closed event may be published again.
 STATUS_CHANGES = {"publish": ("published", ("draft", "closed")),
@@ -90,6 +92,18 @@ def checked_in_ids(registrations):
     return set(db.session.execute(
         select(CheckIn.registration_id).where(CheckIn.registration_id.in_(ids))
     ).scalars())
+
+
+def register_walk_in(event, slot, *, how, entered_by, now=None, **fields):
+    """Staff register someone at the door or on the phone (``how``): the registration
+    window does not apply, the seats do (reserved seats stay with the invitees), and not
+    once the slot has ended."""
+    if slot.ends_at <= (now or utcnow()):
+        raise RegistrationClosed(_("这个场次已经结束，不能再登记。"))
+    if slot.seats_left < fields["party_size"] and not event.waitlist:
+        raise SlotFull(_("该场次剩余名额不足（剩 %(n)d 个）。", n=slot.seats_left))
+    return register(event, slot, source="staff", entered_by=entered_by,
+                    consent_version=f"staff-{how}", now=now, **fields)
 
 
 def queue_ticket_mail(registration):
