@@ -204,7 +204,7 @@
   // --- scanning ---------------------------------------------------------------------------
   function gateName() { return (el.gate.value || "").trim(); }
 
-  function submit(code, source, sliding) {
+  function submit(code, source, sliding, onAnswer) {
     code = String(code || "").trim();
     if (!code) { return; }
     var now = Date.now();
@@ -229,6 +229,7 @@
         show(answer);
         rememberAnswer(code, answer);
         refreshStatsSoon();
+        if (onAnswer) { onAnswer(answer); }
       });
     }).catch(function () {
       setOnline(false);
@@ -556,7 +557,8 @@
     var meta = document.createElement("span");
     meta.className = "meta";
     var parts = [row.ticket_number, row.slot, t("people", {n: row.party_size}), t("status_" + row.status)];
-    if (row.checked_in_time) { parts.push(t("checked_at", {time: row.checked_in_time})); }
+    var checkedPart = row.checked_in_time ? t("checked_at", {time: row.checked_in_time}) : null;
+    if (checkedPart) { parts.push(checkedPart); }
     meta.textContent = parts.join(" · ");
     info.appendChild(who);
     info.appendChild(meta);
@@ -566,8 +568,17 @@
     button.textContent = t("checkin_button");
     button.addEventListener("click", function () {
       state.lastCode = null;  // a deliberate tap is never a repeat
-      submit(row.ticket_number, "manual");
       button.disabled = true;
+      submit(row.ticket_number, "manual", false, function (answer) {
+        // The row says what the panel said, so a second look at the list is not misleading.
+        if (answer.checked_in_time) {
+          parts = parts.filter(function (part) { return part !== checkedPart; });
+          parts.push(t("checked_at", {time: answer.checked_in_time}));
+          meta.textContent = parts.join(" · ");
+        }
+        button.textContent = t(answer.result);
+        if (answer.result !== "ok" && answer.result !== "already_checked_in") { button.disabled = false; }
+      });
     });
     li.appendChild(info);
     li.appendChild(button);

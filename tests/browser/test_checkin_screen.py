@@ -114,6 +114,9 @@ def test_unknown_code_is_red_and_search_then_tap_checks_in(door, phone_page, db)
     hit.locator("button").click()
     page.locator("#result.ck-ok").wait_for()
     assert checkin_row(db, door["tickets"][1]["id"]).source == "manual"
+    # The row in the list says so too, and its button is done.
+    page.wait_for_function("document.querySelector('.ck-hit').innerText.includes('已签到')")
+    assert hit.locator("button").inner_text() == "签到成功" and hit.locator("button").is_disabled()
 
 
 def test_offline_scan_admits_from_the_local_list_and_syncs_with_its_time(door, browser, db):
