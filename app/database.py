@@ -16,10 +16,11 @@ Outside requests (CLI, mail worker) transactions begin IMMEDIATE unless
 ``SQLITE_IMMEDIATE_OUTSIDE_REQUESTS`` is off (the test suite's own thread, which must not
 hold the write lock while a live server answers).
 """
+import time
 from functools import wraps
 
 from flask import g, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, exc
 
 from app.extensions import db
 
@@ -30,6 +31,7 @@ def configure_engines(app):
     with app.app_context():
         engine = db.engine
         if engine.dialect.name != "sqlite":
+            ping_idle_connections(engine, app.config.get("DATABASE_PING_AFTER_IDLE_SECONDS"))
             return
         busy_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 5000))
         immediate_outside = app.config.get("SQLITE_IMMEDIATE_OUTSIDE_REQUESTS", True)
@@ -59,6 +61,33 @@ def configure_engines(app):
             else:
                 writes = immediate_outside
             connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def ping_idle_connections(engine, idle_seconds):
+    """SQLAlchemy's pool_pre_ping, for connections that sat unused ``idle_seconds`` or
+    longer: after a database restart or a dropped link every connection has been idle
+    (a restart takes longer than a second), so each is pinged and a dead one replaced
+    before it serves a request. A connection in constant use (a rush, a queue at the door)
+    skips the ping, one round trip of four in a scan. Should a connection die between two
+    requests a moment apart, the request fails with a 503 (app/errors.py), the pool drops
+    its connections, and the next request reconnects. None: ping every checkout."""
+    if idle_seconds is None:
+        idle_seconds = 0
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection, record):
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):
+        returned_at = record.info.get("returned_at")
+        if returned_at is not None and time.monotonic() - returned_at < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool discards this connection and checks out another (up to 3 tries).
+            raise exc.DisconnectionError() from error
 
 
 def read_only():
@@ -132,6 +161,11 @@ def begin_writing(single_statement=False):
         connection.exec_driver_sql("COMMIT")  # the reading transaction of read_only()
     connection.exec_driver_sql("BEGIN IMMEDIATE")
     session.info["sqlite_writing"] = transaction
+
+
+def is_lost_connection(error):
+    """True when the statement failed because the connection to the database went away."""
+    return bool(getattr(error, "connection_invalidated", False))
 
 
 def is_lock_timeout(error):

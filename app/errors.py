@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.database import is_lock_timeout
+from app.database import is_lock_timeout, is_lost_connection
 from app.extensions import db
 from app.services.errors import DomainError
 
@@ -80,7 +80,9 @@ def register(app):
     @app.errorhandler(OperationalError)
     def database_error(error):
         db.session.rollback()
-        if is_lock_timeout(error):
+        if is_lock_timeout(error) or is_lost_connection(error):
+            if is_lost_connection(error):
+                log.warning("database connection lost; the pool reconnects")
             resp, status = error_response(503)
             return resp, status, {"Retry-After": "2"}
         log.exception("database error")

@@ -51,7 +51,13 @@ def bare_app():
     from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, event
 
     url = os.environ["BENCH_DATABASE_URL"]
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        # The app's pool policy (app/database.py): ping a connection only after it sat idle.
+        from app.database import ping_idle_connections
+        from config import Config
+
+        ping_idle_connections(engine, Config.DATABASE_PING_AFTER_IDLE_SECONDS)
     if engine.dialect.name == "sqlite":
         # The same settings as app/database.py, so the comparison is fair.
         @event.listens_for(engine, "connect")

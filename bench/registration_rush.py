@@ -50,7 +50,13 @@ def bare_app():
     from config import normalise_database_url
 
     url = normalise_database_url(os.environ["BENCH_DB_URL"])
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        # The app's pool policy (app/database.py): ping a connection only after it sat idle.
+        from app.database import ping_idle_connections
+        from config import Config
+
+        ping_idle_connections(engine, Config.DATABASE_PING_AFTER_IDLE_SECONDS)
     if engine.dialect.name == "sqlite":
         # The same SQLite settings as the app (app/database.py), to compare like with like.
         @event.listens_for(engine, "connect")

@@ -1,9 +1,11 @@
 """Database guarantees the rest of the app relies on."""
 import threading
+import time
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.pool import NullPool
 
 from app.database import begin_writing, reads_first
 from app.models import Registration, Slot
@@ -135,3 +137,78 @@ def test_reads_first_on_postgresql_reads_in_autocommit_and_writes_in_one_transac
         db.session.rollback()
     with db.engine.connect() as conn:  # the pool gave the connection back in its usual mode
         assert conn.connection.dbapi_connection.autocommit is False
+
+
+# --- PostgreSQL: connections that went away -----------------------------------------------
+# These tests send requests with no app context of their own pushed, as a server does: each
+# request then checks a connection out of the pool and returns it at its end.
+
+PING_TEST_APP_NAME = "openday-ping-test"
+
+
+def _kill_pooled_connections(engine):
+    """What a database restart does to the pool: the server process of each of its
+    connections is ended (from a connection outside the pool; the other tests' connections
+    are left alone)."""
+    outside = create_engine(engine.url, poolclass=NullPool)
+    with outside.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE application_name = :name"), {"name": PING_TEST_APP_NAME})
+        conn.commit()
+    outside.dispose()
+
+
+@pytest.fixture
+def postgres_app(_migrated, make_app, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: a file on this machine does not drop connections")
+    app = make_app(DATABASE_PING_AFTER_IDLE_SECONDS=0.2, SQLALCHEMY_ENGINE_OPTIONS={
+        "connect_args": {"application_name": PING_TEST_APP_NAME}})
+    yield app
+    _engine(app).dispose()
+
+
+def _engine(app):
+    with app.app_context():
+        return app.extensions["sqlalchemy"].engine
+
+
+def _count_pings(engine, monkeypatch):
+    pings = []
+    real = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda dbapi: pings.append(1) or real(dbapi))
+    return pings
+
+
+def test_an_idle_connection_that_died_is_replaced_before_a_request_uses_it(
+        postgres_app, monkeypatch):
+    client = postgres_app.test_client()
+    assert client.get("/").status_code == 200
+    _kill_pooled_connections(_engine(postgres_app))
+    time.sleep(0.3)  # longer than DATABASE_PING_AFTER_IDLE_SECONDS, as any restart is
+    pings = _count_pings(_engine(postgres_app), monkeypatch)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert len(pings) >= 2  # the dead connection's ping failed, the new one's succeeded
+
+
+def test_a_connection_in_constant_use_is_not_pinged_before_each_request(
+        postgres_app, monkeypatch):
+    client = postgres_app.test_client()
+    assert client.get("/").status_code == 200
+    pings = _count_pings(_engine(postgres_app), monkeypatch)
+    for _ in range(5):
+        assert client.get("/").status_code == 200
+    assert pings == []
+
+
+def test_a_connection_lost_between_two_quick_requests_is_a_503_and_the_next_one_works(
+        postgres_app):
+    client = postgres_app.test_client()
+    assert client.get("/").status_code == 200
+    _kill_pooled_connections(_engine(postgres_app))
+    response = client.get("/")  # at once: not idle long enough to be pinged
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    assert "系统繁忙" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 200
