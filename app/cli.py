@@ -63,20 +63,22 @@ def staff_create(username, role, password):
 def events_import(file):
     """Create, or update by slug, an event and its slots from a JSON file."""
     from app.services import audit
-    from app.services.events import save_event
+    from app.services.events import save_event_telling_holders
 
     try:
         data = json.loads(file.read_text(encoding="utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise click.ClickException(f"{file}: not valid JSON ({error})") from None
     try:
-        event, created = save_event(data)
+        event, created, slot_changes = save_event_telling_holders(data)
         audit.record("event.import", event, event=event,
                      detail={"slug": event.slug, "created": created})
     except DomainError as error:
         _fail(error)
     db.session.commit()
     click.echo(event.slug)
+    for change in slot_changes:
+        click.echo(change.summary())
 
 
 @click.command("demo")

@@ -115,6 +115,25 @@ def test_reimport_updates_without_losing_registrations(
     assert db.session.get(Registration, registration.id).slot_id == am.id
 
 
+def test_reimport_that_moves_a_slot_prints_who_was_mailed_and_who_to_phone(
+        runner, db, tmp_path, make_event, make_registration):
+    event = make_event(slug="moved")
+    make_registration(event, email="a@example.com")
+    make_registration(event)
+    data = event_data(slug="moved")
+    start = now_utc() + timedelta(days=4)
+    data["slots"][0].update(starts_at=start.isoformat(),
+                            ends_at=(start + timedelta(hours=2)).isoformat())
+    result = runner.invoke(args=["events", "import", str(write_json(tmp_path / "e.json", data))])
+    assert result.exit_code == 0, result.output
+    slug, summary = result.output.strip().splitlines()
+    assert slug == "moved"
+    assert "上午场" in summary and "已向 1 位报名人发送变更邮件" in summary and "1 位未留邮箱" in summary
+    # The same file again changes nothing and tells nobody.
+    again = runner.invoke(args=["events", "import", str(write_json(tmp_path / "e.json", data))])
+    assert again.exit_code == 0 and again.output.strip() == "moved"
+
+
 def test_reimport_refuses_to_shrink_below_booked_seats(
         runner, db, tmp_path, make_event, make_registration):
     event = make_event(slug="shrink")

@@ -426,7 +426,7 @@ def test_the_language_switch_changes_the_page(client, make_event):
 
 
 @pytest.mark.parametrize("kind", ["confirmation", "waitlisted", "promoted", "cancelled", "reminder", "pending",
-                                  "approved", "rejected", "feedback_invite"])
+                                  "approved", "rejected", "feedback_invite", "slot_changed"])
 def test_emails_in_english_show_no_chinese(app, db, make_event, make_registration, kind):
     """Mail to someone who registered in English is English, whoever queues it (here a
     request read in Chinese, as a staff member's decision would be)."""
@@ -439,6 +439,15 @@ def test_emails_in_english_show_no_chinese(app, db, make_event, make_registratio
     registration = make_registration(event, name="Alice Smith", email="alice@example.com")
     registration.locale = "en"  # registered on the English pages
     context = {"reason": "All places taken"} if kind == "rejected" else {}
+    if kind == "slot_changed":
+        from dataclasses import replace
+        from datetime import timedelta
+
+        from app.services.slot_changes import SlotTerms
+
+        after = SlotTerms.of(registration.slot, event)
+        before = replace(after, starts_at=after.starts_at - timedelta(hours=1), place="Old Hall")
+        context = {"before": before, "after": after, "changed": before.changes_to(after)}
     with app.test_request_context("/?lang=zh"):
         refresh()
         message = queue_registration_mail(registration, kind, dedupe_key=f"test:{kind}", **context)

@@ -7,6 +7,7 @@ import re
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from app.admin import bp
@@ -68,8 +69,9 @@ def event_new():
         if event_service.get_event((form.slug.data or "").strip()) is not None:
             form.slug.errors.append(_("这个网址代码已被其他活动使用。"))
         else:
-            event = _save_from_form(form, status="draft")
-            if event is not None:
+            saved = _save_from_form(form, status="draft")
+            if saved is not None:
+                event = saved.event
                 audit.record("event.create", event, event=event,
                              detail={"slug": event.slug, "slots": [s.key for s in event.slots]})
                 db.session.commit()
@@ -90,13 +92,23 @@ def event_edit(slug):
         before = event_service.event_to_json(event)
         saved = _save_from_form(form, status=event.status)
         if saved is not None:
-            after = event_service.event_to_json(saved)
+            after = event_service.event_to_json(saved.event)
             changed = sorted(k for k in after if before.get(k) != after.get(k))
-            audit.record("event.update", saved, event=saved, detail={"changed": changed})
+            audit.record("event.update", saved.event, event=saved.event,
+                         detail={"changed": changed})
             db.session.commit()
             flash(_("活动已保存。"), "success")
-            return redirect(url_for("admin.event_detail", slug=saved.slug), code=303)
+            for change in saved.slot_changes:
+                _flash_slot_change(saved.event, change)
+            return redirect(url_for("admin.event_detail", slug=saved.event.slug), code=303)
     return _event_form_page(form, event)
+
+
+def _flash_slot_change(event, change):
+    """Who was mailed and who must be phoned, with the slot's list to phone them from."""
+    link = url_for("admin.registrations", slug=event.slug, slot=change.slot_key)
+    flash(Markup('{} <a href="{}">{}</a>').format(change.summary(), link,
+                                                  _("查看该场次的报名名单")), "info")
 
 
 def _event_form_page(form, event):
@@ -126,12 +138,11 @@ def _event_form_data(event):
 
 
 def _save_from_form(form, status):
-    """Save through the same validation as ``events import``; a refusal becomes an error
-    on the field it names, and nothing is written."""
+    """Save through the same validation as ``events import`` (an events.SavedEvent); a
+    refusal becomes an error on the field it names, and nothing is written."""
     try:
         with db.session.begin_nested():
-            event, _created = event_service.save_event(form.to_data(status))
-        return event
+            return event_service.save_event_telling_holders(form.to_data(status))
     except InvalidData as error:
         _attach_error(form, error)
         return None

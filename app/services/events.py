@@ -2,6 +2,7 @@
 pages, create-or-update by slug, and the event's JSON form."""
 import re
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from app.extensions import db
 from app.models import Event, Slot
 from app.models.event import EVENT_KINDS
 from app.services.errors import InvalidData, NotFound
+from app.services.slot_changes import tell_holders, terms_by_slot
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -178,15 +180,30 @@ def require_event(slug):
     return event
 
 
+class SavedEvent(NamedTuple):
+    event: Event
+    created: bool
+    # services.slot_changes.SlotChange of each moved slot whose holders were told
+    slot_changes: list
+
+
 def save_event(data):
+    """save_event_telling_holders(), for callers that need only (event, created)."""
+    saved = save_event_telling_holders(data)
+    return saved.event, saved.created
+
+
+def save_event_telling_holders(data):
     """Create the event, or update the one with the same slug, from validated data.
 
     Slots are matched by key; a slot is never shrunk below the seats already taken, and a
-    slot that holds registrations is never removed.
+    slot that holds registrations is never removed. When a slot's time, place, mode or
+    join link changes, its holders are mailed in this transaction (services.slot_changes).
     """
     data = validate_event_data(data)
     event = get_event(data["slug"])
     created = event is None
+    terms_before = {} if created else terms_by_slot(event)
     if created:
         event = Event(slug=data["slug"])
         db.session.add(event)
@@ -220,7 +237,7 @@ def save_event(data):
             )
         event.slots.remove(slot)
     db.session.flush()
-    return event, created
+    return SavedEvent(event, created, tell_holders(event, terms_before))
 
 
 def _event_has_registrations(event):

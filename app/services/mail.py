@@ -31,6 +31,7 @@ SUBJECTS = {
     "approved": lambda r: _("志愿者申请已通过：%(title)s", title=r.event.title),
     "rejected": lambda r: _("志愿者申请结果：%(title)s", title=r.event.title),
     "feedback_invite": lambda r: _("请评价：%(title)s", title=r.event.title),
+    "slot_changed": lambda r: _("场次变更：%(title)s", title=r.event.title),
 }
 
 
@@ -207,7 +208,8 @@ def queue_reminders(now=None):
     A ticket is reminded when its slot starts within REMINDER_HOURS_BEFORE hours (24) and
     it was registered before that window opened (someone who registers later has just
     had the confirmation). ``reminder_sent_at`` and the dedupe key make it once only,
-    even with several workers.
+    even with several workers. Moving the slot's start clears ``reminder_sent_at``
+    (services.slot_changes); the key names the start, so the new day is reminded too.
     """
     from app.models import Registration, Slot
 
@@ -226,8 +228,9 @@ def queue_reminders(now=None):
         if registration.created_at > registration.slot.starts_at - window:
             continue
         registration.reminder_sent_at = now
+        starts = registration.slot.starts_at.strftime("%Y%m%dT%H%MZ")
         if queue_registration_mail(registration, "reminder",
-                                   dedupe_key=f"reminder:{registration.id}") is not None:
+                                   dedupe_key=f"reminder:{registration.id}:{starts}") is not None:
             queued += 1
     db.session.flush()
     return queued
@@ -239,7 +242,7 @@ KIND_LABELS = {
     "confirmation": _l("报名确认"), "waitlisted": _l("候补通知"), "promoted": _l("候补转正"),
     "cancelled": _l("取消通知"), "reminder": _l("活动前一天提醒"), "pending": _l("志愿者申请受理"),
     "approved": _l("志愿者申请通过"), "rejected": _l("志愿者申请结果"),
-    "feedback_invite": _l("评价邀请"),
+    "feedback_invite": _l("评价邀请"), "slot_changed": _l("场次变更通知"),
 }
 TROUBLED_SHOWN = 200
 

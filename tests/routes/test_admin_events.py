@@ -220,3 +220,54 @@ def test_messages_of_slot_rows_are_in_chinese(client, auth):
     body = client.post("/staff/events/new", data=data).get_data(as_text=True)
     assert "不是有效的整数" in body and "不是有效的日期与时间值" in body
     assert "Not a valid" not in body
+
+
+def _edit_slot_am(event, **overrides):
+    """The edit form as the page shows it for ``event``'s one slot, with overrides."""
+    slot = event.slots[0]
+    data = form_data(slots=1)
+    data.update({"slots-0-key": "am", "slots-0-starts_at": local(slot.starts_at),
+                 "slots-0-ends_at": local(slot.ends_at), "slots-0-capacity": str(slot.capacity)})
+    data.update(overrides)
+    return data
+
+
+def test_moving_a_slot_mails_its_holders_and_says_who_to_phone(
+        client, auth, make_event, make_registration, db):
+    from app.models import OutboxMessage
+
+    event = make_event(slug="moved")
+    make_registration(event, email="a@example.com")
+    make_registration(event, email="b@example.com")
+    make_registration(event)  # no e-mail
+    auth.login("admin")
+    new_start = event.slots[0].starts_at + timedelta(days=1)
+    data = _edit_slot_am(event, **{"slots-0-starts_at": local(new_start),
+                                   "slots-0-ends_at": local(new_start + timedelta(hours=2))})
+    response = client.post("/staff/events/moved/edit", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已向 2 位报名人发送变更邮件" in page and "1 位未留邮箱，需电话通知" in page
+    assert 'href="/staff/events/moved/registrations?slot=am"' in page
+    mails = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.kind == "slot_changed")).scalars().all()
+    assert sorted(m.recipient for m in mails) == ["a@example.com", "b@example.com"]
+    assert "slot.change" in audit_actions(db)
+
+
+def test_changing_only_the_capacity_mails_nobody(client, auth, make_event, make_registration, db):
+    from app.models import OutboxMessage
+
+    event = make_event(slug="roomier")
+    make_registration(event, email="a@example.com")
+    auth.login("admin")
+    response = client.post("/staff/events/roomier/edit",
+                           data=_edit_slot_am(event, **{"slots-0-capacity": "40"}))
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "活动已保存" in page and "变更邮件" not in page
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).slots[0].capacity == 40
+    assert db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.kind == "slot_changed")).first() is None
+    assert "slot.change" not in audit_actions(db)
