@@ -307,19 +307,29 @@ def register_headers(app):
         # request. Each request must read its own session.
         g.pop("_login_user", None)
 
+    default_headers = [
+        ("Content-Security-Policy", CSP),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"),
+    ]
+    if app.config.get("HSTS"):
+        default_headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+
     @app.after_request
     def security_headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-        if app.config.get("HSTS"):
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        # One pass over the response's headers instead of one per header we add: a view
+        # may have set its own (an export's Cache-Control, a page's CSP), which stay.
+        present = {key.lower() for key in headers.keys()}
+        for key, value in default_headers:
+            if key.lower() not in present:
+                headers.add(key, value)
         # Only a session that signed in asks Flask-Login who is there: for a citizen's
         # session (just a CSRF token) its strong protection would rewrite the session and
         # send a cookie-deleting header with every page.
-        if "_user_id" in session and getattr(current_user, "is_authenticated", False):
-            headers.setdefault("Cache-Control", "no-store")
+        if ("cache-control" not in present and "_user_id" in session
+                and getattr(current_user, "is_authenticated", False)):
+            headers.add("Cache-Control", "no-store")
         return response
