@@ -5,7 +5,8 @@ and the links through which they register into those seats.
 ``capacity - booked - reserved``. Every change of ``reserved`` is one conditional UPDATE,
 so the reserve can never push ``booked + reserved`` past the capacity (the database CHECK
 is the last line of defence). Registering through a link (services.registration.register
-with ``invitation=``) moves seats from ``reserved`` to ``booked`` and counts a use.
+with ``invitation=``) moves seats from ``reserved`` to ``booked``, then takes public
+seats if the reserve runs short, and counts a use.
 """
 import secrets
 

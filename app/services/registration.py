@@ -10,7 +10,7 @@ import unicodedata
 from datetime import datetime, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -110,12 +110,15 @@ def take_seats(slot_id, seats):
     return result.rowcount == 1
 
 
-def take_reserved_seats(slot_id, seats):
-    """Move ``seats`` from the invitees' reserve to booked; True when enough were held."""
+def take_invited_seats(slot_id, seats):
+    """An invitee's ``seats``, in one conditional UPDATE: from the invitees' reserve first,
+    then from the public's seats once the reserve runs short (an invitee is not turned
+    away while the slot has room). True when they were free."""
+    reserved_after = case((Slot.reserved > seats, Slot.reserved - seats), else_=0)
     result = db.session.execute(
         update(Slot)
-        .where(Slot.id == slot_id, Slot.reserved >= seats)
-        .values(booked=Slot.booked + seats, reserved=Slot.reserved - seats)
+        .where(Slot.id == slot_id, Slot.booked + seats + reserved_after <= Slot.capacity)
+        .values(booked=Slot.booked + seats, reserved=reserved_after)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -302,8 +305,8 @@ def _take_seats_for(event, slot, seats, invitation):
     if invitation is not None:
         if not use_invitation(invitation):
             raise Conflict(_("这个邀请链接已经用完或失效。"))
-        if not take_reserved_seats(slot.id, seats):
-            raise SlotFull(_("为受邀代表预留的名额已用完。"))
+        if not take_invited_seats(slot.id, seats):
+            raise SlotFull(_("这个场次的名额（含为受邀代表预留的）已经用完。"))
         return "confirmed"
     if take_seats(slot.id, seats):
         return "confirmed"

@@ -1,7 +1,8 @@
 """Invitations: reserved seats are never sold to the public; invitees get them through
-their link even when the public seats are gone; a link past its use limit is refused."""
+their link even when the public seats are gone, and public seats once the reserve runs
+short; a link past its use limit is refused."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.models import AuditLog, Invitation, Registration, Slot
 from app.services.errors import Conflict, SlotFull
@@ -119,19 +120,40 @@ def test_link_past_its_use_limit_is_refused(client, small_event, db):
     assert slot_counts(db, small_event.slots[0].id) == (1, 2)
 
 
-def test_link_cannot_take_more_than_the_reserve(client, small_event, db):
+def test_an_invitee_beyond_the_reserve_takes_public_seats_while_the_slot_has_room(
+        client, small_event, db):
     from app.services.invitations import create_invitation, reserve_seats
 
+    slot_id = small_event.slots[0].id  # 4 seats
     reserve_seats(small_event.slots[0], 1)
     invitation = create_invitation(small_event, small_event.slots[0], label="团体", max_uses=5)
     db.session.commit()
     response = client.post(f"/invite/{invitation.token}", data={
         "name": "甲", "phone": "13700000001", "party_size": "2", "consent": "y"})
-    assert response.status_code == 409
-    assert "预留的名额已用完" in response.get_data(as_text=True)
+    assert response.status_code == 303  # the reserved seat, then one of the public's
+    assert slot_counts(db, slot_id) == (2, 0)
+    # The public takes the last two seats; the next invitee finds the slot full.
+    db.session.execute(update(Slot).where(Slot.id == slot_id).values(booked=4))
+    db.session.commit()
+    full = client.post(f"/invite/{invitation.token}", data={
+        "name": "乙", "phone": "13700000002", "party_size": "1", "consent": "y"})
+    assert full.status_code == 409
+    assert "名额（含为受邀代表预留的）已经用完" in full.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(Invitation, invitation.id).used == 0
-    assert slot_counts(db, small_event.slots[0].id) == (0, 1)
+    assert db.session.get(Invitation, invitation.id).used == 1
+    assert slot_counts(db, slot_id) == (4, 0)
+
+
+def test_an_invitee_uses_the_reserve_before_the_public_seats(client, small_event, db):
+    from app.services.invitations import create_invitation, reserve_seats
+
+    reserve_seats(small_event.slots[0], 3)
+    invitation = create_invitation(small_event, small_event.slots[0], label="团体", max_uses=5)
+    db.session.commit()
+    response = client.post(f"/invite/{invitation.token}", data={
+        "name": "甲", "phone": "13700000001", "party_size": "2", "consent": "y"})
+    assert response.status_code == 303
+    assert slot_counts(db, small_event.slots[0].id) == (2, 1)  # one public seat still free
 
 
 def test_unknown_and_revoked_links(client, auth, small_event, db):
