@@ -145,6 +145,32 @@ def test_reminder_the_day_before_once_per_ticket(app, db, make_event, make_regis
     assert queue_reminders(now=start + timedelta(minutes=1)) == 0  # slot started
 
 
+@pytest.mark.parametrize("mode", ["onsite", "online"])
+def test_the_reminder_names_the_start_and_how_to_attend(app, db, make_event, make_registration,
+                                                        mode):
+    from zoneinfo import ZoneInfo
+
+    # Registered days ago; the slot then moved to this evening: "tomorrow" would be wrong.
+    start = now_utc() + timedelta(hours=5)
+    slot = {"key": "pm", "label": "晚场", "starts_at": iso(start),
+            "ends_at": iso(start + timedelta(hours=2)), "capacity": 10, "mode": mode}
+    if mode == "online":
+        slot["join_url"] = "https://meeting.example.cn/j/123"
+    event = make_event(slots=[slot])
+    registration = make_registration(event, email="r@example.com")
+    registration.created_at = now_utc() - timedelta(days=3)
+    db.session.commit()
+    assert queue_reminders() == 1
+    reminder = [m for m in outbox(db) if m.kind == "reminder"][0]
+    local_start = start.astimezone(ZoneInfo("Asia/Shanghai"))
+    expected = f"将于 {local_start:%Y-%m-%d}"
+    for body in (reminder.body_text, reminder.body_html):
+        assert expected in body and f"{local_start:%H:%M} 开始" in body
+        assert "明天" not in body
+        assert ("二维码" in body) == (mode == "onsite")
+    assert "明天" not in reminder.subject
+
+
 def test_reminder_runs_in_the_worker_round(app, db, runner, make_event, make_registration):
     start = now_utc() + timedelta(hours=12)
     event = make_event(slots=[{"key": "am", "label": "上午场", "starts_at": iso(start),
