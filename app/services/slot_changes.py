@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Registration
 from app.models.registration import ACTIVE_STATUSES
+from app.models.types import utcnow
 from app.services import audit
 
 # What a holder must know to turn up, in the order a message lists it.
@@ -100,7 +101,10 @@ def tell_holders(event, terms_before):
         if not changed:
             continue
         mailed = without_email = 0
-        for registration in _active_holders(slot):
+        # Correcting the record of a slot that is over (both before and after the change)
+        # is not news to anyone who held a place in it.
+        over = max(before.ends_at, after.ends_at) < utcnow()
+        for registration in [] if over else _active_holders(slot):
             if before.starts_at != after.starts_at:
                 registration.reminder_sent_at = None  # the reminder goes out for the new day
             if registration.email:

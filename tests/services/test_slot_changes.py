@@ -180,3 +180,18 @@ def test_moving_only_the_end_keeps_the_reminder_sent(app, db, make_event, make_r
     db.session.commit()
     assert db.session.get(Registration, registration.id).reminder_sent_at is not None
     assert len(change_mails(db)) == 1
+
+
+def test_correcting_a_slot_that_is_over_mails_nobody(app, db, make_event, make_registration):
+    start = (now_utc() - timedelta(days=2)).replace(second=0, microsecond=0)
+    event = make_event(slug="past", slots=[slot_json(start)])
+    make_registration(event, email="a@example.com")
+    db.session.commit()
+    data = event_data(slug="past", slots=[slot_json(start + timedelta(minutes=30))])
+    saved = save_event_telling_holders(data)
+    db.session.commit()
+    assert change_mails(db) == []
+    assert saved.slot_changes == []
+    audit_rows = db.session.execute(
+        select(AuditLog).where(AuditLog.action == "slot.change")).scalars().all()
+    assert len(audit_rows) == 1  # the correction itself is on record
