@@ -1,5 +1,6 @@
 """The invitee's page: register through an invitation link into the slot's reserved
-seats, even when the public seats are gone."""
+seats (then public seats, should the reserve run short), even when the public seats are
+gone."""
 import secrets
 
 from flask import current_app, redirect, render_template
