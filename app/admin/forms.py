@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from app.models.event import CHECKIN_CLOSES_MINUTES_AFTER_END, CHECKIN_OPENS_MINUTES_BEFORE
 from app.services.staff import MIN_PASSWORD_LENGTH
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -70,6 +71,7 @@ class SlotForm(TranslatedForm):
     mode = SelectField(_l("方式"), choices=MODE_CHOICES, default="onsite")
     join_url = StringField(_l("线上参与链接"), validators=[Optional(), Length(max=500)])
     location = StringField(_l("场次地点"), validators=[Optional(), Length(max=300)])
+    description = StringField(_l("场次说明"), validators=[Optional(), Length(max=2000)])
 
     def is_blank(self):
         return not ((self.key.data or "").strip() or (self.label.data or "").strip()
@@ -85,6 +87,7 @@ class SlotForm(TranslatedForm):
             "mode": self.mode.data,
             "join_url": (self.join_url.data or "").strip() or None,
             "location": (self.location.data or "").strip() or None,
+            "description": (self.description.data or "").strip(),
         }
 
 
@@ -107,6 +110,11 @@ class EventForm(FlaskForm):
                                   validators=[InputRequired(_l("请填写人数。")),
                                               NumberRange(min=1, max=20)])
     waitlist = BooleanField(_l("约满后开放候补"))
+    # Blank is the contract's window: from 60 minutes before a slot until its end.
+    checkin_opens_minutes_before = IntegerField(
+        _l("开场前多少分钟可以签到"), validators=[Optional(), NumberRange(min=0, max=24 * 60)])
+    checkin_closes_minutes_after_end = IntegerField(
+        _l("结束后多少分钟内仍可签到"), validators=[Optional(), NumberRange(min=0, max=24 * 60)])
     feedback_topics = TextAreaField(_l("评价项目（每行一项）"), validators=[Optional(),
                                                                     Length(max=1000)])
     slots = FieldList(FormField(SlotForm), min_entries=1, max_entries=50)
@@ -115,6 +123,8 @@ class EventForm(FlaskForm):
     def to_data(self, status):
         """The form as import-format JSON, for services.events.validate_event_data."""
         topics = [t.strip() for t in (self.feedback_topics.data or "").splitlines() if t.strip()]
+        opens, closes = (self.checkin_opens_minutes_before.data,
+                         self.checkin_closes_minutes_after_end.data)
         return {
             "slug": (self.slug.data or "").strip(),
             "kind": self.kind.data,
@@ -128,6 +138,9 @@ class EventForm(FlaskForm):
             "max_party_size": self.max_party_size.data,
             "waitlist": bool(self.waitlist.data),
             "feedback_topics": topics,
+            "checkin_opens_minutes_before": CHECKIN_OPENS_MINUTES_BEFORE if opens is None else opens,
+            "checkin_closes_minutes_after_end":
+                CHECKIN_CLOSES_MINUTES_AFTER_END if closes is None else closes,
             "slots": [row.form.to_data() for row in self.slots if not row.form.is_blank()],
         }
 

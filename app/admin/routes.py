@@ -130,9 +130,12 @@ def _event_form_data(event):
         "registration_closes_at": local_input(event.registration_closes_at),
         "max_party_size": event.max_party_size, "waitlist": event.waitlist,
         "feedback_topics": "\n".join(event.feedback_topics or []),
+        "checkin_opens_minutes_before": event.checkin_opens_minutes_before,
+        "checkin_closes_minutes_after_end": event.checkin_closes_minutes_after_end,
         "slots": [{"key": s.key, "label": s.label, "starts_at": local_input(s.starts_at),
                    "ends_at": local_input(s.ends_at), "capacity": s.capacity, "mode": s.mode,
-                   "join_url": s.join_url or "", "location": s.location or ""}
+                   "join_url": s.join_url or "", "location": s.location or "",
+                   "description": s.description or ""}
                   for s in event.slots],
     }
 

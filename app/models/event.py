@@ -8,6 +8,9 @@ from app.models.types import UTCDateTime, utcnow
 
 EVENT_KINDS = ("open_day", "volunteer")
 EVENT_STATUSES = ("draft", "published", "closed")
+# The contract's check-in window: from 60 minutes before a slot starts until it ends.
+CHECKIN_OPENS_MINUTES_BEFORE = 60
+CHECKIN_CLOSES_MINUTES_AFTER_END = 0
 
 
 class Event(db.Model):
@@ -31,10 +34,10 @@ class Event(db.Model):
     max_party_size: Mapped[int] = mapped_column(default=1)
     waitlist: Mapped[bool] = mapped_column(default=False)
     feedback_topics: Mapped[list] = mapped_column(JSON, default=list)
-    # Check-in window around each slot, in minutes; the contract's default is 60 before
-    # the start until the end.
-    checkin_opens_minutes_before: Mapped[int] = mapped_column(default=60)
-    checkin_closes_minutes_after_end: Mapped[int] = mapped_column(default=0)
+    # Check-in window around each slot, in minutes.
+    checkin_opens_minutes_before: Mapped[int] = mapped_column(default=CHECKIN_OPENS_MINUTES_BEFORE)
+    checkin_closes_minutes_after_end: Mapped[int] = mapped_column(
+        default=CHECKIN_CLOSES_MINUTES_AFTER_END)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

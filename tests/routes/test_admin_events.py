@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.models import AuditLog, Event
-from tests.conftest import now_utc
+from tests.conftest import event_data, now_utc
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -271,3 +271,80 @@ def test_changing_only_the_capacity_mails_nobody(client, auth, make_event, make_
     assert db.session.execute(
         select(OutboxMessage).where(OutboxMessage.kind == "slot_changed")).first() is None
     assert "slot.change" not in audit_actions(db)
+
+
+def _form_values(page):
+    """What a browser submits for the page's event form, untouched: every input's value,
+    each select's chosen option, each textarea's text, ticked checkboxes only."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.values, self._select, self._textarea = {}, None, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and (
+                    a.get("type") != "checkbox" or "checked" in a):
+                self.values[a["name"]] = a.get("value", "")
+            elif tag == "select":
+                self._select = a.get("name")
+            elif tag == "option" and self._select and ("selected" in a
+                                                       or self._select not in self.values):
+                self.values[self._select] = a.get("value", "")
+            elif tag == "textarea":
+                self._textarea = a.get("name")
+                self.values[self._textarea] = ""
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self._select = None
+            elif tag == "textarea":
+                self._textarea = None
+
+        def handle_data(self, data):
+            if self._textarea:
+                self.values[self._textarea] += data.lstrip("\n") if not self.values[
+                    self._textarea] else data
+
+    reader = Reader()
+    reader.feed(page[page.index('class="event-form"'):])
+    return reader.values
+
+
+def test_saving_the_edit_page_unchanged_keeps_what_only_an_import_could_set_before(
+        client, auth, make_event, db):
+    """Slot descriptions and the check-in window are on the form: an admin who edits an
+    imported event loses neither."""
+    event = make_event(slug="imported", checkin_opens_minutes_before=30,
+                       checkin_closes_minutes_after_end=15, slots=[dict(
+                           event_data()["slots"][0], description="请从东门进入，携带身份证。")])
+    auth.login("admin")
+    page = client.get("/staff/events/imported/edit").get_data(as_text=True)
+    assert "请从东门进入，携带身份证。" in page
+    values = _form_values(page)
+    assert values["checkin_opens_minutes_before"] == "30"
+    response = client.post("/staff/events/imported/edit", data=values)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    event = db.session.get(Event, event.id)
+    assert event.slots[0].description == "请从东门进入，携带身份证。"
+    assert (event.checkin_opens_minutes_before, event.checkin_closes_minutes_after_end) == (30, 15)
+
+
+def test_the_form_sets_the_check_in_window_and_blank_is_the_usual_one(client, auth, db):
+    auth.login("admin")
+    response = client.post("/staff/events/new", data=form_data(
+        slug="window-day", checkin_opens_minutes_before="90",
+        checkin_closes_minutes_after_end="20"))
+    assert response.status_code == 303
+    blank = client.post("/staff/events/new", data=form_data(slug="usual-day"))
+    assert blank.status_code == 303
+    too_long = client.post("/staff/events/new", data=form_data(
+        slug="bad-window", checkin_opens_minutes_before="5000"))
+    assert too_long.status_code == 400
+    windows = dict(db.session.execute(select(
+        Event.slug, Event.checkin_opens_minutes_before + Event.checkin_closes_minutes_after_end
+        * 10000)).all())
+    assert windows == {"window-day": 90 + 20 * 10000, "usual-day": 60}
