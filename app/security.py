@@ -217,6 +217,18 @@ def registration_limits(view):
     return view
 
 
+def resend_ticket_limits(view):
+    """"Mail my ticket again": a few times per phone number (each may send a message to
+    someone) and per client address."""
+    view = limiter.limit(_configured("RESEND_TICKET_PHONE_LIMIT", "3 per hour"),
+                         key_func=lambda: f"resend-phone:{_posted_phone()}", methods=["POST"],
+                         exempt_when=_no_phone_or_limits_off, scope="resend-phone")(view)
+    view = limiter.limit(_configured("RESEND_TICKET_IP_LIMIT", "20 per hour"),
+                         key_func=_registration_ip_key, methods=["POST"],
+                         exempt_when=_limits_off, scope="resend-ip")(view)
+    return view
+
+
 def checkin_api_limit(view):
     """Generous: a busy gate scans a ticket every second or two; this only stops a runaway
     script. Shared by every check-in API route, per signed-in staff member."""

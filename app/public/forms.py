@@ -138,5 +138,10 @@ def registration_form_for(event, **kwargs):
     return form_class(event, **kwargs)
 
 
+class ResendTicketForm(FlaskForm):
+    """The refusal page's "mail my ticket again" button: the phone typed a moment ago."""
+    phone = HiddenField()
+
+
 class CancelForm(FlaskForm):
     """Only the CSRF token: the confirmation page's button."""

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from app.database import begin_writing, read_only
 from app.extensions import db
 from app.public import bp
-from app.public.forms import CancelForm, registration_form_for
+from app.public.forms import CancelForm, ResendTicketForm, registration_form_for
 from app.public.volunteer_routes import handle_volunteer_application
-from app.security import local_path, registration_limits
+from app.security import local_path, registration_limits, resend_ticket_limits
 from app.services import audit, privacy, tickets
 from app.services import events as event_service
 from app.services import feedback as feedback_service
@@ -86,6 +86,17 @@ def register(slug):
     return redirect(url_for("public.ticket", token=token), code=303)
 
 
+@bp.post("/events/<slug>/resend-ticket")
+@resend_ticket_limits
+def resend_ticket(slug):
+    """Someone who registered before and lost the ticket page: the ticket goes again to the
+    e-mail they gave, if any. The answer is the same whether or not it was sent."""
+    event = get_event_for_registration(slug)
+    registration_service.resend_ticket(event, ResendTicketForm().phone.data or "")
+    db.session.commit()
+    return render_template("public/ticket_resent.html", event=event)
+
+
 def _refused(event, slot, form, state, error):
     if error.field and error.field in form and error.status == 400:
         form[error.field].errors = [*form[error.field].errors, str(error.message)]
@@ -93,8 +104,11 @@ def _refused(event, slot, form, state, error):
     if isinstance(error, SlotFull) and _other_slot_open(event, slot):
         # Another slot still has room: keep what was typed so they can switch.
         return _registration_page(event, form, state, error=error, status=error.status)
-    page = render_template("public/refused.html", event=event, error=error,
-                           already=isinstance(error, AlreadyRegistered))
+    already = isinstance(error, AlreadyRegistered)
+    # The phone as typed a moment ago, for the "mail my ticket again" button.
+    resend_form = ResendTicketForm(formdata=None, phone=form.normalised_phone) if already else None
+    page = render_template("public/refused.html", event=event, error=error, already=already,
+                           resend_form=resend_form)
     db.session.rollback()  # nothing of a refused registration is kept
     return page, error.status
 

@@ -391,6 +391,31 @@ def queue_new_registration_mail(registration, *, fresh=False):
                                    fresh=fresh)
 
 
+# A lost ticket is mailed again at most this often (a bucket of the dedupe key).
+RESEND_INTERVAL_MINUTES = 10
+
+
+def resend_ticket(event, phone, now=None):
+    """Mail the ticket again to the e-mail given when registering, for someone who lost the
+    page: queued (True) or not (no such registration, no e-mail, or sent again within
+    RESEND_INTERVAL_MINUTES). Callers must answer the same either way, so that the page
+    does not tell who registered with which phone number."""
+    from app.services.mail import queue_registration_mail
+
+    normalised = normalise_phone(phone)
+    if normalised is None or event.kind == "volunteer":
+        return False
+    registration = find_active(event, None, normalised)
+    kind = MAIL_KIND_BY_STATUS.get(getattr(registration, "status", None))
+    if registration is None or kind is None or not registration.email:
+        return False
+    now = now or utcnow()
+    bucket = int(now.timestamp() // (RESEND_INTERVAL_MINUTES * 60))
+    message = queue_registration_mail(registration, kind,
+                                      dedupe_key=f"resend:{registration.id}:{bucket}")
+    return message is not None
+
+
 def cancel_by_staff(registration, *, reason, now=None):
     """Staff cancel on someone's behalf: not once they have come in (the seat was used)."""
     if registration.checkin is not None:
