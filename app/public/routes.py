@@ -1,7 +1,17 @@
 """Public pages for citizens and volunteers (thin views: the rules are in services)."""
 from datetime import datetime, timezone
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from app.database import begin_writing, read_only
@@ -14,6 +24,7 @@ from app.services import audit, privacy, tickets
 from app.services import events as event_service
 from app.services import feedback as feedback_service
 from app.services import registration as registration_service
+from app.services import volunteers as volunteer_service
 from app.services.errors import AlreadyRegistered, DomainError, RegistrationClosed, SlotFull
 from app.services.registration import get_event_for_registration
 
@@ -83,7 +94,26 @@ def register(slug):
         return _refused(event, slot, form, state, error)
     token = registration.token
     db.session.commit()
+    _remember_ticket(token)
     return redirect(url_for("public.ticket", token=token), code=303)
+
+
+# This browser's latest tickets, so that the same person coming back to the form (the back
+# button, a second tab) is shown their ticket instead of a refusal.
+MY_TICKETS = "my_tickets"
+MY_TICKETS_KEPT = 5
+
+
+def _remember_ticket(token):
+    kept = [t for t in session.get(MY_TICKETS, []) if t != token]
+    session[MY_TICKETS] = [token, *kept][:MY_TICKETS_KEPT]
+
+
+def _ticket_of_this_browser(error):
+    existing = getattr(error, "existing", None)
+    if existing is not None and existing.token in session.get(MY_TICKETS, []):
+        return existing.token
+    return None
 
 
 @bp.post("/events/<slug>/resend-ticket")
@@ -98,6 +128,11 @@ def resend_ticket(slug):
 
 
 def _refused(event, slot, form, state, error):
+    mine = _ticket_of_this_browser(error) if isinstance(error, AlreadyRegistered) else None
+    if mine is not None:
+        db.session.rollback()
+        flash(_("您已经报名成功，不用再报一次。这是您的电子票。"), "success")
+        return redirect(url_for("public.ticket", token=mine), code=303)
     if error.field and error.field in form and error.status == 400:
         form[error.field].errors = [*form[error.field].errors, str(error.message)]
         return _registration_page(event, form, state, status=400)
@@ -142,6 +177,8 @@ def ticket(token):
         shows_qr=tickets.shows_qr(registration), ticket_url=tickets.ticket_url(registration),
         feedback_state=feedback_service.ticket_feedback_state(registration),
         cancel_refusal=registration_service.holder_may_not_cancel(registration),
+        erase_refusal=privacy.erase_refusal(registration),
+        applications=volunteer_service.applications_in_drive(registration),
     ))
 
 
@@ -210,7 +247,7 @@ def ticket_erase(token):
     status = 400 if request.method == "POST" else 200
     return _no_store(make_response(render_template(
         "public/erase.html", registration=registration, event=registration.event,
-        slot=registration.slot, form=form), status))
+        slot=registration.slot, form=form, refusal=privacy.erase_refusal(registration)), status))
 
 
 @bp.get("/privacy")

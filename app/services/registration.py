@@ -279,7 +279,7 @@ def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None
         if submission_key and registration.submission_key == submission_key:
             return registration
     if found:
-        raise AlreadyRegistered()
+        raise AlreadyRegistered(existing=found[0])
     if (event.kind != "volunteer" and not event.waitlist
             and slot.seats_left < int(party_size)):
         raise SlotFull()

@@ -70,6 +70,12 @@ def test_feedback_form_and_poster_on_a_phone(live_server, phone_page, db, make_e
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "feedback-form.png"), full_page=True)
     page.click("label[for=overall-1]")  # 满意
+    page.fill("textarea[name=comment]", "讲解很清楚，希望多办几次。")
+    # Halfway through, the large-text switch: what was chosen and written stays.
+    page.get_by_role("button", name="大字版").click()
+    page.wait_for_load_state("load")
+    assert page.locator("#overall-1").is_checked()
+    assert page.locator("textarea[name=comment]").input_value() == "讲解很清楚，希望多办几次。"
     page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server}/events/{slug}/feedback/thanks")
     assert "感谢您的评价" in page.inner_text("h1")

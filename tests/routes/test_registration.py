@@ -143,14 +143,30 @@ def test_honeypot_turns_bots_away(client, db, make_event):
     assert registrations(db) == [] and booked(db, event) == 0
 
 
-def test_same_phone_twice_is_409(client, db, make_event):
+def test_same_phone_twice_is_409(app, client, db, make_event):
     event = make_event()
     token_of(client.post("/events/test-open-day/register", data=form_data(submission_key="a" * 24)))
-    response = client.post("/events/test-open-day/register",
+    response = app.test_client().post("/events/test-open-day/register",  # another browser
                            data=form_data(phone="+86 139-0000-1111", name="李四",
                                           submission_key="b" * 24))
     assert response.status_code == 409
     assert "已经报名" in response.get_data(as_text=True)
+    assert len(registrations(db)) == 1 and booked(db, event) == 1
+
+
+def test_the_back_button_or_a_second_tab_leads_back_to_the_ticket(app, client, db, make_event):
+    """A new form (the back button reloads it, or a second tab) from the browser that got the
+    ticket: the person is shown their ticket, not a refusal. Another browser is refused."""
+    event = make_event()
+    first = token_of(client.post("/events/test-open-day/register",
+                                 data=form_data(submission_key="a" * 24)))
+    again = client.post("/events/test-open-day/register",
+                        data=form_data(phone="139 0000 1111", submission_key="b" * 24))
+    assert token_of(again) == first
+    assert "您已经报名成功，不用再报一次" in client.get(f"/tickets/{first}").get_data(as_text=True)
+    stranger = app.test_client().post("/events/test-open-day/register",
+                                      data=form_data(submission_key="c" * 24))
+    assert stranger.status_code == 409
     assert len(registrations(db)) == 1 and booked(db, event) == 1
 
 
