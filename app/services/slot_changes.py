@@ -121,9 +121,11 @@ def tell_holders(event, terms_before):
 
 
 def _active_holders(slot):
+    """Who holds a place in the slot and is not in yet (someone checked in is there)."""
     return db.session.execute(
         select(Registration)
-        .where(Registration.slot_id == slot.id, Registration.status.in_(ACTIVE_STATUSES))
+        .where(Registration.slot_id == slot.id, Registration.status.in_(ACTIVE_STATUSES),
+               ~Registration.checkin.has())
         .order_by(Registration.id)
     ).scalars().all()
 

@@ -195,3 +195,19 @@ def test_correcting_a_slot_that_is_over_mails_nobody(app, db, make_event, make_r
     audit_rows = db.session.execute(
         select(AuditLog).where(AuditLog.action == "slot.change")).scalars().all()
     assert len(audit_rows) == 1  # the correction itself is on record
+
+
+def test_people_already_checked_in_are_not_told(app, db, make_event, make_registration):
+    from app.services.checkin import check_in
+
+    start = (now_utc() + timedelta(minutes=30)).replace(second=0, microsecond=0)
+    event = make_event(slug="started", slots=[slot_json(start)])
+    inside = make_registration(event, email="in@example.com")
+    make_registration(event, email="out@example.com")
+    check_in(inside, gate="东门")
+    db.session.commit()
+    saved = save_event_telling_holders(
+        event_data(slug="started", slots=[slot_json(start - timedelta(minutes=15))]))
+    db.session.commit()
+    assert [m.recipient for m in change_mails(db)] == ["out@example.com"]
+    assert (saved.slot_changes[0].mailed, saved.slot_changes[0].without_email) == (1, 0)
