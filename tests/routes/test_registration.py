@@ -283,6 +283,14 @@ def test_outside_the_window_the_page_says_why_and_accepts_nothing(
     assert registrations(db) == []
 
 
+def test_an_event_closed_early_says_so_without_a_deadline_still_to_come(client, db, make_event):
+    make_event(status="closed")  # the deadline is days away; the office closed it
+    for url in ("/events/test-open-day", "/events/test-open-day/register"):
+        page = client.get(url).get_data(as_text=True)
+        assert "本次活动的报名已经结束" in page
+        assert "截止时间" not in page and "剩余" not in page
+
+
 def test_unknown_and_draft_events_are_404(client, make_event):
     make_event(slug="draft-day", status="draft")
     assert client.get("/events/no-such/register").status_code == 404
