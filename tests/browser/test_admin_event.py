@@ -153,6 +153,11 @@ def test_door_staff_pages_work_on_a_phone(live_server, phone_page, make_staff, m
     page.fill("#password", STAFF_PASSWORD)
     page.click("main button[type=submit]")
     page.wait_for_url(f"{live_server}/staff/events")
+    # What door staff come for is in sight, not past the right edge of a scrolling table.
+    checkin_link = page.get_by_role("link", name="签到", exact=True).first
+    box = checkin_link.bounding_box()
+    assert box["x"] + box["width"] <= 390 and box["height"] >= 44
+    page.screenshot(path=str(SCREENSHOTS / "staff-events-phone.png"), full_page=True)
     # The lists too: a wide table scrolls inside the page instead of widening it.
     for path in ("/staff/events", "/staff/events/tour/registrations", "/staff/events/tour/walk-in"):
         page.goto(f"{live_server}{path}")
