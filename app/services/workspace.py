@@ -6,13 +6,13 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.models import CheckIn, Registration
 from app.models.types import utcnow
 from app.services.errors import Conflict, NotFound, RegistrationClosed, SlotFull
-from app.services.registration import register
+from app.services.registration import normalise_phone, register
 
 # draft -> published -> closed; a closed event may be published again.
 STATUS_CHANGES = {"publish": ("published", ("draft", "closed")),
@@ -60,9 +60,13 @@ class Page:
         return self.page < self.pages
 
 
+MASKED_PHONE = re.compile(r"(1\d{2})\*{4}(\d{4})")
+
+
 def search_registrations(event, *, q=None, slot_id=None, status=None, page=1, per_page=PER_PAGE):
     """The event's registrations, newest first. ``q`` matches a name (part of it), the
-    end of a phone number (3–11 digits) or a ticket number (exactly, any case)."""
+    end of a phone number (3–11 digits), a whole number however it is written or masked
+    as staff screens show it, or a ticket number (exactly, any case)."""
     query = select(Registration).where(Registration.event_id == event.id)
     if slot_id:
         query = query.where(Registration.slot_id == slot_id)
@@ -75,6 +79,13 @@ def search_registrations(event, *, q=None, slot_id=None, status=None, page=1, pe
         digits = re.sub(r"[\s-]", "", text)
         if digits.isdigit() and 3 <= len(digits) <= 11:
             conditions.append(Registration.phone.endswith(digits, autoescape=True))
+        whole = normalise_phone(text)  # "+86 138-1234-5678", as people write it
+        if whole is not None:
+            conditions.append(Registration.phone == whole)
+        masked = MASKED_PHONE.fullmatch(text)  # "138****5678", as the list shows it
+        if masked is not None:
+            conditions.append(and_(Registration.phone.startswith(masked[1]),
+                                   Registration.phone.endswith(masked[2])))
         query = query.where(or_(*conditions))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     page = max(int(page or 1), 1)

@@ -32,6 +32,10 @@ def test_search_by_name_phone_tail_and_ticket_number(client, auth, make_event, m
     assert found(q="小明") == {"王小明"}
     assert found(q="5678") == {"王小明"}
     assert found(q="１１１１") == {"李四"}  # full-width digits
+    assert found(q="１３８１２３４５６７８") == {"王小明"}  # the whole number, full-width
+    assert found(q="+86 138-1234-5678") == {"王小明"}  # as people write it
+    assert found(q="138****5678") == {"王小明"}  # as the list shows it
+    assert found(q="139****5678") == set()
     assert found(q=first.ticket_number.lower()) == {"王小明"}
     assert found(q="没有这个人") == set()
     assert found(q="%") == set()  # a wildcard is text, not a pattern
