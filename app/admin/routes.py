@@ -173,21 +173,28 @@ def _for_people(message, form):
     return _FIELD_PATH.sub(label, _FIELD_IN_BRACKETS.sub("", message))
 
 
+def _beside_its_field(message, path):
+    """Under its own field a message need not name that field: the label is beside it, and
+    the error summary puts it in front ("场次 2 结束时间：应晚于开始时间。")."""
+    shortened = re.sub(rf"(?:字段 |[Ff]ield )?{re.escape(path)}\s?", "",
+                       _FIELD_IN_BRACKETS.sub("", message)).strip()
+    return shortened or message
+
+
 def _attach_error(form, error):
     field = error.field or ""
-    message = _for_people(str(error.message), form)
     if field.startswith("slots[") and "]." in field:
         index, _sep, name = field[len("slots["):].partition("].")
         row = form.slot_row_for(int(index)) if index.isdigit() else None
         if row is not None and hasattr(row.form, name):
-            getattr(row.form, name).errors.append(message)
+            getattr(row.form, name).errors.append(_beside_its_field(str(error.message), field))
             return
     target = getattr(form, field, None) if field and not field.startswith("slots") else None
     if target is not None and isinstance(getattr(target, "errors", None), list) \
             and field != "general_errors":
-        target.errors.append(message)
+        target.errors.append(_beside_its_field(str(error.message), field))
     else:
-        form.general_errors = [*(form.general_errors or []), message]
+        form.general_errors = [*(form.general_errors or []), _for_people(str(error.message), form)]
 
 
 @bp.get("/events/<slug>")
