@@ -94,6 +94,9 @@ def test_audit_log_page_lists_changes_newest_first(client, auth, make_event, db)
     body = client.get("/staff/audit").get_data(as_text=True)
     assert body.index("event.close") < body.index("event.publish") < body.index("staff.login")
     assert "audited" in body
+    # In words, with the code beside it for whoever searches by it.
+    assert "关闭报名" in body and "发布活动" in body and ">登录<" in body
+    assert ">活动 #" in body  # the kind of record, not the model's name
     filtered = client.get("/staff/audit?action=event.").get_data(as_text=True)
     assert "event.close" in filtered and "staff.login" not in filtered
 
