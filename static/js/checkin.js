@@ -580,6 +580,17 @@
         if (answer.result !== "ok" && answer.result !== "already_checked_in") { button.disabled = false; }
       });
     });
+    // Someone already in, or whose ticket does not admit, needs no red button to tap:
+    // the row says so (a tap would only bring the same answer).
+    if (row.checked_in_time) {
+      button.textContent = t("already_checked_in");
+      button.className = "btn";
+      button.disabled = true;
+    } else if (row.status !== "confirmed") {
+      button.textContent = t("status_" + row.status);
+      button.className = "btn";
+      button.disabled = true;
+    }
     li.appendChild(info);
     li.appendChild(button);
     el.searchResults.appendChild(li);
