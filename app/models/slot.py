@@ -51,6 +51,11 @@ class Slot(db.Model):
         return max(self.capacity - self.booked - self.reserved, 0)
 
     @property
+    def seats_for_invitees(self):
+        """What an invitation link can still book: the reserve, then the public's seats."""
+        return self.reserved + self.seats_left
+
+    @property
     def is_full(self):
         return self.seats_left <= 0
 

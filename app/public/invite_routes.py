@@ -29,8 +29,9 @@ def invite(token):
     slot = invitation.slot
     event = slot.event
     status = 200
-    if slot.has_started:
-        form.form_errors.append(_("这个场次已经开始，不能再报名。"))
+    refusal = _no_booking(slot)
+    if refusal is not None:
+        form.form_errors.append(refusal)
         status = 409 if form.is_submitted() else 200
     elif not form.is_submitted():
         form.submission_key.data = secrets.token_urlsafe(16)
@@ -60,4 +61,13 @@ def invite(token):
     else:
         status = 400
     return render_template("public/invite.html", form=form, invitation=invitation, slot=slot,
-                           event=event), status
+                           event=event, taking=_no_booking(slot) is None), status
+
+
+def _no_booking(slot):
+    """Why the link cannot book now (the page then shows no form), or None."""
+    if slot.has_started:
+        return _("这个场次已经开始，不能再报名。")
+    if slot.seats_for_invitees < 1:
+        return _("这个场次的名额（含为受邀代表预留的）已经用完。")
+    return None

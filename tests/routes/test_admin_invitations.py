@@ -139,6 +139,10 @@ def test_an_invitee_beyond_the_reserve_takes_public_seats_while_the_slot_has_roo
         "name": "乙", "phone": "13700000002", "party_size": "1", "consent": "y"})
     assert full.status_code == 409
     assert "名额（含为受邀代表预留的）已经用完" in full.get_data(as_text=True)
+    # The link's page says so before anyone types anything, and shows no form.
+    page = client.get(f"/invite/{invitation.token}").get_data(as_text=True)
+    assert "名额（含为受邀代表预留的）已经用完" in page and 'name="phone"' not in page
+    assert "此链接还可报名" not in page
     db.session.expire_all()
     assert db.session.get(Invitation, invitation.id).used == 1
     assert slot_counts(db, slot_id) == (4, 0)
