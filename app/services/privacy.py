@@ -49,6 +49,23 @@ def mask_contacts(text):
     return EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
 
 
+# Digits a contact may still hold once mobiles and e-mails are masked: a landline, with or
+# without its area code (021-5771 2345), 7 digits or more.
+_OTHER_NUMBER = re.compile(rf"{_DIGIT}(?:[\s-]?{_DIGIT}){{6,}}")
+
+
+def mask_contact(contact):
+    """The contact a citizen left for a reply, as staff screens show it: mobiles and e-mails
+    as mask_contacts does, and any other long number (a landline) down to its last 4 digits.
+    Words around them (张先生, 下午) stay, so staff know whom to ask for."""
+    if not contact:
+        return contact
+    masked = mask_contacts(contact)
+    return _OTHER_NUMBER.sub(
+        lambda m: "****" + unicodedata.normalize("NFKC", re.sub(r"[\s-]", "", m.group(0)))[-4:],
+        masked)
+
+
 # --- Retention (PIPL): personal data goes a set number of days after the event ---------
 
 ERASED_NAME = "（已删除）"
@@ -142,14 +159,32 @@ def purge_due(now, retention_days):
             for event in events_due_for_purge(now, retention_days)}
 
 
-def erase_registration(registration, now):
-    """A citizen's own deletion, from the ticket page, once the registration is cancelled."""
+def erase_refusal(registration):
+    """Why the holder may not delete their personal data from the ticket page yet (a
+    message), or None. Not while the registration is active; and not while the same
+    volunteer still has another shift of the drive pending or approved: that application
+    needs the name and phone, and the one e-mail sent for all the shifts hangs on the first."""
     from flask_babel import gettext as _
 
+    if registration.status not in ("cancelled", "rejected"):
+        return _("请先取消报名，再删除个人信息。")
+    if registration.event.kind == "volunteer":
+        from app.services.volunteers import other_active_applications
+
+        if other_active_applications(registration):
+            return _("您在本次招募中还有待审核或已通过的班次，这些申请还要用到您的姓名和手机号码。"
+                     "请先退出那些班次，再删除个人信息。")
+    return None
+
+
+def erase_registration(registration, now):
+    """A citizen's own deletion, from the ticket page, once the registration is cancelled
+    (see erase_refusal)."""
     from app.services.errors import Conflict
 
-    if registration.status not in ("cancelled", "rejected"):
-        raise Conflict(_("请先取消报名，再删除个人信息。"))
+    refusal = erase_refusal(registration)
+    if refusal is not None:
+        raise Conflict(refusal)
     registration.name = ERASED_NAME
     registration.phone = ""
     registration.email = None

@@ -546,6 +546,27 @@ def same_person_applications(registration):
     ).scalars())
 
 
+def applications_in_drive(registration):
+    """Everything one person applied for in the drive of ``registration``, itself included:
+    the same event and the same phone (stored normalised), in the order of the shifts, with
+    the rejected and withdrawn ones too. For the volunteer's ticket pages, where each shift
+    has its own ticket. Empty for an open day and once the data has been erased."""
+    if registration.event.kind != "volunteer" or not registration.phone:
+        return []
+    return list(db.session.execute(
+        select(Registration).join(Slot, Slot.id == Registration.slot_id)
+        .where(Registration.event_id == registration.event_id,
+               Registration.phone == registration.phone)
+        .order_by(Slot.starts_at, Slot.id, Registration.created_at, Registration.id)
+    ).scalars())
+
+
+def other_active_applications(registration):
+    """The same person's other applications in the drive still pending or approved."""
+    return [r for r in applications_in_drive(registration)
+            if r.id != registration.id and r.is_active]
+
+
 def audit_trail(registration):
     from app.models import AuditLog
 
@@ -560,5 +581,6 @@ def audit_trail(registration):
 __all__ = [
     "AGE_GROUPS", "apply", "approve", "reject", "bulk_decide", "withdraw", "check_out",
     "correct_times", "service_minutes", "service_hours", "drive_report", "volunteer_record",
-    "review_queue", "find_by_code", "phone_key",
+    "review_queue", "find_by_code", "phone_key", "applications_in_drive",
+    "other_active_applications",
 ]

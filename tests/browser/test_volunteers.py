@@ -65,6 +65,12 @@ def test_a_volunteer_applies_on_a_phone_and_staff_approve_on_a_desktop(
     assert [(r.slot.key, r.status) for r in regs] == [("d1-am", "pending"), ("d1-noon", "pending")]
     assert page.url.endswith(f"/tickets/{regs[0].token}")
     first_id = regs[0].id
+    # The first shift's ticket says there are two, and lists both with a way to the other.
+    assert "共申请了 2 个班次" in page.locator(".ticket").inner_text()
+    shifts = page.locator("#volunteer-shifts")
+    assert shifts.is_visible() and shifts.locator("li").count() == 2
+    assert shifts.get_by_role("link", name="查看这个班次的电子票").get_attribute("href") == (
+        f"/tickets/{regs[1].token}")
 
     desktop = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     staff = desktop.new_page()
@@ -95,6 +101,12 @@ def test_a_volunteer_applies_on_a_phone_and_staff_approve_on_a_desktop(
     approved = db.session.get(Registration, first_id)
     assert approved.status == "confirmed" and approved.slot.booked == 1
     assert regs[1].id and db.session.get(Registration, regs[1].id).status == "rejected"
+    # Back on the phone: each shift's own decision, side by side, still no sideways scrolling.
+    page.reload()
+    shifts.scroll_into_view_if_needed()
+    assert "已通过" in shifts.inner_text() and "未通过" in shifts.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(tmp_path / "volunteer-ticket-shifts.png"), full_page=True)
 
     # Hours and the certificate: checked in a little late, out after the shift ended.
     slot = approved.slot

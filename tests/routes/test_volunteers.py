@@ -476,3 +476,60 @@ def test_the_application_trims_names_and_gives_one_message_for_a_bad_phone(clien
     assert response.status_code == 303
     names = {r.name for r in db.session.execute(select(Registration)).scalars()}
     assert names == {"王芳"}
+
+
+def _shift_list(page):
+    """The "all your shifts" section of a ticket page ('' when there is none)."""
+    match = re.search(r'<section[^>]*id="volunteer-shifts".*?</section>', page, re.S)
+    return match.group(0) if match else ""
+
+
+def test_each_shifts_ticket_lists_all_the_volunteers_shifts_of_the_drive(client, db, drive, make_staff):
+    response = client.post(f"/events/{drive.slug}/apply", data=form_data(email=""))
+    assert response.status_code == 303
+    apply(db, drive, name="别人")  # another volunteer, same drive
+    am, noon = db.session.execute(select(Registration).where(Registration.phone == "13800138000")
+                                  .order_by(Registration.id)).scalars().all()
+    first, second = am.token, noon.token
+    landing = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "您在本次招募中共申请了 2 个班次" in landing
+    shifts = _shift_list(landing)
+    assert "您在本次招募中申请的全部班次" in shifts
+    assert "1号楼投放点 早班" in shifts and "食堂投放点 午班" in shifts and "待审核" in shifts
+    assert f'href="/tickets/{second}"' in shifts and f'href="/tickets/{first}"' not in shifts
+    assert "别人" not in landing and shifts.count("<li") == 2
+
+    admin = make_staff("reviewer")
+    volunteers.reject(am, admin, "早班人员已满")
+    volunteers.approve(noon, admin)
+    db.session.commit()
+    page = client.get(f"/tickets/{first}").get_data(as_text=True)
+    shifts = _shift_list(page)
+    assert "未通过" in shifts and "已通过" in shifts and "待审核" not in shifts
+    assert f'href="/tickets/{second}"' in shifts
+    # The approved shift is still active: no offer to delete the data from the rejected one.
+    assert "删除我的个人信息" not in page
+    confirm = client.get(f"/tickets/{first}/erase")
+    body = confirm.get_data(as_text=True)
+    assert confirm.status_code == 200 and "请先退出那些班次" in body and f'action="/tickets/{first}/erase"' not in body
+    refused = client.post(f"/tickets/{first}/erase")
+    assert refused.status_code == 409 and "请先退出那些班次" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Registration, am.id).phone == "13800138000"
+    # The approved shift's own ticket: its QR code, and the way back to the first.
+    other = client.get(f"/tickets/{second}").get_data(as_text=True)
+    assert f"/tickets/{second}/qr.png" in other and f'href="/tickets/{first}"' in _shift_list(other)
+
+    # Withdrawn from the approved shift too: now the data may go.
+    assert client.post(f"/tickets/{second}/cancel").status_code == 303
+    page = client.get(f"/tickets/{first}").get_data(as_text=True)
+    assert "已退出" in _shift_list(page) and "删除我的个人信息" in page
+    assert client.post(f"/tickets/{first}/erase").status_code == 303
+
+
+def test_one_shift_or_an_open_day_shows_no_shift_list(client, db, drive, make_event, make_registration):
+    [reg] = apply(db, drive)
+    page = client.get(f"/tickets/{reg.token}").get_data(as_text=True)
+    assert "待审核" in page and _shift_list(page) == "" and "共申请了" not in page
+    ticket = make_registration(make_event(), phone="13800138000")
+    assert _shift_list(client.get(f"/tickets/{ticket.token}").get_data(as_text=True)) == ""

@@ -471,3 +471,51 @@ def test_each_decision_reaches_the_volunteer_by_smtp(db, make_drive, applicant, 
     assert "&lt;b&gt;岗位已满&lt;/b&gt;" in html  # escaped, not markup
     approved = next(m for m in smtp_server.messages if m["To"] == "yes@example.com" and "通过" in m["Subject"])
     assert any(part.get_content_type() == "image/png" for part in approved.walk())  # the QR code
+
+
+def test_a_volunteers_applications_in_one_drive_are_listed_together(db, make_drive, applicant,
+                                                                     make_event, make_registration):
+    drive = make_drive()
+    other_drive = make_drive(slug="another-drive")
+    [noon] = applicant(drive, [drive.slots[1]], phone="13900004444")
+    [am] = applicant(drive, [drive.slots[0]], phone="139 0000 4444")  # stored normalised
+    applicant(drive, drive.slots)  # someone else
+    applicant(other_drive, other_drive.slots, phone="13900004444")  # the same person, elsewhere
+    volunteers.withdraw(am)
+    db.session.commit()
+    # In the order of the shifts, the withdrawn one too, from either shift's ticket.
+    for registration in (am, noon):
+        assert [(r.slot.key, r.status, r.event_id) for r in volunteers.applications_in_drive(registration)] == [
+            ("d1-am", "cancelled", drive.id), ("d1-noon", "pending", drive.id)]
+    assert volunteers.other_active_applications(am) == [noon]
+    assert volunteers.other_active_applications(noon) == []
+    # An open day has no drive; an erased registration no longer belongs to anybody.
+    assert volunteers.applications_in_drive(make_registration(make_event())) == []
+    am.phone = ""
+    assert volunteers.applications_in_drive(am) == []
+
+
+def test_no_erasure_while_another_shift_of_the_drive_is_active(db, make_drive, applicant, make_staff):
+    from app.services import privacy
+
+    drive = make_drive()
+    admin = make_staff()
+    [am, noon] = applicant(drive, drive.slots, phone="13900005555")
+    volunteers.reject(am, admin, "早班人员已满")
+    volunteers.approve(noon, admin)
+    db.session.commit()
+    assert "还有待审核或已通过的班次" in privacy.erase_refusal(am)
+    with pytest.raises(Conflict) as error:
+        privacy.erase_registration(am, now_utc())
+    assert error.value.status == 409 and "请先退出那些班次" in str(error.value.message)
+    db.session.rollback()
+    # The one e-mail for both shifts hangs on the first: it is kept, and so is the phone.
+    [mail] = mails(db, "pending")
+    assert mail.registration_id == am.id and mail.recipient
+    assert db.session.get(Registration, am.id).phone == "13900005555"
+    # Once the other shift is withdrawn too, the data may go.
+    volunteers.withdraw(noon)
+    assert privacy.erase_refusal(am) is None
+    privacy.erase_registration(am, now_utc())
+    db.session.commit()
+    assert db.session.get(Registration, am.id).phone == ""
