@@ -1,28 +1,44 @@
 """Staff pages for evaluations: results, follow-ups, the quarterly report, and the exports
 of CONTRACT §5 (admin only, each one written to the audit log)."""
-from flask import Response, abort, current_app, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 
 from app.admin import bp
 from app.admin.feedback_forms import CloseFollowUpForm, ReportPeriodForm
+from app.admin.forms import ActionForm
 from app.extensions import db
 from app.models import Event
 from app.security import admin_required, staff_required
 from app.services import audit, exports, reports
 from app.services import events as event_service
 from app.services import feedback as feedback_service
+from app.services.errors import InvalidData
+from app.services.privacy import mask_contact
 
 FORMATS = ("csv", "xlsx")
 
 
 @bp.context_processor
 def feedback_template_helpers():
-    """``follow_up_summary()`` for the dashboard (counted only when a page asks), and the
-    layout the evaluation pages extend (templates/admin/feedback/_base.html)."""
+    """``follow_up_summary()`` for the dashboard (counted only when a page asks), the
+    layout the evaluation pages extend (templates/admin/feedback/_base.html), and what the
+    follow-up and results pages need to show a contact masked and a follow-up's reason."""
     return {"follow_up_summary": feedback_service.follow_up_counts,
-            "staff_layout": _staff_layout()}
+            "staff_layout": _staff_layout(), "mask_contact": mask_contact,
+            "follow_up_reasons": feedback_service.follow_up_reasons}
 
 
 def _staff_layout():
@@ -37,22 +53,75 @@ def _staff_layout():
 @staff_required
 def event_results(slug):
     event = event_service.require_event(slug)
-    q = request.args.get("q", "")[:100]
+    return _results_page(event, request.args.get("q", "")[:100])
+
+
+def _results_page(event, q, revealed=None):
+    """``revealed``: {feedback id: full contact} after an admin's audited reveal; every
+    other contact is shown masked."""
     return render_template("admin/results.html", event=event,
                            results=feedback_service.event_results(event), q=q,
-                           comments=feedback_service.search_comments(event, q))
+                           comments=feedback_service.search_comments(event, q),
+                           reveal_form=ActionForm(), revealed=revealed or {})
+
+
+@bp.post("/events/<slug>/feedback/<int:feedback_id>/reveal")
+@admin_required
+def reveal_feedback_contact(slug, feedback_id):
+    event = event_service.require_event(slug)
+    feedback = feedback_service.get_feedback(feedback_id, event=event)
+    contact = _reveal_contact(feedback)
+    return _no_store(_results_page(event, request.args.get("q", "")[:100],
+                                   revealed={feedback.id: contact}))
 
 
 @bp.get("/follow-ups")
 @staff_required
 def follow_ups():
+    return _follow_ups_page(_show(), CloseFollowUpForm())
+
+
+def _show():
     show = request.args.get("show", "open")
-    if show not in ("open", "overdue", "closed", "all"):
-        show = "open"
+    return show if show in ("open", "overdue", "closed", "all") else "open"
+
+
+def _follow_ups_page(show, form, failed_id=None, revealed=None):
     return render_template("admin/follow_ups.html", show=show,
                            items=feedback_service.follow_up_list(show),
                            counts=feedback_service.follow_up_counts(),
-                           today=feedback_service.local_today(), form=CloseFollowUpForm())
+                           today=feedback_service.local_today(), form=form,
+                           failed_id=failed_id, reveal_form=ActionForm(),
+                           revealed=revealed or {})
+
+
+@bp.post("/follow-ups/<int:follow_up_id>/reveal")
+@admin_required
+def reveal_follow_up_contact(follow_up_id):
+    follow_up = feedback_service.get_follow_up(follow_up_id)
+    contact = _reveal_contact(follow_up.feedback)
+    return _no_store(_follow_ups_page(_show(), CloseFollowUpForm(formdata=None),
+                                      revealed={follow_up.feedback_id: contact}))
+
+
+def _reveal_contact(feedback):
+    """An admin may read the full contact a citizen left (to reply); as with a phone on the
+    registration page, the audit log says who did and when (not the contact itself)."""
+    if not ActionForm().validate_on_submit():
+        raise InvalidData(_("页面已过期，请刷新后再试。"))
+    contact = feedback_service.contact_to_reveal(feedback)
+    audit.record("feedback.reveal_contact", feedback,
+                 event=db.session.get(Event, feedback.event_id),
+                 detail={"feedback": feedback.id,
+                         "follow_up": getattr(feedback.follow_up, "id", None)})
+    db.session.commit()
+    return contact
+
+
+def _no_store(body):
+    response = make_response(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/follow-ups/<int:follow_up_id>/close")
@@ -62,11 +131,7 @@ def close_follow_up(follow_up_id):
     form = CloseFollowUpForm()
     if not form.validate_on_submit():
         flash(" ".join(str(e) for e in form.action_note.errors) or _("请填写办理情况。"), "error")
-        return render_template("admin/follow_ups.html", show="open",
-                               items=feedback_service.follow_up_list("open"),
-                               counts=feedback_service.follow_up_counts(),
-                               today=feedback_service.local_today(), form=form,
-                               failed_id=follow_up_id), 400
+        return _follow_ups_page("open", form, failed_id=follow_up_id), 400
     feedback_service.close_follow_up(follow_up, note=form.action_note.data, staff=current_user)
     audit.record("follow_up.close", follow_up, event=db.session.get(Event, follow_up.event_id),
                  detail={"follow_up": follow_up.id, "feedback": follow_up.feedback_id})

@@ -195,8 +195,25 @@ def is_dissatisfied(feedback):
         v == BOTTOM for v in (feedback.topic_ratings or {}).values())
 
 
+def wants_reply(feedback):
+    """A contact is kept only when the citizen asked for a reply (``clean_answers``)."""
+    return bool(feedback.contact)
+
+
+def follow_up_reasons(feedback):
+    """Why an evaluation needs a follow-up: 'dissatisfied', 'reply' (a reply was asked
+    for), both or neither. Derived from the answers, so nothing extra is stored."""
+    reasons = []
+    if is_dissatisfied(feedback):
+        reasons.append("dissatisfied")
+    if wants_reply(feedback):
+        reasons.append("reply")
+    return reasons
+
+
 def submit(event, answers, *, registration=None, browser_key=None, now=None):
-    """Store one evaluation; open a follow-up when it is dissatisfied. Returns the Feedback.
+    """Store one evaluation; open a follow-up when it is dissatisfied or asks for a reply
+    (otherwise the request would only show in the CSV). Returns the Feedback.
 
     A ticket evaluates once (the unique registration_id settles a race between two tabs);
     a browser that already evaluated this event from the poster is refused kindly.
@@ -234,7 +251,7 @@ def submit(event, answers, *, registration=None, browser_key=None, now=None):
             db.session.flush()
     except IntegrityError:
         raise Conflict(_("这张票已经评价过了，感谢您的参与！每张票只能评价一次。")) from None
-    if is_dissatisfied(feedback):
+    if follow_up_reasons(feedback):
         open_follow_up(feedback, now=now)
     return feedback
 
@@ -242,6 +259,12 @@ def submit(event, answers, *, registration=None, browser_key=None, now=None):
 # ---- follow-ups ---------------------------------------------------------------------------
 
 def open_follow_up(feedback, now=None):
+    """The evaluation's follow-up, due in FOLLOW_UP_WORKING_DAYS working days; one per
+    evaluation (also unique in the database), so asking again returns the one there is."""
+    existing = db.session.execute(
+        select(FollowUp).where(FollowUp.feedback_id == feedback.id)).scalar_one_or_none()
+    if existing is not None:
+        return existing
     now = now or utcnow()
     days = current_app.config.get("FOLLOW_UP_WORKING_DAYS", 15)
     follow_up = FollowUp(feedback_id=feedback.id, event_id=feedback.event_id, status="open",
@@ -249,6 +272,21 @@ def open_follow_up(feedback, now=None):
     db.session.add(follow_up)
     db.session.flush()
     return follow_up
+
+
+def get_feedback(feedback_id, event=None):
+    feedback = db.session.get(Feedback, feedback_id)
+    if feedback is None or (event is not None and feedback.event_id != event.id):
+        raise NotFound(_("没有找到这条评价。"))
+    return feedback
+
+
+def contact_to_reveal(feedback):
+    """The full contact, for an admin's audited reveal; an evaluation without one (no reply
+    asked for, or erased) has nothing to reveal."""
+    if not feedback.contact:
+        raise NotFound(_("这条评价没有留下联系方式。"))
+    return feedback.contact
 
 
 def get_follow_up(follow_up_id):
@@ -408,9 +446,11 @@ def slot_breakdown(event, levels):
 
 
 def search_comments(event, q="", limit=200):
-    """The evaluations with a comment or a suggestion, newest first; ``q`` searches both."""
+    """The evaluations with a comment, a suggestion or a request for a reply, newest first;
+    ``q`` searches comments and suggestions (never contacts: staff see those masked)."""
     query = (select(Feedback).where(Feedback.event_id == event.id,
-                                    or_(Feedback.comment != "", Feedback.suggestions != ""))
+                                    or_(Feedback.comment != "", Feedback.suggestions != "",
+                                        Feedback.contact.is_not(None)))
              .order_by(Feedback.created_at.desc(), Feedback.id.desc()))
     q = clean_text(q)[:100]
     if q:

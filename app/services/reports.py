@@ -4,8 +4,11 @@ follow-ups closed on time.
 
 Periods are calendar quarters or years in Asia/Shanghai. What counts where:
 
-- an event is *held* in the period when one of its slots starts in it; the figures below
-  only count those slots (an event over two quarters is split between them);
+- an event is *held* in the period when one of its slots starts in it and has ended by the
+  time the report is made; the figures below only count those slots (an event over two
+  quarters is split between them). Slots of the period still to come (or still running)
+  would put their confirmed tickets in the attendance rate's denominator with nobody able
+  to have attended yet, so they are counted apart, as ``ahead``;
 - *registered* are confirmed tickets of open-day slots (and the people on them);
   *attended* are those tickets with a check-in; attendance rate = attended ÷ registered;
 - *volunteers* are the distinct phones of volunteer shifts with a check-in; their hours come
@@ -26,7 +29,7 @@ from sqlalchemy import and_, func, or_, select
 from app.extensions import db
 from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
 from app.services.errors import InvalidData
-from app.services.feedback import local_date, rate, satisfied_levels
+from app.services.feedback import local_date, rate, satisfaction_definition, satisfied_levels
 
 
 def volunteer_hours(checked_in_at, checked_out_at, slot_ends_at, extended_until=None):
@@ -61,9 +64,13 @@ def _blank(event):
 
 
 def build_report(year, quarter=None, now=None):
-    """The report's figures: ``totals`` and one row per event held."""
+    """The report's figures: ``totals``, one row per event held, and ``ahead`` (the period's
+    slots that have not ended yet, with their confirmed tickets)."""
     start, end, label = period_bounds(year, quarter)
-    in_period = and_(Slot.starts_at >= start, Slot.starts_at < end)
+    now = now or datetime.now(timezone.utc)
+    # A slot counts once it has ended, by the report's clock. Not capped at the period's
+    # end: a slot starting in the period belongs to it, even if it ends just after.
+    in_period = and_(Slot.starts_at >= start, Slot.starts_at < end, Slot.ends_at <= now)
     rows = {}
 
     slots = db.session.execute(
@@ -119,7 +126,7 @@ def build_report(year, quarter=None, now=None):
     due = db.session.execute(
         select(FollowUp.status, FollowUp.due_on, FollowUp.closed_at)
         .where(FollowUp.due_on >= start_day, FollowUp.due_on < end_day)).all()
-    today = local_date(now or datetime.now(timezone.utc))
+    today = local_date(now)
     on_time = sum(1 for status, due_on, closed_at in due
                   if status == "closed" and closed_at is not None and local_date(closed_at) <= due_on)
     pending = sum(1 for status, due_on, _closed in due if status == "open" and due_on >= today)
@@ -147,7 +154,26 @@ def build_report(year, quarter=None, now=None):
         follow_ups_on_time_rate=rate(on_time, settled),
     )
     return {"label": label, "year": year, "quarter": quarter, "start": start, "end": end,
-            "last_day": end - timedelta(seconds=1), "events": events, "totals": totals}
+            "last_day": end - timedelta(seconds=1), "as_of": now, "events": events,
+            "totals": totals, "ahead": _ahead(start, end, now),
+            "satisfaction_definition": satisfaction_definition()}
+
+
+def _ahead(start, end, now):
+    """The period's slots not ended yet, and their confirmed open-day tickets (and people):
+    shown beside the figures so that nothing is hidden."""
+    slots = db.session.execute(
+        select(func.count()).select_from(Slot).join(Event, Event.id == Slot.event_id)
+        .where(Slot.starts_at >= start, Slot.starts_at < end, Slot.ends_at > now,
+               Event.status != "draft")).scalar_one()
+    tickets, people = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Registration.party_size), 0))
+        .join(Slot, Slot.id == Registration.slot_id)
+        .join(Event, Event.id == Registration.event_id)
+        .where(Slot.starts_at >= start, Slot.starts_at < end, Slot.ends_at > now,
+               Event.status != "draft", Event.kind == "open_day",
+               Registration.status == "confirmed")).one()
+    return {"slots": slots, "registered": tickets, "registered_people": int(people)}
 
 
 def percent(value):
@@ -169,9 +195,15 @@ def report_rows(report):
             for r in report["events"]]
     t = report["totals"]
     rows.append(line(f"合计（{report['label']}）", "", t))
-    rows.append([f"不满意评价按期办结（另有 {t['follow_ups_pending']} 件未到期）", "", "", "", "", "",
+    rows.append([f"评价跟进按期办结（另有 {t['follow_ups_pending']} 件未到期）", "", "", "", "", "",
                  "", "", "", "", f"{t['follow_ups_on_time']}/{t['follow_ups_settled']}",
                  percent(t["follow_ups_on_time_rate"])])
+    # As on the page: the figures count ended slots only; the ones still ahead are named.
+    a = report["ahead"]
+    as_of = report["as_of"].astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    rows.append([f"尚未结束的场次（以上只计已结束的场次，截至 {as_of:%Y-%m-%d %H:%M}）",
+                 "", a["slots"], a["registered"], a["registered_people"], "", "", "", "", "", "",
+                 ""])
     return header, rows
 
 

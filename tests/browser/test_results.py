@@ -7,7 +7,7 @@ from tests.feedback_factories import answers, check_in, started_slots
 
 def seed(db, make_event, make_registration):
     event = make_event(slug="energy-week", title="公共机构节能宣传周开放日",
-                       slots=started_slots(capacity=100))
+                       slots=started_slots(hours_ago=3, capacity=100))  # ended: reported
     levels = [4] * 9 + [3] * 6 + [2] * 3 + [1] * 2
     comments = ["讲解员很专业，光伏屋顶很震撼", "", "希望增加停车位", "", "食堂光盘行动值得推广",
                 "排队时间有点长"]

@@ -151,8 +151,8 @@ def test_poster_carries_the_qr_code_of_the_form(client, make_event):
 
 # ---- staff pages ----------------------------------------------------------------------------
 
-def seed_results(db, make_event, make_registration):
-    event = make_event(slots=started_slots())
+def seed_results(db, make_event, make_registration, hours_ago=1):
+    event = make_event(slots=started_slots(hours_ago=hours_ago))
     registrations = [make_registration(event) for _ in range(4)]
     for registration in registrations:
         check_in(registration)
@@ -226,7 +226,7 @@ def test_overdue_follow_ups_are_marked(client, auth, db, make_event, make_regist
 def test_report_page(mid_quarter, client, auth, db, make_event, make_registration):
     from app.services.reports import current_quarter
 
-    seed_results(db, make_event, make_registration)
+    seed_results(db, make_event, make_registration, hours_ago=3)  # ended: the report counts it
     auth.login("staff")
     year, quarter = current_quarter()
     page = client.get(f"/staff/report?year={year}&quarter={quarter}").get_data(as_text=True)
@@ -252,7 +252,7 @@ def test_dashboard_shows_open_and_overdue_follow_ups(client, auth, db, make_even
     auth.login("staff")
     # (The staff workspace may redirect /staff/ to its event list: the panel is there.)
     page = client.get("/staff/", follow_redirects=True).get_data(as_text=True)
-    assert "待办理的不满意评价：2 件" in page
+    assert "待办理的评价跟进：2 件" in page
     assert "已逾期：1 件" in page
     assert f"/staff/events/{event.slug}/results" in page
 
@@ -340,3 +340,126 @@ def test_ticket_page_invites_an_evaluation_once_the_slot_has_started(client, db,
     future = make_event(slug="later")
     later = make_registration(future)
     assert "/feedback" not in client.get(f"/tickets/{later.token}").get_data(as_text=True)
+
+
+# ---- the report counts ended slots only --------------------------------------------------
+
+def test_report_page_and_csv_count_only_ended_slots(mid_quarter, client, auth, db, make_event,
+                                                    make_registration):
+    from app.services.reports import current_quarter
+    from tests.routes.test_exports import read_csv
+    from tests.services.test_reports import build_half_held_quarter
+
+    build_half_held_quarter(db, make_event, make_registration)
+    year, quarter = current_quarter()
+    auth.login("admin")
+    page = client.get(f"/staff/report?year={year}&quarter={quarter}").get_data(as_text=True)
+    assert 'id="r-registered">3 张票' in page and 'id="r-attended">2 张票' in page
+    assert 'id="r-attendance">66.7%<' in page  # 2 of 3, not 2 of 8
+    assert 'id="r-events">1 项（1 场）' in page
+    assert "只计已结束的场次" in page
+    assert "另有 2 个场次尚未结束（已报名 6 张票、6 人）" in page
+    # Plain words for leaders; the definition of the satisfaction rate stays.
+    assert "SATISFIED_LEVELS" not in page
+    assert "满意率 = （非常满意 + 满意 + 基本满意）÷ 全部评价" in page
+    rows = read_csv(client.get(f"/staff/report/export.csv?year={year}&quarter={quarter}"))
+    total = rows[-3]
+    assert total[0].startswith("合计") and total[3] == "3" and total[5] == "2"
+    assert total[7] == "66.7%"  # the CSV agrees with the page
+    assert rows[-1][0].startswith("尚未结束的场次") and rows[-1][2:5] == ["2", "6", "6"]
+
+
+def test_report_page_without_slots_ahead_says_nothing_of_them(mid_quarter, client, auth, db,
+                                                              make_event, make_registration):
+    seed_results(db, make_event, make_registration, hours_ago=3)
+    auth.login("staff")
+    page = client.get("/staff/report").get_data(as_text=True)
+    assert "只计已结束的场次" in page and 'id="r-ahead"' not in page
+
+
+# ---- contacts left for a reply: masked on staff screens, revealed by an admin, audited ----
+
+CONTACT = "13912345678"
+
+
+def seed_reply(db, make_event, make_registration):
+    """A satisfied ticket holder who asks for a reply (a follow-up of its own)."""
+    event = make_event(slots=started_slots())
+    registration = make_registration(event)
+    feedback = feedback_service.submit(
+        event, answers(4, comment="想了解光伏屋顶", wants_reply=True, contact=CONTACT),
+        registration=registration)
+    db.session.commit()
+    return event, feedback
+
+
+@pytest.mark.parametrize("role", ["staff", "admin"])
+def test_follow_ups_and_results_show_the_contact_masked(client, auth, db, make_event,
+                                                        make_registration, role):
+    event, _feedback = seed_reply(db, make_event, make_registration)
+    auth.login(role)
+    for url in ("/staff/follow-ups", f"/staff/events/{event.slug}/results"):
+        page = client.get(url).get_data(as_text=True)
+        assert "139****5678" in page, url
+        assert CONTACT not in page, url
+        assert ("显示完整联系方式" in page) is (role == "admin"), url
+    follow_ups = client.get("/staff/follow-ups").get_data(as_text=True)
+    assert "跟进原因：</strong>希望得到回复" in follow_ups
+
+
+def test_only_an_admin_reveals_a_contact_and_it_is_audited(client, auth, db, make_event,
+                                                           make_registration):
+    event, feedback = seed_reply(db, make_event, make_registration)
+    follow_up_id = feedback.follow_up.id
+    feedback_id = feedback.id
+    reveals = select(AuditLog).where(AuditLog.action == "feedback.reveal_contact")
+    urls = (f"/staff/follow-ups/{follow_up_id}/reveal",
+            f"/staff/events/{event.slug}/feedback/{feedback_id}/reveal")
+
+    auth.login("staff")
+    for url in urls:
+        response = client.post(url)
+        assert response.status_code == 403, url
+        assert CONTACT not in response.get_data(as_text=True)
+    assert db.session.execute(reveals).first() is None
+
+    auth.logout()
+    auth.login("admin")
+    for url in urls:
+        response = client.post(url)
+        assert response.status_code == 200, url
+        assert CONTACT in response.get_data(as_text=True), url
+        assert response.headers["Cache-Control"] == "no-store"
+    rows = db.session.execute(reveals).scalars().all()
+    assert len(rows) == 2
+    assert all(r.actor_name == "admin" and r.event_id == event.id for r in rows)
+    assert rows[0].detail == {"feedback": feedback_id, "follow_up": follow_up_id}
+    assert CONTACT not in repr([r.detail for r in rows])
+    # Only that answer shows it, and only then: the next visit is masked again.
+    for url in ("/staff/follow-ups", f"/staff/events/{event.slug}/results"):
+        assert CONTACT not in client.get(url).get_data(as_text=True)
+
+
+def test_revealing_nothing_or_elsewhere_is_not_found(client, auth, db, make_event,
+                                                     make_registration):
+    event, feedback = seed_reply(db, make_event, make_registration)
+    silent = feedback_service.submit(event, answers(1), browser_key="x")  # no contact
+    other = make_event(slug="other-day")
+    db.session.commit()
+    auth.login("admin")
+    assert client.post(f"/staff/follow-ups/{silent.follow_up.id}/reveal").status_code == 404
+    assert client.post("/staff/follow-ups/999999/reveal").status_code == 404
+    assert client.post(f"/staff/events/{other.slug}/feedback/{feedback.id}/reveal").status_code == 404
+    assert client.post(f"/staff/events/{event.slug}/feedback/999999/reveal").status_code == 404
+    assert client.post(f"/staff/events/{event.slug}/feedback/abc/reveal").status_code == 404
+    assert db.session.execute(
+        select(AuditLog).where(AuditLog.action == "feedback.reveal_contact")).first() is None
+
+
+def test_a_reply_request_from_the_form_opens_a_follow_up(client, db, make_event,
+                                                         make_registration):
+    registration = make_registration(make_event(slots=started_slots()))
+    client.post(f"/tickets/{registration.token}/feedback",
+                data=form_data(overall="4", wants_reply="y", contact="13912345678"))
+    follow_up = db.session.execute(select(FollowUp)).scalar_one()
+    assert follow_up.status == "open" and follow_up.feedback.overall == 4

@@ -31,7 +31,8 @@ def people(db, make_event, make_registration):
     registration = make_registration(event, name="张三丰", phone=PHONE, email=EMAIL, party_size=2)
     check_in(registration)
     make_registration(event, name="李四", phone=WALK_IN_PHONE, source="staff")
-    feedback_service.submit(event, answers(overall=1, comment="太挤了", contact=CONTACT_PHONE),
+    feedback_service.submit(event, answers(overall=1, comment="太挤了", wants_reply=True,
+                                           contact=CONTACT_PHONE),
                             registration=registration)
     db.session.commit()
     drive = make_event(slug="masked-drive", kind="volunteer", max_party_size=1,

@@ -126,6 +126,43 @@ def test_bottom_topic_rating_opens_a_follow_up(app, make_event):
     assert unhappy.follow_up is not None
 
 
+def test_a_reply_request_opens_a_follow_up_even_when_satisfied(app, db, make_event):
+    event = make_event(slots=started_slots())
+    feedback = feedback_service.submit(
+        event, answers(4, wants_reply=True, contact="13912345678"), browser_key="a")
+    follow_up = feedback.follow_up
+    assert follow_up is not None and follow_up.status == "open"
+    assert follow_up.due_on == feedback_service.add_working_days(feedback_service.local_today(), 15)
+    assert feedback_service.follow_up_reasons(feedback) == ["reply"]
+    # Without a reply request a satisfied evaluation still needs nothing.
+    quiet = feedback_service.submit(event, answers(4, contact="13900000000"), browser_key="b")
+    assert quiet.follow_up is None and feedback_service.follow_up_reasons(quiet) == []
+
+
+def test_dissatisfied_and_asking_for_a_reply_opens_one_follow_up(app, db, make_event):
+    event = make_event(slots=started_slots())
+    feedback = feedback_service.submit(
+        event, answers(1, wants_reply=True, contact="a@example.com"), browser_key="a")
+    assert feedback_service.follow_up_reasons(feedback) == ["dissatisfied", "reply"]
+    again = feedback_service.open_follow_up(feedback)  # already opened: the same one
+    assert again.id == feedback.follow_up.id
+    assert len(db.session.execute(select(FollowUp)).scalars().all()) == 1
+
+
+def test_contact_to_reveal(app, make_event):
+    from app.services.errors import NotFound
+
+    event = make_event(slots=started_slots())
+    loud = feedback_service.submit(event, answers(4, wants_reply=True, contact="13912345678"),
+                                   browser_key="a")
+    quiet = feedback_service.submit(event, answers(4), browser_key="b")
+    assert feedback_service.contact_to_reveal(loud) == "13912345678"
+    with pytest.raises(NotFound):
+        feedback_service.contact_to_reveal(quiet)
+    with pytest.raises(NotFound):
+        feedback_service.get_feedback(loud.id, event=make_event(slug="other"))
+
+
 def test_closing_a_follow_up_needs_a_note(app, db, make_event, make_staff):
     staff = make_staff("clerk", "staff")
     event = make_event(slots=started_slots())
@@ -192,6 +229,11 @@ def test_comment_search(app, make_event):
     feedback_service.submit(event, answers(2, suggestions="希望增加停车位"), browser_key="b")
     feedback_service.submit(event, answers(3), browser_key="c")
     assert len(feedback_service.search_comments(event)) == 2
+    # A request for a reply is listed too (staff see it there, masked).
+    feedback_service.submit(event, answers(4, wants_reply=True, contact="13912345678"),
+                            browser_key="d")
+    assert len(feedback_service.search_comments(event)) == 3
+    assert feedback_service.search_comments(event, "1391234") == []  # contacts are not searched
     found = feedback_service.search_comments(event, "停车")
     assert [f.suggestions for f in found] == ["希望增加停车位"]
     assert feedback_service.search_comments(event, "100%_") == []

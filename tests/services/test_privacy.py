@@ -1,6 +1,7 @@
 """PIPL retention: personal data goes after the event; the counts that reports need stay."""
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, text
 
 from app.models import AuditLog, CheckIn, Feedback, OutboxMessage, Registration
@@ -130,3 +131,20 @@ def test_mask_contacts_keeps_other_numbers():
     assert mask_contacts("第2场 10:30，共 120 人，编号 20261126") == "第2场 10:30，共 120 人，编号 20261126"
     assert mask_contacts("身份证 310101199001011234") == "身份证 310101199001011234"
     assert mask_contacts("手机13812345678。") == "手机138****5678。"
+
+
+@pytest.mark.parametrize("contact, shown", [
+    ("13912345678", "139****5678"),
+    ("+86 139-1234-5678", "139****5678"),
+    ("张先生 13912345678 下午", "张先生 139****5678 下午"),
+    ("zhang.san@example.com", "z***@example.com"),
+    ("021-57712345", "****2345"),                 # a landline
+    ("５７７１２３４５", "****2345"),               # typed with full-width digits
+    ("微信 zs2026", "微信 zs2026"),
+    ("", ""),
+    (None, None),
+])
+def test_mask_contact(contact, shown):
+    from app.services.privacy import mask_contact
+
+    assert mask_contact(contact) == shown

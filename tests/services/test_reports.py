@@ -46,7 +46,7 @@ def build_known_data_set(db, make_event, make_registration):
     serving 1.5 + 0 (not checked out yet) + 3 hours. An old event outside the period."""
     from app.services.registration import cancel
 
-    open_day = make_event(slug="open-day", slots=started_slots(hours_ago=1))
+    open_day = make_event(slug="open-day", slots=started_slots(hours_ago=3))  # ended 1 h ago
     tickets = [make_registration(open_day, party_size=n) for n in (1, 2, 1, 3)]
     cancel(make_registration(open_day))
     db.session.commit()
@@ -112,14 +112,69 @@ def test_report_figures_on_a_known_data_set(mid_quarter, app, db, make_event, ma
 
     header, rows = reports.report_rows(report)
     assert header[0] == "活动"
-    total = rows[-2]
+    total = rows[-3]
     assert total[0].startswith("合计")
     assert total[3:8] == [4, 7, 3, 4, "75.0%"]
-    assert rows[-1][-2:] == ["1/3", "33.3%"]
-    assert "另有 1 件未到期" in rows[-1][0]
+    assert rows[-2][-2:] == ["1/3", "33.3%"]
+    assert "另有 1 件未到期" in rows[-2][0]
+    assert rows[-1][0].startswith("尚未结束的场次") and rows[-1][2:5] == [0, 0, 0]
+
+
+def ended_and_future_slots():
+    """One slot that ended an hour ago and one that starts in two days (same quarter)."""
+    ended = now_utc() - timedelta(hours=3)
+    future = now_utc() + timedelta(days=2)
+    return [{"key": "past", "label": "已结束场", "starts_at": iso(ended),
+             "ends_at": iso(ended + timedelta(hours=2)), "capacity": 20},
+            {"key": "later", "label": "后天场", "starts_at": iso(future),
+             "ends_at": iso(future + timedelta(hours=2)), "capacity": 20}]
+
+
+def build_half_held_quarter(db, make_event, make_registration):
+    """An ended slot: 3 confirmed, 2 checked in. A future slot: 5 confirmed. Another event
+    whose only slot is still running: 1 confirmed."""
+    event = make_event(slug="half-held", slots=ended_and_future_slots())
+    past, later = event.slots
+    came = [make_registration(event, slot=past) for _ in range(3)]
+    for registration in came[:2]:
+        check_in(registration)
+    for _ in range(5):
+        make_registration(event, slot=later)
+    running = make_event(slug="running", slots=started_slots(hours_ago=1))
+    make_registration(running)
+    db.session.commit()
+    return event
+
+
+def test_attendance_counts_only_slots_that_have_ended(mid_quarter, app, db, make_event,
+                                                      make_registration):
+    build_half_held_quarter(db, make_event, make_registration)
+    report = reports.build_report(*reports.current_quarter())
+    t = report["totals"]
+    assert (t["registered"], t["attended"]) == (3, 2)  # not 2 of 8 (nor of 9)
+    assert t["attendance_rate"] == pytest.approx(2 / 3)
+    # "Events held" by the same rule: the running event has no ended slot yet.
+    assert (t["events"], t["slots"]) == (1, 1)
+    assert [row["event"].slug for row in report["events"]] == ["half-held"]
+    assert report["ahead"] == {"slots": 2, "registered": 6, "registered_people": 6}
+
+    header, rows = reports.report_rows(report)
+    assert rows[-3][0].startswith("合计") and rows[-3][3] == 3 and rows[-3][7] == "66.7%"
+    assert rows[-1][0].startswith("尚未结束的场次") and rows[-1][2:5] == [2, 6, 6]
+
+
+def test_a_past_quarter_counts_every_slot_and_nothing_ahead(mid_quarter, app, db, make_event,
+                                                            make_registration):
+    build_half_held_quarter(db, make_event, make_registration)
+    later = mid_quarter + timedelta(days=200)  # the report made after the quarter
+    report = reports.build_report(*reports.current_quarter(), now=later)
+    assert (report["totals"]["registered"], report["totals"]["attended"]) == (9, 2)
+    assert report["totals"]["events"] == 2
+    assert report["ahead"]["slots"] == 0
 
 
 def test_a_quarter_without_events(app):
     report = reports.build_report(2001, 1)
     assert report["totals"]["events"] == 0
     assert report["totals"]["attendance_rate"] is None
+    assert report["ahead"] == {"slots": 0, "registered": 0, "registered_people": 0}
