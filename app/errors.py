@@ -60,13 +60,17 @@ def register(app):
     def http_error(error):
         if error.code is None or error.code < 400:
             return error
-        response = error_response(error.code)
         if error.code == 429:
-            resp, status = response
             from app.security import retry_after_seconds
 
-            return resp, status, {"Retry-After": str(retry_after_seconds())}
-        return response
+            wait = retry_after_seconds()
+            # How long, in words; on a page, what was typed is still there behind "back".
+            message = _("您的操作太频繁了，请 %(n)d 秒后再试。", n=wait)
+            if not wants_json():
+                message = f"{message}{_('按浏览器的“返回”可以回到刚才填写的内容。')}"
+            resp, status = error_response(429, message)
+            return resp, status, {"Retry-After": str(wait)}
+        return error_response(error.code)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -157,6 +157,7 @@ PYTHON_ALLOWED = {
     ("app/services/demo.py", "*"),
     # A pattern that finds the import's field names in its Chinese messages, to relabel them.
     ("app/admin/routes.py", "_FIELD_PATH"),
+    ("app/admin/routes.py", "_beside_its_field"),
 }
 
 

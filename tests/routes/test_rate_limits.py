@@ -27,7 +27,11 @@ def assert_chinese_429(response):
     assert response.status_code == 429
     assert "操作太频繁" in response.get_data(as_text=True)
     assert response.mimetype == "text/html"
-    assert response.headers.get("Retry-After")
+    wait = response.headers.get("Retry-After")
+    import re
+    said = re.search(r"请 (\d+) 秒后再试", response.get_data(as_text=True))
+    assert wait and said and abs(int(said[1]) - int(wait)) <= 1, (wait, said)  # in words
+    assert "返回" in response.get_data(as_text=True)
 
 
 def test_one_address_gets_429_after_twenty_posts_a_minute(limits_on, make_event):
