@@ -108,10 +108,12 @@ def checked_in_ids(registrations):
 def register_walk_in(event, slot, *, how, entered_by, now=None, **fields):
     """Staff register someone at the door or on the phone (``how``): the registration
     window does not apply, the seats do (reserved seats stay with the invitees), and not
-    once the slot has ended."""
+    once the slot has ended. Only a phone-in may be put on the waiting list."""
     if slot.ends_at <= (now or utcnow()):
         raise RegistrationClosed(_("这个场次已经结束，不能再登记。"))
-    if slot.seats_left < fields["party_size"] and not event.waitlist:
+    # Someone calling in may join the waiting list; someone standing at the door needs a
+    # seat now, and a place on a list is no use to them.
+    if slot.seats_left < fields["party_size"] and (how == "walk_in" or not event.waitlist):
         raise SlotFull(_("该场次剩余名额不足（剩 %(n)d 个）。", n=slot.seats_left))
     return register(event, slot, source="staff", entered_by=entered_by,
                     consent_version=f"staff-{how}", now=now, **fields)

@@ -182,6 +182,29 @@ def test_walk_in_respects_capacity_and_reserved_seats(client, auth, make_event, 
     assert (slot.booked, slot.reserved) == (1, 2)
 
 
+def test_a_full_slot_with_a_waiting_list_refuses_a_walk_in_but_waitlists_a_phone_in(
+        client, auth, make_event, db):
+    from tests.conftest import event_data
+
+    make_event(slug="walk-wait", waitlist=True,
+               slots=[dict(event_data()["slots"][0], capacity=1)])
+    auth.login("staff")
+    seated = client.post("/staff/events/walk-wait/walk-in", data={
+        "slot": "am", "name": "甲", "phone": "13800000001", "party_size": "1",
+        "source": "walk_in"})
+    assert seated.status_code == 303
+    at_the_door = client.post("/staff/events/walk-wait/walk-in", data={
+        "slot": "am", "name": "乙", "phone": "13800000002", "party_size": "1",
+        "source": "walk_in"})
+    assert at_the_door.status_code == 409 and "名额不足" in at_the_door.get_data(as_text=True)
+    on_the_phone = client.post("/staff/events/walk-wait/walk-in", data={
+        "slot": "am", "name": "丙", "phone": "13800000003", "party_size": "1",
+        "source": "phone_in"})
+    assert on_the_phone.status_code == 303
+    statuses = dict(db.session.execute(select(Registration.name, Registration.status)).all())
+    assert statuses == {"甲": "confirmed", "丙": "waitlisted"}
+
+
 def test_walk_in_refuses_bad_phone_and_duplicates(client, auth, make_event, make_registration):
     event = make_event(slug="walk-bad")
     make_registration(event, phone="13811112222")
