@@ -42,6 +42,11 @@ def mainland_mobile(form, field):
     field.normalised = normalised
 
 
+# A tick box posted with one of these was not ticked (a browser sends "y" or nothing; a
+# script may send "n"): consent must be given, not assumed.
+UNTICKED = (False, "false", "", "0", "n", "no", "off")
+
+
 class ChoiceField(SelectField):
     """A select whose refusal is in Chinese (WTForms' own message is English)."""
 
@@ -89,7 +94,7 @@ class RegistrationForm(FlaskForm):
     )
     party_size = ChoiceField(_l("到场人数（含本人）"), coerce=int, default=1)
     consent = BooleanField(
-        _l("我已阅读并同意《个人信息保护说明》"),
+        _l("我已阅读并同意《个人信息保护说明》"), false_values=UNTICKED,
         validators=[DataRequired(message=_l("请阅读个人信息保护说明并勾选同意，否则无法报名。"))],
     )
     # Bots fill every field; people never see this one (hidden with CSS, not type=hidden).

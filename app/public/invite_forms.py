@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
+from app.public.forms import UNTICKED
+
 
 class InviteRegistrationForm(FlaskForm):
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=50)])
@@ -16,6 +18,6 @@ class InviteRegistrationForm(FlaskForm):
     party_size = IntegerField(_l("人数"), default=1,
                               validators=[InputRequired(_l("请填写人数。")),
                                           NumberRange(min=1, max=20, message=_l("人数不正确。"))])
-    consent = BooleanField(_l("我已阅读并同意《个人信息保护说明》"),
+    consent = BooleanField(_l("我已阅读并同意《个人信息保护说明》"), false_values=UNTICKED,
                            validators=[DataRequired(_l("请先阅读并同意个人信息保护说明。"))])
     submission_key = HiddenField()

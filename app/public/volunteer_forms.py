@@ -9,7 +9,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.public.forms import NAME_MAX, mainland_mobile, no_control_characters, strip_text
+from app.public.forms import (
+    NAME_MAX,
+    UNTICKED,
+    mainland_mobile,
+    no_control_characters,
+    strip_text,
+)
 
 AGE_GROUP_CHOICES = [
     SelectChoice("", _l("请选择")),
@@ -58,10 +64,10 @@ class VolunteerApplicationForm(FlaskForm):
                                validators=[Optional(), Length(max=2000, message=_l("最多 2000 个字。"))])
     availability = TextAreaField(_l("时间安排说明（选填）"),
                                  validators=[Optional(), Length(max=1000, message=_l("最多 1000 个字。"))])
-    code = BooleanField(_l("我已阅读并遵守志愿者守则"), false_values=(False, "false", "", "0", "n"),
+    code = BooleanField(_l("我已阅读并遵守志愿者守则"), false_values=UNTICKED,
                         validators=[DataRequired(_l("请阅读并同意志愿者守则。"))])
     consent = BooleanField(_l("我同意主办方为组织志愿服务、记录服务时长处理我的上述个人信息"),
-                           false_values=(False, "false", "", "0", "n"),
+                           false_values=UNTICKED,
                            validators=[DataRequired(_l("请阅读个人信息保护说明并勾选同意。"))])
     submission_key = HiddenField()
 

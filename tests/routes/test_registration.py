@@ -143,6 +143,15 @@ def test_honeypot_turns_bots_away(client, db, make_event):
     assert registrations(db) == [] and booked(db, event) == 0
 
 
+@pytest.mark.parametrize("unticked", ["n", "no", "0", "false", ""])
+def test_consent_must_be_given_not_assumed(client, db, make_event, unticked):
+    make_event()
+    response = client.post("/events/test-open-day/register", data=form_data(consent=unticked))
+    assert response.status_code == 400
+    assert "请阅读个人信息保护说明并勾选同意" in response.get_data(as_text=True)
+    assert registrations(db) == []
+
+
 def test_same_phone_twice_is_409(app, client, db, make_event):
     event = make_event()
     token_of(client.post("/events/test-open-day/register", data=form_data(submission_key="a" * 24)))
