@@ -1,6 +1,5 @@
-"""A minimal registration form for the invitation page. Replace with the public
-registration form of app/public/forms.py once that exists (the field names are the same:
-CONTRACT §4)."""
+"""The invitation page's form: the fields of the public registration form (CONTRACT §4)
+without the slot, which the link names."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, StringField
