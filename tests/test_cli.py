@@ -50,6 +50,17 @@ def test_staff_create_refuses_a_short_password_and_a_duplicate(runner, db):
     assert db.session.execute(select(func.count(StaffUser.id))).scalar() == 1
 
 
+def test_staff_create_refuses_a_name_differing_only_in_case_and_a_password_of_the_name(
+        runner, db):
+    assert runner.invoke(args=["staff", "create", "qadoor", "--password",
+                               "long-enough-pass"]).exit_code == 0
+    twin = runner.invoke(args=["staff", "create", "QADoor", "--password", "long-enough-pass"])
+    assert twin.exit_code != 0 and "已存在" in twin.output
+    named = runner.invoke(args=["staff", "create", "door6", "--password", "door6door6ab"])
+    assert named.exit_code != 0 and "不能主要由用户名组成" in named.output
+    assert db.session.execute(select(StaffUser.username)).scalars().all() == ["qadoor"]
+
+
 def test_events_import_creates_and_prints_the_slug(runner, db, tmp_path):
     path = write_json(tmp_path / "event.json", event_data(slug="energy-week-open-day"))
     result = runner.invoke(args=["events", "import", str(path)])

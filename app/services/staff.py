@@ -2,7 +2,7 @@
 import secrets
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from app.extensions import db
@@ -15,10 +15,14 @@ MIN_PASSWORD_LENGTH = 12
 _DUMMY_HASH = None
 
 
-def validate_password(password):
+def validate_password(password, username=""):
     if password is None or len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidData(_("密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH),
                           field="password")
+    # A password that is mostly the user name ("door6door6ab" for door6) is guessed first.
+    name = (username or "").strip().lower()
+    if name and len(password.lower().replace(name, "")) < MIN_PASSWORD_LENGTH // 2 + 2:
+        raise InvalidData(_("密码不能主要由用户名组成。"), field="password")
 
 
 def create_staff(username, password, role="staff", display_name=""):
@@ -27,8 +31,10 @@ def create_staff(username, password, role="staff", display_name=""):
         raise InvalidData(_("用户名需要 1–50 个字符。"), field="username")
     if role not in ROLES:
         raise InvalidData(_("角色应为 admin 或 staff。"), field="role")
-    validate_password(password)
-    if get_by_username(username) is not None:
+    validate_password(password, username)
+    # "QADoor" beside "qadoor" would be two accounts that people cannot tell apart.
+    if db.session.execute(select(StaffUser.id).where(
+            func.lower(StaffUser.username) == username.lower())).first() is not None:
         raise Conflict(_("用户名 %(u)s 已存在。", u=username), field="username")
     user = StaffUser(username=username, role=role, display_name=display_name or username)
     user.set_password(password)
@@ -99,15 +105,13 @@ def set_active(user, active, *, by):
 def reset_password(user, password):
     """Set a new password; every session of the account ends (set_password rotates the
     session token)."""
-    validate_password(password)
+    validate_password(password, user.username)
     user.set_password(password)
     db.session.flush()
     return user
 
 
 def _active_admins():
-    from sqlalchemy import func
-
     return db.session.execute(
         select(func.count()).select_from(StaffUser)
         .where(StaffUser.role == "admin", StaffUser.active.is_(True))
