@@ -87,6 +87,7 @@ def test_events_import_creates_and_prints_the_slug(runner, db, tmp_path):
     (lambda d: d["slots"][0].pop("starts_at"), "slots[0].starts_at"),
     (lambda d: d["slots"][0].update(ends_at=d["slots"][0]["starts_at"]), "slots[0].ends_at"),
     (lambda d: d["slots"].append(dict(d["slots"][0])), "slots"),
+    (lambda d: d["slots"].append(dict(d["slots"][0], key=d["slots"][0]["key"].upper())), "slots"),
 ])
 def test_events_import_names_the_bad_field(runner, db, tmp_path, mutate, field):
     data = event_data()

@@ -118,7 +118,7 @@ def validate_event_data(data):
     if not isinstance(slots, list) or not slots:
         raise InvalidData(_("至少要有一个场次（slots）。"), field="slots")
     cleaned["slots"] = [validate_slot_data(s, i) for i, s in enumerate(slots)]
-    keys = [s["key"] for s in cleaned["slots"]]
+    keys = [s["key"].lower() for s in cleaned["slots"]]  # "a" and "A" read as one slot
     if len(set(keys)) != len(keys):
         raise InvalidData(_("场次代码（key）不能重复。"), field="slots")
     return cleaned
