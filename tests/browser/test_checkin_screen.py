@@ -115,13 +115,12 @@ def test_unknown_code_is_red_and_search_then_tap_checks_in(door, phone_page, db)
     page.locator("#result.ck-ok").wait_for()
     assert checkin_row(db, door["tickets"][1]["id"]).source == "manual"
     # The row in the list says so too, and its button is done.
-    page.wait_for_function("document.querySelector('.ck-hit').innerText.includes('已签到')")
+    page.locator(".ck-hit", has_text="已签到").wait_for()  # (no wait_for_function: the CSP)
     assert hit.locator("button").inner_text() == "签到成功" and hit.locator("button").is_disabled()
     # Searched again later: the row shows the person is in, with no red button to tap.
     page.click("#search-form button")
-    page.wait_for_function("(() => { const b = document.querySelector('.ck-hit button');"
-                           " return b !== null && b.innerText === '已签到'; })()")
-    again = page.locator(".ck-hit button")
+    again = page.locator(".ck-hit button", has_text="已签到")
+    again.wait_for()
     assert again.is_disabled() and "btn-primary" not in again.get_attribute("class")
 
 
