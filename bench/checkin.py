@@ -368,8 +368,9 @@ def write_results(results, scans, rounds, load_before):
         "write lock and takes it (`BEGIN IMMEDIATE`) only for the two INSERTs and the COMMIT "
         "(`app.database.reads_first`), so gates do not queue behind each other's reads. On "
         "PostgreSQL the reads run in autocommit mode and both rows go in with one statement (two "
-        "data-modifying WITH clauses), so a scan is four round trips (the pool's ping, two SELECTs, "
-        "the INSERT) against the bare endpoint's four (ping, BEGIN, INSERT, COMMIT). With 4 workers "
+        "data-modifying WITH clauses), so a scan is three round trips (two SELECTs, the INSERT) "
+        "against the bare endpoint's three (BEGIN, INSERT, COMMIT); neither pings a pooled "
+        "connection in constant use (`app.database.ping_idle_connections`). With 4 workers "
         "and the load generator on 2 cores the run is CPU-bound, so the ratio follows the server CPU "
         "column; the figures move between runs because other work shares the machine.",
         "",
