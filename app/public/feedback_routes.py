@@ -40,7 +40,7 @@ def ticket_feedback(token):
     except DomainError as error:
         db.session.rollback()
         if error.status == 400:
-            form.overall.errors = list(form.overall.errors) + [error.message]
+            _show_beside_its_field(form, error)
             return _render_form(form, event, 400, registration=registration)
         raise
     db.session.commit()
@@ -73,7 +73,7 @@ def event_feedback(slug):
     except DomainError as error:
         db.session.rollback()
         if error.status == 400:
-            form.overall.errors = list(form.overall.errors) + [error.message]
+            _show_beside_its_field(form, error)
             page, status = _render_form(form, event, 400)
             return _with_cookie(page, status, browser_key)
         raise
@@ -113,3 +113,10 @@ def feedback_qr(slug):
     response = send_file(io.BytesIO(qr_png(feedback_service.poster_url(event), box_size=12)),
                          mimetype="image/png", max_age=3600)
     return response
+
+
+def _show_beside_its_field(form, error):
+    """A refusal from the service goes under the field it names (the contact left empty for
+    a reply goes under the contact), else under the overall rating."""
+    target = form[error.field] if error.field and error.field in form else form.overall
+    target.errors = [*target.errors, error.message]

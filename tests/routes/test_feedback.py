@@ -73,6 +73,18 @@ def test_out_of_range_answers_get_400_in_chinese(client, db, make_event, make_re
     assert db.session.execute(select(Feedback)).first() is None
 
 
+def test_a_reply_without_a_contact_is_told_under_the_contact(client, db, make_event,
+                                                            make_registration):
+    import re
+
+    registration = make_registration(make_event(slots=started_slots()))
+    page = client.post(f"/tickets/{registration.token}/feedback",
+                       data=form_data(wants_reply="y", contact="")).get_data(as_text=True)
+    under_contact = re.search(r'id="contact-error"[^>]*>(.*?)</p>', page, re.S)
+    assert under_contact and "请留下联系方式" in under_contact.group(1)
+    assert 'id="overall-error"' not in page
+
+
 def test_dissatisfied_evaluation_opens_a_follow_up(client, db, make_event, make_registration):
     registration = make_registration(make_event(slots=started_slots()))
     client.post(f"/tickets/{registration.token}/feedback",

@@ -25,3 +25,10 @@ def test_english_is_available(client, make_event):
     response = client.get("/?lang=en")
     assert response.status_code == 200
     assert '<html lang="en"' in response.get_data(as_text=True)
+
+
+def test_pages_name_no_icon_to_fetch(client):
+    """Without an icon link a browser asks /favicon.ico on every visit and gets a 404."""
+    page = client.get("/").get_data(as_text=True)
+    assert '<link rel="icon" href="data:,">' in page
+    assert client.get("/favicon.ico").status_code == 404  # nothing there to ask for
