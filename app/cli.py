@@ -62,8 +62,10 @@ def staff_create(username, role, password):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def events_import(file):
     """Create, or update by slug, an event and its slots from a JSON file."""
+    from flask_babel import gettext as _
+
     from app.services import audit
-    from app.services.events import save_event_telling_holders
+    from app.services.events import save_event_telling_holders, setup_warnings
 
     try:
         data = json.loads(file.read_text(encoding="utf-8-sig"))
@@ -79,6 +81,8 @@ def events_import(file):
     click.echo(event.slug)
     for change in slot_changes:
         click.echo(change.summary())
+    for note in setup_warnings(event):
+        click.echo(_("请留意：%(note)s", note=note))
 
 
 @click.command("demo")

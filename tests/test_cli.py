@@ -225,3 +225,12 @@ def test_mail_worker_leaves_no_transaction_open(runner, db, make_app):
                 conn.execute(text("SELECT 1"))
                 conn.commit()
             db.engine.dispose()
+
+
+def test_events_import_notes_a_registration_deadline_after_a_slot_starts(runner, db, tmp_path):
+    data = event_data()
+    data["registration_closes_at"] = data["slots"][0]["ends_at"]
+    result = runner.invoke(args=["events", "import", str(write_json(tmp_path / "e.json", data))])
+    assert result.exit_code == 0
+    assert "报名截止时间晚于场次" in result.output
+

@@ -76,6 +76,7 @@ def event_new():
                              detail={"slug": event.slug, "slots": [s.key for s in event.slots]})
                 db.session.commit()
                 flash(_("活动已创建（草稿）。检查无误后请点击“发布”。"), "success")
+                _flash_setup_warnings(event)
                 return redirect(url_for("admin.event_detail", slug=event.slug), code=303)
     return _event_form_page(form, None)
 
@@ -100,8 +101,14 @@ def event_edit(slug):
             flash(_("活动已保存。"), "success")
             for change in saved.slot_changes:
                 _flash_slot_change(saved.event, change)
+            _flash_setup_warnings(saved.event)
             return redirect(url_for("admin.event_detail", slug=saved.event.slug), code=303)
     return _event_form_page(form, event)
+
+
+def _flash_setup_warnings(event):
+    for note in event_service.setup_warnings(event):
+        flash(_("请留意：%(note)s", note=note), "warning")
 
 
 def _flash_slot_change(event, change):

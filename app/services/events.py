@@ -240,6 +240,25 @@ def save_event_telling_holders(data):
     return SavedEvent(event, created, tell_holders(event, terms_before))
 
 
+def setup_warnings(event, now=None):
+    """What in a saved event looks like a slip, without refusing it (an office may mean it:
+    a record of a past day, a slot opened later): the notes staff see after saving."""
+    now = now or datetime.now(timezone.utc)
+    notes = []
+    for slot in event.slots:
+        if slot.ends_at <= now:
+            notes.append(_("场次“%(label)s”已经结束。", label=slot.label))
+        elif event.registration_closes_at > slot.starts_at:
+            notes.append(_("报名截止时间晚于场次“%(label)s”的开始时间；该场次开始后就不再接受报名。",
+                           label=slot.label))
+        if slot.capacity == 0:
+            notes.append(_("场次“%(label)s”的名额是 0，公众看到的是“已满”。", label=slot.label))
+        if slot.mode == "online" and not slot.join_url:
+            notes.append(_("线上场次“%(label)s”还没有参与链接；报名的人会看到“链接将在活动开始前公布”。",
+                           label=slot.label))
+    return notes
+
+
 def _event_has_registrations(event):
     return any(_slot_has_registrations(slot) for slot in event.slots)
 

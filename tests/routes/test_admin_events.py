@@ -350,3 +350,19 @@ def test_the_form_sets_the_check_in_window_and_blank_is_the_usual_one(client, au
         Event.slug, Event.checkin_opens_minutes_before + Event.checkin_closes_minutes_after_end
         * 10000)).all())
     assert windows == {"window-day": 90 + 20 * 10000, "usual-day": 60}
+
+
+def test_saving_says_what_looks_like_a_slip_without_refusing_it(client, auth, db):
+    auth.login("admin")
+    data = form_data(slug="slips", slots=2)
+    data.update({"slots-0-capacity": "0", "slots-1-mode": "online", "slots-1-join_url": ""})
+    response = client.post("/staff/events/new", data=data, follow_redirects=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.count("flash-warning") == 2
+    assert "名额是 0" in page and "还没有参与链接" in page
+    assert db.session.execute(select(Event.slug)).scalar_one() == "slips"  # saved all the same
+    clean = client.post("/staff/events/new", data=form_data(slug="no-slips"),
+                        follow_redirects=True)
+    assert "flash-warning" not in clean.get_data(as_text=True)
+
