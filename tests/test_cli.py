@@ -234,3 +234,16 @@ def test_events_import_notes_a_registration_deadline_after_a_slot_starts(runner,
     assert result.exit_code == 0
     assert "报名截止时间晚于场次" in result.output
 
+
+def test_events_import_keeps_a_slot_with_registrations_even_when_its_key_is_renamed(
+        runner, db, tmp_path, make_event, make_registration):
+    event = make_event(slug="renamed")
+    make_registration(event)
+    data = event_data(slug="renamed")
+    data["slots"][0]["key"] = "am-new"
+    result = runner.invoke(args=["events", "import", str(write_json(tmp_path / "e.json", data))])
+    assert result.exit_code != 0
+    assert "已有报名，不能删除，也不能改它的场次代码" in result.output
+    db.session.expire_all()
+    assert [s.key for s in db.session.get(Event, event.id).slots] == ["am"]
+

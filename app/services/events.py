@@ -233,7 +233,9 @@ def save_event_telling_holders(data):
     for slot in existing.values():
         if _slot_has_registrations(slot):
             raise InvalidData(
-                _("场次 %(key)s 已有报名，不能删除。", key=slot.key), field="slots"
+                # A slot is matched by its key, so a renamed key reads as a removal too.
+                _("场次 %(key)s 已有报名，不能删除，也不能改它的场次代码。", key=slot.key),
+                field="slots"
             )
         event.slots.remove(slot)
     db.session.flush()
