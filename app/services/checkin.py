@@ -24,7 +24,7 @@ from app.database import begin_writing
 from app.extensions import db
 from app.models import AuditLog, CheckIn, Event, Registration, Slot
 from app.services import audit
-from app.services.registration import TICKET_ALPHABET
+from app.services.registration import TICKET_ALPHABET, normalise_phone
 
 RESULTS = ("ok", "already_checked_in", "not_found", "cancelled", "waitlisted", "pending",
            "wrong_event", "outside_window")
@@ -422,7 +422,8 @@ def checkin_list(event):
 
 
 def search(event, query, limit=20):
-    """Registrations of ``event`` by name, phone tail (4+ digits) or ticket number."""
+    """Registrations of ``event`` by name, phone tail (4+ digits), whole phone number however
+    it is written, or ticket number."""
     text = unicodedata.normalize("NFKC", query or "").strip()[:50]
     if not text:
         return []
@@ -430,6 +431,9 @@ def search(event, query, limit=20):
     compact = re.sub(r"[\s\-]", "", text)
     if compact.isdigit() and len(compact) >= 4:
         conditions.append(Registration.phone.like(f"%{compact}"))
+    whole = normalise_phone(text)  # "+86 137-0000-5678", as people say it
+    if whole is not None:
+        conditions.append(Registration.phone == whole)
     if _TICKET_NUMBER_RE.match(compact.upper()):
         conditions.append(Registration.ticket_number == compact.upper())
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -428,6 +428,8 @@ def test_search_by_name_phone_tail_and_ticket_number(staff_client, door_event, m
         assert hit["phone"] == "137****1234" and hit["name"] == "王**"
     assert search("") == [] and search("%") == [] and search("不存在的人") == []
     assert [h["name"] for h in search("137 0000 5678")] == ["赵*"]  # a whole phone is a tail too
+    assert [h["name"] for h in search("+86 137-0000-5678")] == ["赵*"]
+    assert [h["name"] for h in search("１３７００００５６７８")] == ["赵*"]
 
 
 def test_search_then_tap_checks_in_with_the_ticket_number(staff_client, door_event, make_registration):
