@@ -11,7 +11,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation, ValidationError
 
 from app.services.registration import normalise_phone
 
@@ -41,6 +41,17 @@ def mainland_mobile(form, field):
         raise ValidationError(_l("请输入 11 位中国大陆手机号码，例如 139 0000 1111。"))
     field.normalised = normalised
 
+
+
+class MaxLength(Length):
+    """Length that ends the field's checks when it fails: a 300-character e-mail needs one
+    message ("too long"), not a second one about its format."""
+
+    def __call__(self, form, field):
+        try:
+            super().__call__(form, field)
+        except ValidationError as error:
+            raise StopValidation(str(error)) from None
 
 # A tick box posted with one of these was not ticked (a browser sends "y" or nothing; a
 # script may send "n"): consent must be given, not assumed.
@@ -84,12 +95,12 @@ class RegistrationForm(FlaskForm):
     phone = StringField(
         _l("手机号码"), filters=[strip_text],
         validators=[DataRequired(message=_l("请填写手机号码。")),
-                    Length(max=40, message=_l("请输入 11 位中国大陆手机号码，例如 139 0000 1111。")),
+                    MaxLength(max=40, message=_l("请输入 11 位中国大陆手机号码，例如 139 0000 1111。")),
                     mainland_mobile],
     )
     email = StringField(
         _l("电子邮箱（选填）"), filters=[strip_text],
-        validators=[Optional(), Length(max=254, message=_l("邮箱地址太长了。")),
+        validators=[Optional(), MaxLength(max=254, message=_l("邮箱地址太长了。")),
                     Email(message=_l("邮箱地址格式不对，例如 name@example.com；不需要可以留空。"))],
     )
     party_size = ChoiceField(_l("到场人数（含本人）"), coerce=int, default=1)

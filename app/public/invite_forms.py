@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
-from app.public.forms import UNTICKED
+from app.public.forms import UNTICKED, MaxLength
 
 
 class InviteRegistrationForm(FlaskForm):
@@ -13,7 +13,7 @@ class InviteRegistrationForm(FlaskForm):
     phone = StringField(_l("手机号码"), validators=[DataRequired(_l("请填写手机号码。")),
                                                 Length(max=30)])
     email = EmailField(_l("电子邮箱（选填，用于接收电子票）"),
-                       validators=[Optional(), Length(max=254), Email(_l("电子邮箱格式不正确。"))])
+                       validators=[Optional(), MaxLength(max=254), Email(_l("电子邮箱格式不正确。"))])
     party_size = IntegerField(_l("人数"), default=1,
                               validators=[InputRequired(_l("请填写人数。")),
                                           NumberRange(min=1, max=20, message=_l("人数不正确。"))])

@@ -12,6 +12,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.public.forms import (
     NAME_MAX,
     UNTICKED,
+    MaxLength,
     mainland_mobile,
     no_control_characters,
     strip_text,
@@ -49,10 +50,10 @@ class VolunteerApplicationForm(FlaskForm):
                                    no_control_characters])
     phone = StringField(_l("手机号码"), filters=[strip_text],
                         validators=[DataRequired(_l("请填写手机号码。")),
-                                    Length(max=40, message=_l("请输入 11 位中国大陆手机号码，例如 139 0000 1111。")),
+                                    MaxLength(max=40, message=_l("请输入 11 位中国大陆手机号码，例如 139 0000 1111。")),
                                     mainland_mobile])
     email = StringField(_l("电子邮箱（选填，用于接收审核结果）"), filters=[strip_text],
-                        validators=[Optional(), Length(max=254, message=_l("邮箱地址太长了。")),
+                        validators=[Optional(), MaxLength(max=254, message=_l("邮箱地址太长了。")),
                                     Email(_l("电子邮箱格式不正确。"))])
     age_group = SelectField(_l("年龄段"), choices=AGE_GROUP_CHOICES,
                             invalid_choice_message=_l("请选择年龄段。"),

@@ -152,6 +152,15 @@ def test_consent_must_be_given_not_assumed(client, db, make_event, unticked):
     assert registrations(db) == []
 
 
+def test_an_over_long_email_gets_one_message_not_two(client, db, make_event):
+    make_event()
+    response = client.post("/events/test-open-day/register",
+                           data=form_data(email="a" * 300 + "@example.com"))
+    assert response.status_code == 400
+    error = re.search(r'id="email-error"[^>]*>(.*?)</p>', response.get_data(as_text=True), re.S)
+    assert error.group(1).strip() == "邮箱地址太长了。"
+
+
 def test_same_phone_twice_is_409(app, client, db, make_event):
     event = make_event()
     token_of(client.post("/events/test-open-day/register", data=form_data(submission_key="a" * 24)))
