@@ -248,6 +248,9 @@ def test_full_slot_with_waitlist_offers_it_and_waitlists(client, db, make_event,
     token = token_of(client.post("/events/test-open-day/register", data=form_data()))
     page = client.get(f"/tickets/{token}").get_data(as_text=True)
     assert "候补中" in page and "qr.png" not in page
+    number = db.session.execute(select(Registration.ticket_number)
+                                .where(Registration.token == token)).scalar_one()
+    assert number in page  # a reference to quote when calling the office
     assert client.get(f"/tickets/{token}/qr.png").status_code == 404
     assert booked(db, event) == 10
 
