@@ -1,5 +1,6 @@
 """Error pages in Chinese; a JSON body for the API. Roll back on 500 and on lock timeouts."""
 import logging
+import math
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
@@ -64,10 +65,15 @@ def register(app):
             from app.security import retry_after_seconds
 
             wait = retry_after_seconds()
-            # How long, in words; on a page, what was typed is still there behind "back".
-            message = _("您的操作太频繁了，请 %(n)d 秒后再试。", n=wait)
+            # How long, in words a person reads (minutes past two of them); on a page, what
+            # was typed is still there behind "back".
+            if wait < 120:
+                message = _("您的操作太频繁了，请 %(n)d 秒后再试。", n=wait)
+            else:
+                message = _("您的操作太频繁了，请约 %(n)d 分钟后再试。", n=math.ceil(wait / 60))
             if not wants_json():
-                message = f"{message}{_('按浏览器的“返回”可以回到刚才填写的内容。')}"
+                back = _("按浏览器的“返回”可以回到刚才填写的内容。")
+                message = f"{message}{back}"
             resp, status = error_response(429, message)
             return resp, status, {"Retry-After": str(wait)}
         return error_response(error.code)

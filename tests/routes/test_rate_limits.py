@@ -29,8 +29,13 @@ def assert_chinese_429(response):
     assert response.mimetype == "text/html"
     wait = response.headers.get("Retry-After")
     import re
-    said = re.search(r"请 (\d+) 秒后再试", response.get_data(as_text=True))
-    assert wait and said and abs(int(said[1]) - int(wait)) <= 1, (wait, said)  # in words
+    seconds = re.search(r"请 (\d+) 秒后再试", response.get_data(as_text=True))
+    minutes = re.search(r"请约 (\d+) 分钟后再试", response.get_data(as_text=True))
+    assert wait and (seconds or minutes), wait  # how long, in words
+    if seconds:
+        assert int(wait) < 121 and abs(int(seconds[1]) - int(wait)) <= 1
+    else:
+        assert abs(int(minutes[1]) - int(wait) / 60) <= 1
     assert "返回" in response.get_data(as_text=True)
 
 
@@ -185,3 +190,17 @@ def test_phone_limit_is_shared_by_two_app_servers_through_redis(limits_on, make_
         keys = server.keys(f"*{prefix}*")
         if keys:
             server.delete(*keys)
+
+
+def test_the_429_page_in_english_has_no_chinese(limits_on, make_event):
+    import re
+
+    make_event()
+    client = limits_on(REGISTRATION_IP_LIMIT="1 per hour").test_client()
+    client.set_cookie("lang", "en")
+    post(client, phone="13900000001")
+    response = post(client, phone="13900000002")
+    assert response.status_code == 429
+    text = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
+    assert "Back" in text and "minutes" in text  # an hour's limit is told in minutes
+    assert not re.search(r"[\u4e00-\u9fff]", text.replace("中文", "")), text
