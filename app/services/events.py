@@ -32,7 +32,9 @@ def _require(data, field, kind, where=""):
 def _text(data, field, max_len, where="", required=True):
     if not required and not data.get(field):
         return ""
-    value = _require(data, field, str, where).strip()
+    # A browser's text area sends CRLF line breaks; a JSON file usually LF. Stored one way,
+    # saving an unchanged page changes nothing.
+    value = _require(data, field, str, where).replace("\r\n", "\n").strip()
     if len(value) > max_len:
         raise InvalidData(
             _("字段 %(field)s 过长（最多 %(n)d 个字符）。", field=f"{where}{field}", n=max_len),
@@ -118,9 +120,12 @@ def validate_event_data(data):
     if not isinstance(slots, list) or not slots:
         raise InvalidData(_("至少要有一个场次（slots）。"), field="slots")
     cleaned["slots"] = [validate_slot_data(s, i) for i, s in enumerate(slots)]
-    keys = [s["key"].lower() for s in cleaned["slots"]]  # "a" and "A" read as one slot
-    if len(set(keys)) != len(keys):
-        raise InvalidData(_("场次代码（key）不能重复。"), field="slots")
+    seen = set()
+    for index, slot in enumerate(cleaned["slots"]):
+        key = slot["key"].lower()  # "a" and "A" read as one slot
+        if key in seen:  # named on the repeat: on the form, beside the code just typed
+            raise InvalidData(_("场次代码（key）不能重复。"), field=f"slots[{index}].key")
+        seen.add(key)
     return cleaned
 
 

@@ -76,10 +76,13 @@ class SlotChange:
 
     def summary(self):
         """The counts staff act on, for the admin page's message and the command line."""
+        what = _("、").join(str(CHANGE_LABELS[c]) for c in self.changed)
+        if not self.without_email:
+            return _("场次“%(label)s”的%(what)s已变更：已向 %(mailed)d 位报名人发送变更邮件。",
+                     label=self.slot_label, what=what, mailed=self.mailed)
         return _("场次“%(label)s”的%(what)s已变更：已向 %(mailed)d 位报名人发送变更邮件，"
                  "%(phone)d 位未留邮箱，需电话通知。",
-                 label=self.slot_label, what=_("、").join(str(CHANGE_LABELS[c]) for c in self.changed),
-                 mailed=self.mailed, phone=self.without_email)
+                 label=self.slot_label, what=what, mailed=self.mailed, phone=self.without_email)
 
 
 def terms_by_slot(event):
@@ -101,9 +104,10 @@ def tell_holders(event, terms_before):
         if not changed:
             continue
         mailed = without_email = 0
-        # Correcting the record of a slot that is over (both before and after the change)
-        # is not news to anyone who held a place in it.
-        over = max(before.ends_at, after.ends_at) < utcnow()
+        # A slot whose (new) time is over: correcting the record of a past slot is not news,
+        # and a time moved into the past is a slip the save's notes point out (events.
+        # setup_warnings), not something to mail people about.
+        over = after.ends_at < utcnow()
         for registration in [] if over else _active_holders(slot):
             if before.starts_at != after.starts_at:
                 registration.reminder_sent_at = None  # the reminder goes out for the new day

@@ -366,3 +366,29 @@ def test_saving_says_what_looks_like_a_slip_without_refusing_it(client, auth, db
                         follow_redirects=True)
     assert "flash-warning" not in clean.get_data(as_text=True)
 
+
+
+def test_saving_from_a_browser_changes_no_line_breaks(client, auth, make_event, db):
+    """Text areas post CRLF: an unchanged page saved as a browser sends it changes nothing."""
+    event = make_event(slug="lines", description="第一行\n第二行", what_to_bring="身份证\n雨伞")
+    auth.login("admin")
+    values = _form_values(client.get("/staff/events/lines/edit").get_data(as_text=True))
+    for name in ("description", "what_to_bring"):
+        values[name] = values[name].replace("\n", "\r\n")
+    assert client.post("/staff/events/lines/edit", data=values).status_code == 303
+    db.session.expire_all()
+    event = db.session.get(Event, event.id)
+    assert (event.description, event.what_to_bring) == ("第一行\n第二行", "身份证\n雨伞")
+    row = db.session.execute(select(AuditLog).where(AuditLog.action == "event.update")).scalar_one()
+    # (the fixture's times carry seconds, which the form's minute fields do not)
+    assert not {"description", "what_to_bring"} & set(row.detail["changed"])
+
+
+def test_a_repeated_slot_code_is_shown_beside_the_repeat(client, auth, db):
+    auth.login("admin")
+    data = form_data(slots=2)
+    data["slots-1-key"] = "S0"  # the first row's is "s0"
+    response = client.post("/staff/events/new", data=data)
+    assert response.status_code == 400
+    error = re.search(r'id="slots-1-key-error"[^>]*>(.*?)</p>', response.get_data(as_text=True))
+    assert error and "场次代码不能重复" in error.group(1)

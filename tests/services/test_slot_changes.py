@@ -197,6 +197,24 @@ def test_correcting_a_slot_that_is_over_mails_nobody(app, db, make_event, make_r
     assert len(audit_rows) == 1  # the correction itself is on record
 
 
+def test_a_slot_moved_into_the_past_mails_nobody(app, db, make_event, make_registration):
+    start = (now_utc() + timedelta(days=3)).replace(second=0, microsecond=0)
+    event = make_event(slug="slip", slots=[slot_json(start)])
+    make_registration(event, email="a@example.com")
+    db.session.commit()
+    saved = save_event_telling_holders(
+        event_data(slug="slip", slots=[slot_json(start - timedelta(days=5))]))  # a typing slip
+    db.session.commit()
+    assert change_mails(db) == [] and saved.slot_changes == []
+
+
+def test_the_summary_leaves_out_phoning_when_everyone_has_an_email(app):
+    from app.services.slot_changes import SlotChange
+
+    assert "电话" not in SlotChange("am", "上午场", ("time",), 3, 0).summary()
+    assert "1 位未留邮箱" in SlotChange("am", "上午场", ("time",), 3, 1).summary()
+
+
 def test_people_already_checked_in_are_not_told(app, db, make_event, make_registration):
     from app.services.checkin import check_in
 
