@@ -127,7 +127,8 @@ class Config:
                 settings[name] = env[name].strip()
         if env.get("PRIVACY_RETENTION_DAYS"):
             settings["PRIVACY_RETENTION_DAYS"] = int(env["PRIVACY_RETENTION_DAYS"])
-        settings["MAIL_OUTBOX_DIR"] = settings.get("MAIL_OUTBOX_DIR") or str(Path(instance_path) / "mail")
+        settings["MAIL_OUTBOX_DIR"] = (env.get("MAIL_OUTBOX_DIR") or settings.get("MAIL_OUTBOX_DIR")
+                                       or str(Path(instance_path) / "mail"))
         return settings
 
 

@@ -7,7 +7,7 @@ import contextlib
 import re
 import secrets
 import unicodedata
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, or_, select, update
@@ -410,9 +410,19 @@ def resend_ticket(event, phone, now=None):
     if registration is None or kind is None or not registration.email:
         return False
     now = now or utcnow()
-    bucket = int(now.timestamp() // (RESEND_INTERVAL_MINUTES * 60))
-    message = queue_registration_mail(registration, kind,
-                                      dedupe_key=f"resend:{registration.id}:{bucket}")
+    from app.models import OutboxMessage
+
+    sent_lately = db.session.execute(
+        select(OutboxMessage.id).where(
+            OutboxMessage.registration_id == registration.id,
+            OutboxMessage.dedupe_key.startswith(f"resend:{registration.id}:"),
+            OutboxMessage.created_at > now - timedelta(minutes=RESEND_INTERVAL_MINUTES))
+    ).first()
+    if sent_lately is not None:
+        return False
+    # The key (to the second) keeps two presses at the same instant to one message.
+    message = queue_registration_mail(
+        registration, kind, dedupe_key=f"resend:{registration.id}:{int(now.timestamp())}")
     return message is not None
 
 

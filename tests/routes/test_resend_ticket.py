@@ -98,5 +98,8 @@ def test_the_resend_interval_passes(app, db, make_event, make_registration):
     now = utcnow()
     assert resend_ticket(event, "13900001111", now=now)
     assert not resend_ticket(event, "13900001111", now=now)
-    later = now + timedelta(minutes=RESEND_INTERVAL_MINUTES)
+    # Ten minutes after the last one sent, not at the turn of a ten-minute window.
+    assert not resend_ticket(event, "13900001111",
+                             now=now + timedelta(minutes=RESEND_INTERVAL_MINUTES - 1))
+    later = now + timedelta(minutes=RESEND_INTERVAL_MINUTES, seconds=1)
     assert resend_ticket(event, "１３９００００１１１１", now=later)

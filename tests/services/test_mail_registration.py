@@ -213,3 +213,13 @@ def test_no_reminder_for_someone_who_registered_inside_the_last_day(app, db, mak
                                "mode": "onsite"}])
     make_registration(event, email="late@example.com")  # created now, 10 h before the start
     assert queue_reminders() == 0
+
+
+def test_the_mail_folder_comes_from_the_environment(tmp_path):
+    from config import Config
+
+    settings = Config.from_env(str(tmp_path), {"SECRET_KEY": "x",
+                                               "MAIL_OUTBOX_DIR": str(tmp_path / "letters")})
+    assert settings["MAIL_OUTBOX_DIR"] == str(tmp_path / "letters")
+    assert Config.from_env(str(tmp_path), {"SECRET_KEY": "x"})["MAIL_OUTBOX_DIR"] == \
+        str(tmp_path / "mail")
