@@ -11,3 +11,12 @@ accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") else None
 # (app/logging.py): ticket links show as /tickets/AbCd…, phones and e-mails masked.
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server):
+    """Without Redis each worker keeps its own rate-limit counts: N workers let up to N
+    times the configured number through. Say so where the operator looks."""
+    limits_on = os.environ.get("RATELIMIT_ENABLED", "1").lower() not in ("0", "false", "no", "off")
+    if server.cfg.workers > 1 and limits_on and not os.environ.get("REDIS_URL"):
+        server.log.warning("rate limits are counted by each of the %d workers on its own; "
+                           "set REDIS_URL to share them", server.cfg.workers)

@@ -1,0 +1,39 @@
+"""gunicorn.conf.py, read by a real gunicorn."""
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.conftest import ROOT, free_port
+
+
+def _start_and_read_log(tmp_path, **env):
+    port = free_port()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "-w", "2",
+         "--bind", f"127.0.0.1:{port}", "app:create_app()"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
+             "DATABASE_URL": f"sqlite:///{tmp_path / 'g.db'}", "SECRET_KEY": "x", **env})
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        _out, log = process.communicate(timeout=20)
+    return log
+
+
+def test_several_workers_without_redis_are_warned_about_their_rate_limits(tmp_path):
+    assert "set REDIS_URL to share them" in _start_and_read_log(tmp_path)
+    assert "set REDIS_URL" not in _start_and_read_log(tmp_path, RATELIMIT_ENABLED="0")
+    assert "set REDIS_URL" not in _start_and_read_log(
+        tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")
