@@ -493,6 +493,8 @@ def test_each_shifts_ticket_lists_all_the_volunteers_shifts_of_the_drive(client,
     first, second = am.token, noon.token
     landing = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "您在本次招募中共申请了 2 个班次" in landing
+    assert "退出这个班次" in landing and "取消报名" not in landing  # one shift, not the lot
+    assert "人数" not in landing  # a volunteer is one person
     shifts = _shift_list(landing)
     assert "您在本次招募中申请的全部班次" in shifts
     assert "1号楼投放点 早班" in shifts and "食堂投放点 午班" in shifts and "待审核" in shifts
