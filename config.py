@@ -58,6 +58,8 @@ class Config:
     SESSION_REFRESH_EACH_REQUEST = False
     STAFF_IDLE_TIMEOUT_SECONDS = 30 * 60
     MAX_CONTENT_LENGTH = 1024 * 1024
+    # Where `flask demo` keeps the demo admin's password (None: instance/demo-admin-password).
+    DEMO_ADMIN_PASSWORD_FILE = None
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True

@@ -97,15 +97,42 @@ def demo_command():
         click.echo(f"Loaded {slug}")
     if not created:
         click.echo("Demo events already present.")
-    # The demo password is kept (mode 600) so that every `make run` can print the login.
-    saved = Path(current_app.instance_path) / "demo-admin-password"
+    # The demo password is kept (mode 600) so that every `make run` can print the login,
+    # with the database it belongs to: run against another database (a test's, a copy),
+    # the file must neither be overwritten nor print a password that does not work there.
+    saved = Path(current_app.config.get("DEMO_ADMIN_PASSWORD_FILE")
+                 or Path(current_app.instance_path) / "demo-admin-password")
+    database = _database_fingerprint()
     if admin_created:
         fd = os.open(saved, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(password)
-    if saved.exists():
-        click.echo(f"Demo admin: username 'admin', password '{saved.read_text().strip()}' "
-                   f"(sign in at {current_app.config['BASE_URL']}/staff/login)")
+            json.dump({"database": database, "password": password}, handle)
+    known = _saved_demo_password(saved, database)
+    login_url = f"{current_app.config['BASE_URL']}/staff/login"
+    if known:
+        click.echo(f"Demo admin: username 'admin', password '{known}' (sign in at {login_url})")
+    elif not admin_created:
+        click.echo("Staff accounts already exist in this database; the demo admin's password "
+                   "was printed when it was made (an admin can reset it on the staff "
+                   f"accounts page, {login_url}).")
+
+
+def _database_fingerprint():
+    """Which database this is, without keeping its URL (which may hold a password)."""
+    import hashlib
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def _saved_demo_password(path, database):
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None  # none kept, or an older plain-text file of unknown database
+    if not isinstance(saved, dict) or saved.get("database") != database:
+        return None
+    return saved.get("password")
 
 
 @feedback_cli.command("invite")

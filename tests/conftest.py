@@ -84,6 +84,8 @@ def make_app(database_url, instance_dir):
             "SECRET_KEY": "test-secret-key",
             "BASE_URL": "http://testserver",
             "MAIL_OUTBOX_DIR": str(instance_dir / "mail"),
+            # `flask demo` in a test must not overwrite the developer's demo login.
+            "DEMO_ADMIN_PASSWORD_FILE": str(instance_dir / "demo-admin-password"),
             "MAIL_SERVER": None,
         }
         settings.update(overrides)

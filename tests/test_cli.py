@@ -1,5 +1,6 @@
 """The commands of CONTRACT §3, through Flask's CLI runner."""
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -195,6 +196,31 @@ def test_demo_loads_the_three_events_of_the_plan_once(runner, db):
     assert again.exit_code == 0
     assert db.session.execute(select(func.count(Event.id))).scalar() == 3
     assert "Demo admin" in again.output  # the login is printed on every run
+
+
+def test_demo_prints_only_the_password_of_this_database(runner, db, app):
+    from pathlib import Path
+
+    saved = Path(app.config["DEMO_ADMIN_PASSWORD_FILE"])
+    saved.unlink(missing_ok=True)
+    first = runner.invoke(args=["demo"])
+    printed = re.search(r"password '([^']+)'", first.output).group(1)
+    admin = db.session.execute(select(StaffUser).where(StaffUser.username == "admin")).scalar_one()
+    assert admin.check_password(printed)  # the login printed is the one that works
+    assert oct(saved.stat().st_mode & 0o777) == "0o600"
+    assert printed in saved.read_text()
+
+    # The file now belongs to another database (run against a copy, say): this one's demo
+    # admin already exists, so no password is known here and none is made up.
+    saved.write_text(json.dumps({"database": "another-database", "password": "not-this-one"}))
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0, again.output
+    assert "not-this-one" not in again.output and "already exist" in again.output
+    assert "not-this-one" in saved.read_text()  # and the other database's login is kept
+
+    # A file from before databases were recorded (plain text) is not trusted either.
+    saved.write_text("old-plain-password")
+    assert "old-plain-password" not in runner.invoke(args=["demo"]).output
 
 
 def test_demo_events_round_trip_through_the_importer(app):
