@@ -107,8 +107,13 @@ def usable_invitation(token):
         raise Conflict(_("这个邀请链接已经失效。"))
     if invitation.used >= invitation.max_uses:
         raise Conflict(_("这个邀请链接已经用完。"))
-    if invitation.slot.event.status == "closed":
+    status = invitation.slot.event.status
+    if status == "closed":
         raise Conflict(_("活动已经结束报名。"))
+    if status == "draft":
+        # Links may go out before the event is published, but an invitee's ticket would
+        # point at a page the public cannot see yet, and the details may still change.
+        raise Conflict(_("这个活动还没有发布，发布后邀请链接才能使用，请稍后再打开。"))
     return invitation
 
 

@@ -160,6 +160,30 @@ def test_an_invitee_uses_the_reserve_before_the_public_seats(client, small_event
     assert slot_counts(db, small_event.slots[0].id) == (2, 1)  # one public seat still free
 
 
+def test_a_draft_events_link_waits_for_publication(client, auth, make_event, db):
+    from app.services.invitations import create_invitation, reserve_seats
+
+    draft = make_event(slug="draft-day", status="draft")
+    reserve_seats(draft.slots[0], 2)
+    invitation = create_invitation(draft, draft.slots[0], label="代表", max_uses=2)
+    db.session.commit()
+    page = client.get(f"/invite/{invitation.token}")
+    assert page.status_code == 409 and "还没有发布" in page.get_data(as_text=True)
+    posted = client.post(f"/invite/{invitation.token}", data={
+        "name": "甲", "phone": "13700000001", "party_size": "1", "consent": "y"})
+    assert posted.status_code == 409
+    assert db.session.execute(select(Registration)).first() is None
+    auth.login("admin")
+    admin_page = client.get("/staff/events/draft-day/invitations").get_data(as_text=True)
+    assert 'id="draft-invitations"' in admin_page
+    # Once published, the same link takes the invitee.
+    draft.status = "published"
+    db.session.commit()
+    assert client.post(f"/invite/{invitation.token}", data={
+        "name": "甲", "phone": "13700000001", "party_size": "1",
+        "consent": "y"}).status_code == 303
+
+
 def test_unknown_and_revoked_links(client, auth, small_event, db):
     from app.services.invitations import create_invitation, reserve_seats
 
