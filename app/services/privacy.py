@@ -54,13 +54,30 @@ def mask_contacts(text):
 _OTHER_NUMBER = re.compile(rf"{_DIGIT}(?:[\s-]?{_DIGIT}){{6,}}")
 
 
+# A WeChat ID after the word that names it (微信 / 微信号： / WeChat: / VX). The ID itself
+# starts with a letter, as WeChat requires; a phone number given as the WeChat ID is left
+# to the phone rule (which keeps the last 4 digits staff ask for).
+WECHAT_IN_TEXT = re.compile(
+    r"(?P<marker>(?:微信|(?<![A-Za-z])(?:WeChat|Weixin|VX)(?![A-Za-z]))[ \t\u3000]*"
+    r"(?:号|ID(?=[ \t\u3000:：]))?[ \t\u3000]*(?:是|为)?[ \t\u3000]*[:：]?[ \t\u3000]*)"
+    r"(?P<id>[A-Za-z][A-Za-z0-9_-]*)", re.IGNORECASE)
+
+
+def mask_wechat(text):
+    """微信 zh**** — the marker stays, so staff know the contact is a WeChat ID."""
+    if not text:
+        return text
+    return WECHAT_IN_TEXT.sub(lambda m: m.group("marker") + m.group("id")[:2] + "****", text)
+
+
 def mask_contact(contact):
-    """The contact a citizen left for a reply, as staff screens show it: mobiles and e-mails
-    as mask_contacts does, and any other long number (a landline) down to its last 4 digits.
-    Words around them (张先生, 下午) stay, so staff know whom to ask for."""
+    """The contact a citizen left for a reply, as staff screens show it: WeChat IDs, mobiles
+    and e-mails (as mask_contacts does), and any other long number (a landline) down to its
+    last 4 digits. Words around them (张先生, 下午, 微信) stay, so staff know whom to ask for
+    and how."""
     if not contact:
         return contact
-    masked = mask_contacts(contact)
+    masked = mask_contacts(mask_wechat(contact))
     return _OTHER_NUMBER.sub(
         lambda m: "****" + unicodedata.normalize("NFKC", re.sub(r"[\s-]", "", m.group(0)))[-4:],
         masked)

@@ -452,6 +452,28 @@ def test_only_an_admin_reveals_a_contact_and_it_is_audited(client, auth, db, mak
         assert CONTACT not in client.get(url).get_data(as_text=True)
 
 
+def test_a_wechat_id_is_masked_for_staff_and_revealed_in_full_to_an_admin(
+        client, auth, db, make_event, make_registration):
+    event = make_event(slots=started_slots())
+    feedback = feedback_service.submit(
+        event, answers(4, wants_reply=True, contact="微信号：wxid_abc123"),
+        registration=make_registration(event))
+    db.session.commit()
+    feedback_id, follow_up_id = feedback.id, feedback.follow_up.id
+    auth.login("admin")
+    for url in ("/staff/follow-ups", f"/staff/events/{event.slug}/results"):
+        page = client.get(url).get_data(as_text=True)
+        assert "微信号：wx****" in page, url
+        assert "wxid_abc123" not in page, url
+    for url in (f"/staff/follow-ups/{follow_up_id}/reveal",
+                f"/staff/events/{event.slug}/feedback/{feedback_id}/reveal"):
+        response = client.post(url)
+        assert response.status_code == 200, url
+        assert "微信号：wxid_abc123" in response.get_data(as_text=True), url
+    assert len(db.session.execute(select(AuditLog).where(
+        AuditLog.action == "feedback.reveal_contact")).all()) == 2
+
+
 def test_revealing_nothing_or_elsewhere_is_not_found(client, auth, db, make_event,
                                                      make_registration):
     event, feedback = seed_reply(db, make_event, make_registration)

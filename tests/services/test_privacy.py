@@ -140,7 +140,15 @@ def test_mask_contacts_keeps_other_numbers():
     ("zhang.san@example.com", "z***@example.com"),
     ("021-57712345", "****2345"),                 # a landline
     ("５７７１２３４５", "****2345"),               # typed with full-width digits
-    ("微信 zs2026", "微信 zs2026"),
+    # A WeChat ID: its first 2 characters, and the word that says it is one.
+    ("微信 zhang_san88", "微信 zh****"),
+    ("微信号：wxid_abc123", "微信号：wx****"),
+    ("WeChat: lily-2024", "WeChat: li****"),
+    ("wechat ID: Lily_2024", "wechat ID: Li****"),
+    ("VX abc123 下午", "VX ab**** 下午"),
+    ("微信号 zs2026 张先生 13912345678", "微信号 zs**** 张先生 139****5678"),
+    ("微信 13912345678", "微信 139****5678"),       # a phone as the WeChat ID: the phone rule
+    ("微信：张先生", "微信：张先生"),                  # a name, not an ID
     ("", ""),
     (None, None),
 ])
