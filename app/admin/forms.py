@@ -18,7 +18,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 from app.models.event import CHECKIN_CLOSES_MINUTES_AFTER_END, CHECKIN_OPENS_MINUTES_BEFORE
 from app.services.staff import MIN_PASSWORD_LENGTH
@@ -62,12 +70,38 @@ class TranslatedForm(Form):
             return translations
 
 
+class WholeNumberField(IntegerField):
+    """An IntegerField that says one thing about "abc". WTForms' IntegerField refuses it,
+    and NumberRange, which then sees no number, refuses it again: two messages for one slip.
+    Given the range's message as ``invalid_value_message``, this field says it once.
+    Full-width digits (１２) count as the number they show (int() reads them), as they
+    always did in these fields."""
+
+    def pre_validate(self, form):
+        # Blank is for Optional / InputRequired to judge; something typed that is no whole
+        # number has had its message already.
+        if self.process_errors and self.raw_data and self.raw_data[0].strip():
+            raise StopValidation()
+
+
+# One message for every slip in a number field: not a number, or out of range.
+def _whole_number_between(low, high):
+    return _l("请填写 %(low)d 到 %(high)d 之间的整数。", low=low, high=high)
+
+
+MINUTES_MAX = 24 * 60
+PARTY_SIZE_MESSAGE = _whole_number_between(1, 20)
+CAPACITY_MESSAGE = _whole_number_between(0, 100000)
+WINDOW_MESSAGE = _l("请填写 0 到 %(n)d 之间的整数（分钟），或留空。", n=MINUTES_MAX)
+
+
 class SlotForm(TranslatedForm):
     key = StringField(_l("场次代码"), validators=[Optional(), Length(max=40)])
     label = StringField(_l("场次名称"), validators=[Optional(), Length(max=200)])
     starts_at = DateTimeLocalField(_l("开始时间"), format=DT_FORMAT, validators=[Optional()])
     ends_at = DateTimeLocalField(_l("结束时间"), format=DT_FORMAT, validators=[Optional()])
-    capacity = IntegerField(_l("名额"), validators=[Optional(), NumberRange(min=0, max=100000)])
+    capacity = WholeNumberField(_l("名额"), invalid_value_message=CAPACITY_MESSAGE, validators=[
+        Optional(), NumberRange(min=0, max=100000, message=CAPACITY_MESSAGE)])
     mode = SelectField(_l("方式"), choices=MODE_CHOICES, default="onsite")
     join_url = StringField(_l("线上参与链接"), validators=[Optional(), Length(max=500)])
     location = StringField(_l("场次地点"), validators=[Optional(), Length(max=300)])
@@ -106,15 +140,18 @@ class EventForm(FlaskForm):
     registration_closes_at = DateTimeLocalField(
         _l("报名截止（北京时间）"), format=DT_FORMAT,
         validators=[InputRequired(_l("请填写报名截止时间。"))])
-    max_party_size = IntegerField(_l("每次最多报名人数"), default=1,
-                                  validators=[InputRequired(_l("请填写人数。")),
-                                              NumberRange(min=1, max=20)])
+    max_party_size = WholeNumberField(
+        _l("每次最多报名人数"), default=1, invalid_value_message=PARTY_SIZE_MESSAGE,
+        validators=[InputRequired(_l("请填写人数。")),
+                    NumberRange(min=1, max=20, message=PARTY_SIZE_MESSAGE)])
     waitlist = BooleanField(_l("约满后开放候补"))
     # Blank is the contract's window: from 60 minutes before a slot until its end.
-    checkin_opens_minutes_before = IntegerField(
-        _l("开场前多少分钟可以签到"), validators=[Optional(), NumberRange(min=0, max=24 * 60)])
-    checkin_closes_minutes_after_end = IntegerField(
-        _l("结束后多少分钟内仍可签到"), validators=[Optional(), NumberRange(min=0, max=24 * 60)])
+    checkin_opens_minutes_before = WholeNumberField(
+        _l("开场前多少分钟可以签到"), invalid_value_message=WINDOW_MESSAGE,
+        validators=[Optional(), NumberRange(min=0, max=MINUTES_MAX, message=WINDOW_MESSAGE)])
+    checkin_closes_minutes_after_end = WholeNumberField(
+        _l("结束后多少分钟内仍可签到"), invalid_value_message=WINDOW_MESSAGE,
+        validators=[Optional(), NumberRange(min=0, max=MINUTES_MAX, message=WINDOW_MESSAGE)])
     feedback_topics = TextAreaField(_l("评价项目（每行一项）"), validators=[Optional(),
                                                                     Length(max=1000)])
     slots = FieldList(FormField(SlotForm), min_entries=1, max_entries=50)

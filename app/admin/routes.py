@@ -605,4 +605,4 @@ def audit_log():
     return render_template("admin/audit.html", rows=rows, events=events, page=page,
                            pages=max((total + AUDIT_PER_PAGE - 1) // AUDIT_PER_PAGE, 1),
                            total=total, action=action, action_label=audit.action_label,
-                           target_label=audit.target_label)
+                           target_label=audit.target_label, detail_items=audit.detail_items)

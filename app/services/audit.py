@@ -1,11 +1,17 @@
 """The append-only audit log of staff changes, check-ins and exports."""
+import re
+from datetime import datetime, timezone
+
 from flask import has_request_context, request
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.extensions import db
 from app.models import AuditLog
 from app.models.types import utcnow
+from app.services.privacy import mask_contacts, mask_phone
 
 
 def record(action, target=None, *, event=None, detail=None, actor=None):
@@ -92,3 +98,146 @@ def action_label(action):
 
 def target_label(target_type):
     return TARGET_LABELS.get(target_type, target_type)
+
+
+# --- What the audit page shows of a row's details ------------------------------------------
+# The details keep the codes the code wrote; staff read them as label and value. The keys,
+# in the order the page lists them (JSON columns do not keep the order they were written in).
+DETAIL_LABELS = {
+    "ticket_number": _l("票号"),
+    "ticket": _l("票号"),
+    "name": _l("姓名"),
+    "phone": _l("手机号码"),
+    "username": _l("用户名"),
+    "role": _l("角色"),
+    "slug": _l("活动网址代码"),
+    "created": _l("新建"),
+    "slot": _l("场次"),
+    "shift": _l("班次"),
+    "slots": _l("场次"),
+    "label": _l("受邀人或团体"),
+    "feedback": _l("评价编号"),
+    "follow_up": _l("跟进编号"),
+    "status": _l("状态"),
+    "from": _l("更改前"),
+    "to": _l("更改后"),
+    "before": _l("更改前"),
+    "after": _l("更改后"),
+    "changed": _l("更改了"),
+    "reason": _l("原因"),
+    "promoted": _l("候补转正的票号"),
+    "party_size": _l("人数"),
+    "how": _l("登记方式"),
+    "source": _l("签到方式"),
+    "gate": _l("门岗"),
+    "checked_in_at": _l("签到时间"),
+    "checked_out_at": _l("签退时间"),
+    "extended_until": _l("延长至"),
+    "hours": _l("服务时长"),
+    "starts_at": _l("开始时间"),
+    "ends_at": _l("结束时间"),
+    "mode": _l("方式"),
+    "place": _l("地点"),
+    "seats": _l("名额数"),
+    "reserved": _l("现预留名额"),
+    "max_uses": _l("可报名次数"),
+    "mailed": _l("已发邮件通知"),
+    "without_email": _l("无邮箱需电话通知"),
+    "kind": _l("邮件类型"),
+    "export": _l("导出内容"),
+    "format": _l("文件格式"),
+    "rows": _l("记录条数"),
+    "volunteers": _l("志愿者人数"),
+    "registrations": _l("匿名化的报名数"),
+}
+# Codes shown by the label the rest of the staff pages give them.
+STATUS_LABELS = {  # registrations (admin/_status.html) and events; no code is both
+    "confirmed": _l("已确认"), "waitlisted": _l("候补"), "pending": _l("待审核"),
+    "cancelled": _l("已取消"), "rejected": _l("未通过"),
+    "draft": _l("草稿"), "published": _l("已发布"), "closed": _l("已关闭"),
+}
+ROLE_LABELS = {"admin": _l("管理员"), "staff": _l("工作人员")}
+HOW_LABELS = {"walk_in": _l("现场登记"), "phone_in": _l("电话报名")}
+CHECKIN_SOURCE_LABELS = {"scan": _l("扫码或输入票号"), "manual": _l("从查找结果签到"),
+                         "offline": _l("离线签到")}
+MODE_LABELS = {"onsite": _l("现场"), "online": _l("线上")}
+EXPORT_LABELS = {"registrations": _l("报名名单"), "feedback": _l("评价"),
+                 "follow_ups": _l("跟进事项"), "report": _l("工作报告")}
+# What event.update lists as changed: the event form's own labels.
+EVENT_FIELD_LABELS = {
+    "slug": _l("网址代码（slug）"), "kind": _l("类型"), "status": _l("状态"),
+    "title": _l("活动名称"), "description": _l("活动介绍"), "location": _l("地点"),
+    "what_to_bring": _l("参加须知"), "registration_opens_at": _l("报名开始（北京时间）"),
+    "registration_closes_at": _l("报名截止（北京时间）"), "max_party_size": _l("每次最多报名人数"),
+    "waitlist": _l("约满后开放候补"), "feedback_topics": _l("评价项目"),
+    "checkin_opens_minutes_before": _l("开场前多少分钟可以签到"),
+    "checkin_closes_minutes_after_end": _l("结束后多少分钟内仍可签到"), "slots": _l("场次"),
+}
+# Rows whose details the privacy rules wiped say so instead.
+CLEARED = {"purged": _l("到期匿名化时已清除"), "erased": _l("本人删除个人信息时已清除")}
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _value_labels(key):
+    from app.services.mail import KIND_LABELS
+    from app.services.slot_changes import CHANGE_LABELS  # it imports this module
+
+    return {"status": STATUS_LABELS, "from": STATUS_LABELS, "to": STATUS_LABELS,
+            "role": ROLE_LABELS, "how": HOW_LABELS, "source": CHECKIN_SOURCE_LABELS,
+            "mode": MODE_LABELS, "export": EXPORT_LABELS, "kind": KIND_LABELS,
+            "changed": {**EVENT_FIELD_LABELS, **CHANGE_LABELS}}.get(key, {})
+
+
+def detail_items(detail):
+    """A row's details as (label, value) texts for the audit page: keys by their labels
+    (an unknown key by its own name, after the known ones), codes by the labels the staff
+    pages use, times in Beijing time, lists and nested details spelt out. Details hold no
+    phone number or e-mail address (record() asks callers to mask them); one that slipped
+    in anyway is masked here."""
+    items = []
+    for key, value in _in_order(detail or {}):
+        if key in CLEARED and value is True:
+            items.append((_("详情"), str(CLEARED[key])))
+        else:
+            items.append((str(DETAIL_LABELS.get(key, key)), _detail_value(key, value)))
+    return items
+
+
+def _in_order(detail):
+    order = {key: i for i, key in enumerate(DETAIL_LABELS)}
+    return sorted(detail.items(), key=lambda item: (order.get(item[0], len(order)), str(item[0])))
+
+
+def _detail_value(key, value):
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, dict):  # a slot's terms before and after, a volunteer's times
+        return _("；").join(f"{label}{_('：')}{text}" for label, text in detail_items(value))
+    if isinstance(value, (list, tuple)):
+        return _("、").join(_detail_value(key, item) for item in value)
+    if key in ("feedback", "follow_up"):
+        return f"#{value}"
+    if not isinstance(value, str):
+        return str(value)
+    labels = _value_labels(key)
+    if value in labels:
+        return str(labels[value])
+    if _ISO_DATETIME.match(value):
+        return _beijing_time(value)
+    if key == "phone" and "*" not in value:
+        return mask_phone(value)
+    return mask_contacts(value)
+
+
+def _beijing_time(text):
+    """An ISO time as the time column shows times (Asia/Shanghai); a time written without
+    its zone is UTC, as every stored time is."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return mask_contacts(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return format_datetime(moment, "yyyy-MM-dd HH:mm")

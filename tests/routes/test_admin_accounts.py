@@ -1,4 +1,5 @@
 """Staff accounts, the audit log page and the dashboard."""
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -99,6 +100,42 @@ def test_audit_log_page_lists_changes_newest_first(client, auth, make_event, db)
     assert ">活动 #" in body  # the kind of record, not the model's name
     filtered = client.get("/staff/audit?action=event.").get_data(as_text=True)
     assert "event.close" in filtered and "staff.login" not in filtered
+
+
+def test_audit_log_page_shows_details_in_words_and_beijing_time(client, auth, make_event,
+                                                                make_registration, db):
+    from flask_babel import refresh
+
+    from app.services import checkin as checkin_service
+
+    auth.login("admin")
+    event = make_event(slug="told")
+    holder = make_registration(event)
+    client.post("/staff/accounts", data={"username": "door1", "role": "admin",
+                                         "password": "a-long-enough-password"})
+    client.post("/staff/events/told/walk-in", data={
+        "slot": "am", "name": "现场来宾", "phone": "13800138000", "party_size": "2",
+        "source": "phone_in"})
+    checkin_service.check_in(holder, gate="东门", source="offline",
+                             now=datetime(2026, 11, 12, 6, 5, tzinfo=timezone.utc))
+    db.session.commit()
+    page = client.get("/staff/audit").get_data(as_text=True)
+    cells = " ".join(re.findall(r'<td class="detail">(.*?)</td>', page, re.S))
+    for shown in ("角色：管理员", "用户名：door1", "登记方式：电话报名", "状态：已确认",
+                  "手机号码：138****8000", "签到方式：离线签到", "门岗：东门",
+                  "签到时间：2026-11-12 14:05"):
+        assert f"<span>{shown}</span>" in cells, shown
+    for raw in ("role=", "source=", "offline", "phone_in", "checked_in_at", "T06:05",
+                "13800138000"):
+        assert raw not in cells, raw
+
+    refresh()  # the test's app context outlives requests; Babel caches the locale there
+    client.set_cookie("lang", "en")
+    cells = " ".join(re.findall(r'<td class="detail">(.*?)</td>',
+                                client.get("/staff/audit").get_data(as_text=True), re.S))
+    for shown in ("Role: Administrator", "How registered: By phone",
+                  "How checked in: Checked in offline", "Checked in at: 2026-11-12 14:05"):
+        assert f"<span>{shown}</span>" in cells, shown
 
 
 def test_audit_rows_cannot_be_changed(db, make_staff):

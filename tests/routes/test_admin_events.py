@@ -220,7 +220,8 @@ def test_messages_of_slot_rows_are_in_chinese(client, auth):
     data["slots-0-capacity"] = "很多"
     data["slots-1-starts_at"] = "明天"
     body = client.post("/staff/events/new", data=data).get_data(as_text=True)
-    assert "不是有效的整数" in body and "不是有效的日期与时间值" in body
+    # The capacity has a message of its own; the date is WTForms', in Chinese.
+    assert "请填写 0 到 100000 之间的整数。" in body and "不是有效的日期与时间值" in body
     assert "Not a valid" not in body
 
 
@@ -350,6 +351,43 @@ def test_the_form_sets_the_check_in_window_and_blank_is_the_usual_one(client, au
         Event.slug, Event.checkin_opens_minutes_before + Event.checkin_closes_minutes_after_end
         * 10000)).all())
     assert windows == {"window-day": 90 + 20 * 10000, "usual-day": 60}
+
+
+def _field_error(page, field_id):
+    match = re.search(rf'<p class="error" id="{field_id}-error" role="alert">(.*?)</p>', page, re.S)
+    return match and match.group(1)
+
+
+def test_a_check_in_window_that_is_no_whole_number_gets_one_message(client, auth, db):
+    auth.login("admin")
+    one = "请填写 0 到 1440 之间的整数（分钟），或留空。"
+    for name in ("checkin_opens_minutes_before", "checkin_closes_minutes_after_end"):
+        for typed in ("abc", "1.5", "5000"):
+            response = client.post("/staff/events/new", data=form_data(slug="bad-window",
+                                                                       **{name: typed}))
+            assert response.status_code == 400, (name, typed)
+            page = response.get_data(as_text=True)
+            assert _field_error(page, name) == one, (name, typed)
+            assert page.count(one) == 2  # beside the field and in the summary at the top
+            assert "不是有效的整数" not in page and "数值大小" not in page
+    # Full-width digits, as an input method types them, are the number they say.
+    response = client.post("/staff/events/new", data=form_data(
+        slug="full-width", checkin_opens_minutes_before="１２",
+        checkin_closes_minutes_after_end="３０"))
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    event = db.session.execute(select(Event).where(Event.slug == "full-width")).scalar_one()
+    assert (event.checkin_opens_minutes_before, event.checkin_closes_minutes_after_end) == (12, 30)
+
+
+def test_party_size_and_capacity_that_are_no_whole_number_get_one_message(client, auth):
+    auth.login("admin")
+    page = client.post("/staff/events/new", data=form_data(
+        max_party_size="abc", **{"slots-0-capacity": "十"})).get_data(as_text=True)
+    assert _field_error(page, "max_party_size") == "请填写 1 到 20 之间的整数。"
+    assert _field_error(page, "slots-0-capacity") == "请填写 0 到 100000 之间的整数。"
+    assert "不是有效的整数" not in page and "数值大小" not in page
+    blank = client.post("/staff/events/new", data=form_data(max_party_size=""))
+    assert _field_error(blank.get_data(as_text=True), "max_party_size") == "请填写人数。"
 
 
 def test_saving_says_what_looks_like_a_slip_without_refusing_it(client, auth, db):
