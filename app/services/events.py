@@ -206,7 +206,7 @@ def save_event_telling_holders(data):
     join link changes, its holders are mailed in this transaction (services.slot_changes).
     """
     data = validate_event_data(data)
-    event = get_event(data["slug"])
+    event = _event_to_update(data["slug"])
     created = event is None
     terms_before = {} if created else terms_by_slot(event)
     if created:
@@ -245,6 +245,24 @@ def save_event_telling_holders(data):
         event.slots.remove(slot)
     db.session.flush()
     return SavedEvent(event, created, tell_holders(event, terms_before))
+
+
+def _event_to_update(slug):
+    """The event with its slots as committed now, locked until this save commits. Two
+    admins saving at once then take turns, and the second compares with what the first
+    saved, so ticket holders are not mailed the same change twice (PostgreSQL; on SQLite a
+    writing transaction already has the database to itself). Objects the request loaded
+    before (the form's event) are refreshed, not trusted."""
+    event = db.session.execute(
+        select(Event).where(Event.slug == slug).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if event is not None:
+        db.session.execute(
+            select(Slot).where(Slot.event_id == event.id).order_by(Slot.id).with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars().all()
+    return event
 
 
 def setup_warnings(event, now=None):

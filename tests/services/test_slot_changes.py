@@ -73,6 +73,53 @@ def test_time_change_mails_each_holder_with_an_email_once_with_old_and_new_time(
     assert again.slot_changes == [] and len(change_mails(db)) == 2
 
 
+def test_two_admins_saving_the_same_move_at_once_mail_each_holder_once(
+        app, db, make_event, make_registration, monkeypatch):
+    """Both saves read the slot's old time before either commits (held at a barrier):
+    without the event's row lock both would see a change and mail it."""
+    import threading
+
+    from app.services import events as events_service
+
+    start = (now_utc() + timedelta(days=3)).replace(second=0, microsecond=0)
+    event = make_event(slug="race-move", slots=[slot_json(start)])
+    make_registration(event, email="a@example.com")
+    db.session.commit()
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    read_terms = events_service.terms_by_slot
+
+    def terms_then_wait(event):
+        terms = read_terms(event)
+        try:
+            barrier.wait(timeout=1.5)  # the other save, if it got this far, reads too
+        except threading.BrokenBarrierError:
+            pass  # it is waiting for this save's lock: it will read after the commit
+        return terms
+
+    monkeypatch.setattr(events_service, "terms_by_slot", terms_then_wait)
+    new_data = event_data(slug="race-move", slots=[slot_json(start + timedelta(hours=2))])
+    outcomes = []
+
+    def save():
+        with app.test_request_context(method="POST"):
+            try:
+                save_event_telling_holders(new_data)
+                db.session.commit()
+                outcomes.append("saved")
+            except Exception as error:  # noqa: BLE001 - recorded, asserted below
+                db.session.rollback()
+                outcomes.append(repr(error))
+
+    threads = [threading.Thread(target=save) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes == ["saved", "saved"]
+    assert [m.recipient for m in change_mails(db)] == ["a@example.com"]
+
+
 def test_capacity_title_and_description_changes_mail_nobody(app, db, make_event, make_registration):
     start = now_utc() + timedelta(days=3)
     event = make_event(slug="roomier", slots=[slot_json(start)])
