@@ -2,16 +2,17 @@
 without the slot, which the link names."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, IntegerField, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField
+from wtforms.validators import DataRequired, Email, InputRequired, NumberRange, Optional
 
-from app.public.forms import UNTICKED, MaxLength
+from app.public.forms import UNTICKED, MaxLength, RegistrationForm
 
 
 class InviteRegistrationForm(FlaskForm):
-    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=50)])
-    phone = StringField(_l("手机号码"), validators=[DataRequired(_l("请填写手机号码。")),
-                                                Length(max=30)])
+    # The public form's own fields: spaces trimmed, hidden characters (bidi overrides,
+    # line breaks) refused, phones checked as people type them, every message in Chinese.
+    name = RegistrationForm.name
+    phone = RegistrationForm.phone
     email = EmailField(_l("电子邮箱（选填，用于接收电子票）"),
                        validators=[Optional(), MaxLength(max=254), Email(_l("电子邮箱格式不正确。"))])
     party_size = IntegerField(_l("人数"), default=1,

@@ -216,6 +216,30 @@ def test_invite_form_needs_consent_and_a_valid_phone(client, small_event, db):
     assert db.session.get(Invitation, invitation.id).used == 0
 
 
+def test_invite_form_checks_names_and_phones_like_the_public_form(client, small_event, db):
+    """A name with hidden characters (a bidi override, a zero-width space, a line break) is
+    refused as on the public form; a phone typed with +86 and spaces is taken."""
+    from app.services.invitations import create_invitation, reserve_seats
+
+    reserve_seats(small_event.slots[0], 1)
+    invitation = create_invitation(small_event, small_event.slots[0], label="甲", max_uses=1)
+    db.session.commit()
+    hidden = client.post(f"/invite/{invitation.token}", data={
+        "name": "\u202e王\u200b五\n", "phone": "13700000001", "party_size": "1", "consent": "y"})
+    assert hidden.status_code == 400
+    assert "姓名里有无法显示的字符" in hidden.get_data(as_text=True)
+    too_long = client.post(f"/invite/{invitation.token}", data={
+        "name": "王" * 20000, "phone": "1" * 41, "party_size": "1", "consent": "y"})
+    page = too_long.get_data(as_text=True)
+    assert too_long.status_code == 400
+    assert "姓名最多 50 个字" in page and "11 位中国大陆手机号码" in page
+    response = client.post(f"/invite/{invitation.token}", data={
+        "name": "  王五 ", "phone": "+86 137 0000 0001", "party_size": "1", "consent": "y"})
+    assert response.status_code == 303
+    registration = db.session.execute(select(Registration)).scalar_one()
+    assert (registration.name, registration.phone) == ("王五", "13700000001")
+
+
 def test_release_gives_unused_reserved_seats_back(client, auth, small_event, make_registration,
                                                   db):
     from app.services.invitations import reserve_seats
