@@ -322,7 +322,10 @@
     }
     if (answer.result === "wrong_event" && answer.other_event) { detail.push(answer.other_event); }
     if (answer.slot) { detail.push(answer.slot); }
-    if (answer.offline) { detail.push(t("offline_note")); }
+    if (answer.offline && answer.result === "not_found") {
+      // The local list is only this event's, as of its last refresh: say what that means.
+      detail.push(t("not_found_offline"));
+    } else if (answer.offline) { detail.push(t("offline_note")); }
     el.detail.textContent = detail.join(" · ");
     signal(tone);
     clearTimeout(state.idleTimer);

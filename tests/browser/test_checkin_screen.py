@@ -145,6 +145,12 @@ def test_offline_scan_admits_from_the_local_list_and_syncs_with_its_time(door, b
         page.keyboard.press("Enter")
         page.locator("#result.ck-warn").wait_for()
         page.screenshot(path=str(SCREENSHOTS / "checkin-tablet-offline.png"))
+        # A code the local list does not hold (another event's ticket, or someone who
+        # registered after the list was fetched): red, and the steward is told why.
+        page.keyboard.type("ZZZZ-9999")
+        page.keyboard.press("Enter")
+        page.locator("#result.ck-bad[data-result='not_found']").wait_for()
+        assert "本机名单中没有这张票" in page.locator("#result").inner_text()
         assert checkin_row(db, ticket["id"]) is None  # nothing reached the server yet
 
         back_online = now_utc()
