@@ -133,9 +133,10 @@ def _refused(event, slot, form, state, error):
         db.session.rollback()
         flash(_("您已经报名成功，不用再报一次。这是您的电子票。"), "success")
         return redirect(url_for("public.ticket", token=mine), code=303)
-    if error.field and error.field in form and error.status == 400:
+    if error.field and error.field in form and (error.status == 400 or isinstance(error, SlotFull)):
+        # A field to change (also a party too large for the seats left): not a dead end.
         form[error.field].errors = [*form[error.field].errors, str(error.message)]
-        return _registration_page(event, form, state, status=400)
+        return _registration_page(event, form, state, status=error.status)
     if isinstance(error, SlotFull) and _other_slot_open(event, slot):
         # Another slot still has room: keep what was typed so they can switch.
         return _registration_page(event, form, state, error=error, status=error.status)

@@ -282,6 +282,11 @@ def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None
         raise AlreadyRegistered(existing=found[0])
     if (event.kind != "volunteer" and not event.waitlist
             and slot.seats_left < int(party_size)):
+        if slot.seats_left > 0:
+            # Not full, only too few seats for the party: "full" would contradict the
+            # "seats left" the event page shows, and a smaller party still fits.
+            raise SlotFull(_("这个场次只剩 %(n)d 个名额，请减少到场人数，或选择其他场次。",
+                             n=slot.seats_left), field="party_size")
         raise SlotFull()
     return None
 

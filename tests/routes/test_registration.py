@@ -235,9 +235,16 @@ def test_party_larger_than_the_seats_left_is_refused(client, db, make_event, mak
     event = make_event()
     for _ in range(4):
         make_registration(event, party_size=2)
-    response = client.post("/events/test-open-day/register", data=form_data(party_size="3"))
+    response = client.post("/events/test-open-day/register",
+                           data=form_data(party_size="3", name="赵六"))
     assert response.status_code == 409
     assert booked(db, event) == 8
+    # Two seats are left, not none: the page says so and keeps the form to change the party.
+    page = response.get_data(as_text=True)
+    assert "只剩 2 个名额" in page and "约满" not in page
+    assert 'value="赵六"' in page and 'name="party_size"' in page
+    token_of(client.post("/events/test-open-day/register", data=form_data(party_size="2")))
+    assert booked(db, event) == 10
 
 
 def test_full_slot_with_waitlist_offers_it_and_waitlists(client, db, make_event, make_registration):
