@@ -9,14 +9,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
 
 from app.database import begin_writing, read_only
 from app.extensions import db
-from app.public import bp
+from app.public import bp, my_tickets
 from app.public.forms import CancelForm, ResendTicketForm, registration_form_for
 from app.public.volunteer_routes import handle_volunteer_application
 from app.security import local_path, registration_limits, resend_ticket_limits
@@ -94,24 +93,13 @@ def register(slug):
         return _refused(event, slot, form, state, error)
     token = registration.token
     db.session.commit()
-    _remember_ticket(token)
+    my_tickets.remember(token)
     return redirect(url_for("public.ticket", token=token), code=303)
-
-
-# This browser's latest tickets, so that the same person coming back to the form (the back
-# button, a second tab) is shown their ticket instead of a refusal.
-MY_TICKETS = "my_tickets"
-MY_TICKETS_KEPT = 5
-
-
-def _remember_ticket(token):
-    kept = [t for t in session.get(MY_TICKETS, []) if t != token]
-    session[MY_TICKETS] = [token, *kept][:MY_TICKETS_KEPT]
 
 
 def _ticket_of_this_browser(error):
     existing = getattr(error, "existing", None)
-    if existing is not None and existing.token in session.get(MY_TICKETS, []):
+    if existing is not None and my_tickets.is_mine(existing.token):
         return existing.token
     return None
 

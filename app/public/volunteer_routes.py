@@ -6,14 +6,15 @@ registration view at /events/<slug>/register calls it when ``event.kind == "volu
 """
 from datetime import datetime, timezone
 
-from flask import current_app, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 
 from app.extensions import db
-from app.public import bp
+from app.public import bp, my_tickets
 from app.public.volunteer_forms import VolunteerApplicationForm
 from app.security import registration_limits
 from app.services import volunteers as volunteer_service
-from app.services.errors import Conflict, InvalidData
+from app.services.errors import AlreadyRegistered, Conflict, InvalidData
 from app.services.registration import booking_state, get_event_for_registration
 
 
@@ -36,9 +37,10 @@ def handle_volunteer_application(event):
         if state != "open":
             status = 409
         elif form.validate():
+            slots = [s for s in map(event.slot_by_key, form.slots.data) if s is not None]
             try:
                 registrations = volunteer_service.apply(
-                    event, [s for s in map(event.slot_by_key, form.slots.data) if s is not None],
+                    event, slots,
                     name=form.name.data, phone=form.phone.data, email=form.email.data,
                     submission_key=form.submission_key.data,
                     consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
@@ -48,11 +50,28 @@ def handle_volunteer_application(event):
                 )
             except (Conflict, InvalidData) as error:
                 db.session.rollback()
+                mine = _sent_again(event, slots, form.phone.data, error)
+                if mine is not None:
+                    flash(_("您已经提交过这份申请，不用再提交一次。下面是您的申请。"), "success")
+                    return redirect(f"/tickets/{mine}", code=303)
                 target = form._fields.get(error.field or "", form.slots)
                 target.errors = list(target.errors) + [str(error.message)]
                 status = error.status
             else:
                 db.session.commit()
+                my_tickets.remember(registrations[0].token)
                 return redirect(f"/tickets/{registrations[0].token}", code=303)
     return render_template("public/volunteer_apply.html", event=event, form=form,
                            registration_state=state), status
+
+
+def _sent_again(event, slots, phone, error):
+    """The application this browser sent a moment ago, sent again (the back button, a second
+    tab): its ticket, when every chosen shift is already this phone's and one of them this
+    browser's. Otherwise None, and the refusal stands (a new shift among them is not lost)."""
+    if not isinstance(error, AlreadyRegistered):
+        return None
+    existing = volunteer_service.active_applications(event, slots, phone)
+    if len(existing) == len(slots) and any(my_tickets.is_mine(r.token) for r in existing):
+        return existing[0].token
+    return None

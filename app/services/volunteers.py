@@ -25,6 +25,8 @@ from app.services.errors import AlreadyRegistered, Conflict, InvalidData, NotFou
 from app.services.privacy import mask_phone
 from app.services.registration import (
     cancel,
+    find_active,
+    normalise_phone,
     register,
     take_seats,
 )
@@ -83,6 +85,15 @@ def apply(event, slots, *, name, phone, email=None, submission_key=None, consent
         registrations.append(registration)
     queue_application_mail(registrations)
     return registrations
+
+
+def active_applications(event, slots, phone):
+    """The phone's applications still standing (pending or approved) for these shifts."""
+    normalised = normalise_phone(phone)
+    if normalised is None:
+        return []
+    found = (find_active(event, slot, normalised) for slot in slots)
+    return [registration for registration in found if registration is not None]
 
 
 def _shift_submission_key(submission_key, slot):

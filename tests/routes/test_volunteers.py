@@ -91,6 +91,25 @@ def test_applying_twice_for_the_same_shift_answers_409(client, db, drive):
     assert len(db.session.execute(select(Registration)).scalars().all()) == 1
 
 
+def test_the_same_application_sent_again_from_this_browser_shows_its_ticket(client, db, drive):
+    """The back button brings a fresh form (a new submission key): sent again from the same
+    browser, it opens the application instead of refusing it; a new shift among the old
+    ones, or another browser, still gets the refusal."""
+    first = client.post(f"/events/{drive.slug}/apply", data=form_data(slots=["d1-am"]))
+    assert first.status_code == 303
+    again = client.post(f"/events/{drive.slug}/apply",
+                        data=form_data(slots=["d1-am"], submission_key="k-2"))
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert "不用再提交一次" in client.get(again.headers["Location"]).get_data(as_text=True)
+    with_a_new_shift = client.post(f"/events/{drive.slug}/apply", data=form_data(submission_key="k-3"))
+    assert with_a_new_shift.status_code == 409
+    assert "已经申请过" in with_a_new_shift.get_data(as_text=True)
+    other_browser = client.application.test_client().post(
+        f"/events/{drive.slug}/apply", data=form_data(slots=["d1-am"], submission_key="k-4"))
+    assert other_browser.status_code == 409
+    assert len(db.session.execute(select(Registration)).scalars().all()) == 1
+
+
 def test_the_form_is_closed_outside_the_registration_window(client, db, make_event):
     event = make_event(slug="closed-drive", kind="volunteer",
                        registration_closes_at=iso(now_utc() - timedelta(hours=1)))

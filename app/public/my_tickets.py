@@ -1,0 +1,15 @@
+"""This browser's latest tickets, kept in its session, so that the same person coming back
+to a form (the back button, a second tab) is shown their ticket instead of a refusal."""
+from flask import session
+
+MY_TICKETS = "my_tickets"
+MY_TICKETS_KEPT = 5
+
+
+def remember(token):
+    kept = [t for t in session.get(MY_TICKETS, []) if t != token]
+    session[MY_TICKETS] = [token, *kept][:MY_TICKETS_KEPT]
+
+
+def is_mine(token):
+    return token in session.get(MY_TICKETS, [])
