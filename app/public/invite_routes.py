@@ -3,16 +3,16 @@ seats (then public seats, should the reserve run short), even when the public se
 gone."""
 import secrets
 
-from flask import current_app, redirect, render_template
+from flask import current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.public import bp
+from app.public import bp, my_tickets
 from app.public.invite_forms import InviteRegistrationForm
 from app.security import registration_limits
 from app.services import audit, workspace
-from app.services.errors import DomainError
-from app.services.invitations import usable_invitation
+from app.services.errors import Conflict, DomainError
+from app.services.invitations import ticket_through, usable_invitation
 from app.services.registration import find_by_submission, register
 
 
@@ -25,7 +25,17 @@ def invite(token):
     previous = find_by_submission(form.submission_key.data) if form.is_submitted() else None
     if previous is not None:
         return redirect(f"/tickets/{previous.token}", code=303)
-    invitation = usable_invitation(token)
+    try:
+        invitation = usable_invitation(token)
+    except Conflict:
+        # The invitee opening their link again (the back button, or the link in the chat to
+        # find their ticket) once it is used up: their ticket, not "this link is used up".
+        # A form sent is someone else's try (another phone), refused as before.
+        mine = None if form.is_submitted() else ticket_through(token, my_tickets.all_mine())
+        if mine is None:
+            raise
+        flash(_("您已经报名成功，不用再报一次。这是您的电子票。"), "success")
+        return redirect(f"/tickets/{mine.token}", code=303)
     slot = invitation.slot
     event = slot.event
     status = 200
@@ -57,6 +67,7 @@ def invite(token):
                 "party_size": registration.party_size})
             workspace.queue_ticket_mail(registration)
             db.session.commit()
+            my_tickets.remember(registration.token)
             return redirect(f"/tickets/{registration.token}", code=303)
     else:
         status = 400

@@ -13,3 +13,7 @@ def remember(token):
 
 def is_mine(token):
     return token in session.get(MY_TICKETS, [])
+
+
+def all_mine():
+    return list(session.get(MY_TICKETS, []))

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Invitation, Slot
+from app.models import Invitation, Registration, Slot
 from app.services.errors import Conflict, InvalidData, NotFound
 
 
@@ -115,6 +115,19 @@ def usable_invitation(token):
         # point at a page the public cannot see yet, and the details may still change.
         raise Conflict(_("这个活动还没有发布，发布后邀请链接才能使用，请稍后再打开。"))
     return invitation
+
+
+def ticket_through(token, ticket_tokens):
+    """Among ``ticket_tokens`` (one browser's own tickets), the active registration made
+    through the invitation link ``token``, or None."""
+    if not ticket_tokens:
+        return None
+    return db.session.execute(
+        select(Registration).join(Invitation, Registration.invitation_id == Invitation.id)
+        .where(Invitation.token == token, Registration.token.in_(ticket_tokens),
+               Registration.active_key.is_not(None))
+        .order_by(Registration.id.desc())
+    ).scalars().first()
 
 
 def invitation_url(invitation):

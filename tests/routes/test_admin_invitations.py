@@ -114,7 +114,8 @@ def test_link_past_its_use_limit_is_refused(client, small_event, db):
         "name": "乙", "phone": "13700000002", "party_size": "1", "consent": "y"})
     assert second.status_code == 409
     assert "用完" in second.get_data(as_text=True)
-    assert client.get(f"/invite/{invitation.token}").status_code == 409
+    # (This browser, opening the link again, is shown 甲's ticket: see the test below.)
+    assert client.application.test_client().get(f"/invite/{invitation.token}").status_code == 409
     db.session.expire_all()
     assert db.session.get(Invitation, invitation.id).used == 1
     assert slot_counts(db, small_event.slots[0].id) == (1, 2)
@@ -238,6 +239,24 @@ def test_invite_form_checks_names_and_phones_like_the_public_form(client, small_
     assert response.status_code == 303
     registration = db.session.execute(select(Registration)).scalar_one()
     assert (registration.name, registration.phone) == ("王五", "13700000001")
+
+
+def test_the_invitee_opening_a_used_up_link_again_is_shown_their_ticket(client, app, small_event, db):
+    """The back button, or the link in the chat tapped again to find the ticket: this
+    browser's ticket, not "this link is used up"; another browser still gets the refusal."""
+    from app.services.invitations import create_invitation, reserve_seats
+
+    reserve_seats(small_event.slots[0], 1)
+    invitation = create_invitation(small_event, small_event.slots[0], label="甲", max_uses=1)
+    db.session.commit()
+    response = client.post(f"/invite/{invitation.token}", data={
+        "name": "王五", "phone": "13700000001", "party_size": "1", "consent": "y",
+        "submission_key": "k" * 22})
+    assert response.status_code == 303
+    again = client.get(f"/invite/{invitation.token}")
+    assert again.status_code == 303 and again.headers["Location"] == response.headers["Location"]
+    assert "不用再报一次" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert app.test_client().get(f"/invite/{invitation.token}").status_code == 409
 
 
 def test_release_gives_unused_reserved_seats_back(client, auth, small_event, make_registration,
