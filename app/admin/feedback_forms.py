@@ -1,9 +1,13 @@
 """Staff forms for evaluations: closing a follow-up, choosing a report's period."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.forms_common import WholeNumberField
+
+YEAR_MESSAGE = _l("年份应在 2000 至 2100 之间。")
 
 
 class CloseFollowUpForm(FlaskForm):
@@ -17,8 +21,8 @@ class ReportPeriodForm(FlaskForm):
     class Meta:
         csrf = False
 
-    year = IntegerField(_l("年份"), validators=[
-        Optional(), NumberRange(min=2000, max=2100, message=_l("年份应在 2000 至 2100 之间。"))])
+    year = WholeNumberField(_l("年份"), invalid_value_message=YEAR_MESSAGE, validators=[
+        Optional(), NumberRange(min=2000, max=2100, message=YEAR_MESSAGE)])
     quarter = SelectField(_l("期间"), choices=[SelectChoice("", _l("全年")), SelectChoice("1", _l("第一季度")),
                                                SelectChoice("2", _l("第二季度")),
                                                SelectChoice("3", _l("第三季度")),

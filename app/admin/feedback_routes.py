@@ -144,6 +144,10 @@ def _period():
     form = ReportPeriodForm(request.args)
     year, quarter = reports.current_quarter()
     if request.args and not form.validate():
+        # A year typed wrong ("abc", 1999) is said on the error page; the quarter is a list,
+        # so a bad one is a hand-edited address and gets the plain 400.
+        if form.year.errors:
+            raise InvalidData(form.year.errors[0])
         abort(400)
     if form.year.data:
         year = form.year.data

@@ -25,9 +25,9 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    StopValidation,
 )
 
+from app.forms_common import WholeNumberField, whole_number_between
 from app.models.event import CHECKIN_CLOSES_MINUTES_AFTER_END, CHECKIN_OPENS_MINUTES_BEFORE
 from app.services.staff import MIN_PASSWORD_LENGTH
 
@@ -70,28 +70,11 @@ class TranslatedForm(Form):
             return translations
 
 
-class WholeNumberField(IntegerField):
-    """An IntegerField that says one thing about "abc". WTForms' IntegerField refuses it,
-    and NumberRange, which then sees no number, refuses it again: two messages for one slip.
-    Given the range's message as ``invalid_value_message``, this field says it once.
-    Full-width digits (１２) count as the number they show (int() reads them), as they
-    always did in these fields."""
-
-    def pre_validate(self, form):
-        # Blank is for Optional / InputRequired to judge; something typed that is no whole
-        # number has had its message already.
-        if self.process_errors and self.raw_data and self.raw_data[0].strip():
-            raise StopValidation()
-
-
-# One message for every slip in a number field: not a number, or out of range.
-def _whole_number_between(low, high):
-    return _l("请填写 %(low)d 到 %(high)d 之间的整数。", low=low, high=high)
-
-
 MINUTES_MAX = 24 * 60
-PARTY_SIZE_MESSAGE = _whole_number_between(1, 20)
-CAPACITY_MESSAGE = _whole_number_between(0, 100000)
+PARTY_SIZE_MESSAGE = whole_number_between(1, 20)
+CAPACITY_MESSAGE = whole_number_between(0, 100000)
+SEATS_MESSAGE = whole_number_between(1, 100000)
+MAX_USES_MESSAGE = whole_number_between(1, 1000)
 WINDOW_MESSAGE = _l("请填写 0 到 %(n)d 之间的整数（分钟），或留空。", n=MINUTES_MAX)
 
 
@@ -212,9 +195,10 @@ class WalkInForm(FlaskForm):
                                                 Length(max=30)])
     email = EmailField(_l("电子邮箱（选填）"), validators=[Optional(), Length(max=254),
                                                      Email(_l("电子邮箱格式不正确。"))])
-    party_size = IntegerField(_l("人数"), default=1,
-                              validators=[InputRequired(_l("请填写人数。")),
-                                          NumberRange(min=1, max=20)])
+    party_size = WholeNumberField(
+        _l("人数"), default=1, invalid_value_message=PARTY_SIZE_MESSAGE,
+        validators=[InputRequired(_l("请填写人数。")),
+                    NumberRange(min=1, max=20, message=PARTY_SIZE_MESSAGE)])
     source = SelectField(_l("来源"), choices=options([("walk_in", _l("现场登记")),
                                                      ("phone_in", _l("电话报名"))]), default="walk_in")
 
@@ -242,14 +226,15 @@ class SeatsForm(FlaskForm):
     """Hold back (or release) seats of a slot for invitees."""
 
     slot = SelectField(_l("场次"), choices=[], validators=[DataRequired(_l("请选择场次。"))])
-    seats = IntegerField(_l("名额数"), validators=[InputRequired(_l("请填写名额数。")),
-                                                NumberRange(min=1, max=100000)])
+    seats = WholeNumberField(_l("名额数"), invalid_value_message=SEATS_MESSAGE, validators=[
+        InputRequired(_l("请填写名额数。")), NumberRange(min=1, max=100000, message=SEATS_MESSAGE)])
 
 
 class InvitationForm(FlaskForm):
     slot = SelectField(_l("场次"), choices=[], validators=[DataRequired(_l("请选择场次。"))])
     label = StringField(_l("受邀人或团体"), validators=[DataRequired(_l("请填写受邀人或团体。")),
                                                    Length(max=200)])
-    max_uses = IntegerField(_l("可报名次数"), default=1,
-                            validators=[InputRequired(_l("请填写可报名次数。")),
-                                        NumberRange(min=1, max=1000)])
+    max_uses = WholeNumberField(
+        _l("可报名次数"), default=1, invalid_value_message=MAX_USES_MESSAGE,
+        validators=[InputRequired(_l("请填写可报名次数。")),
+                    NumberRange(min=1, max=1000, message=MAX_USES_MESSAGE)])

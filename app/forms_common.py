@@ -1,0 +1,24 @@
+"""Form fields the staff workspace and the public pages share. Shape checks only, like
+every form here; the rules live in the services."""
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField
+from wtforms.validators import StopValidation
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField that says one thing about "abc". WTForms' IntegerField refuses it,
+    and NumberRange, which then sees no number, refuses it again: two messages for one slip.
+    Given the range's message as ``invalid_value_message``, this field says it once.
+    Full-width digits (１２) count as the number they show (int() reads them), as they
+    always did in these fields."""
+
+    def pre_validate(self, form):
+        # Blank is for Optional / InputRequired to judge; something typed that is no whole
+        # number has had its message already.
+        if self.process_errors and self.raw_data and self.raw_data[0].strip():
+            raise StopValidation()
+
+
+def whole_number_between(low, high):
+    """One message for every slip in a number field: not a number, or out of range."""
+    return _l("请填写 %(low)d 到 %(high)d 之间的整数。", low=low, high=high)
