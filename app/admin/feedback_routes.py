@@ -26,7 +26,7 @@ from app.services import audit, exports, reports
 from app.services import events as event_service
 from app.services import feedback as feedback_service
 from app.services.errors import InvalidData
-from app.services.privacy import mask_contact
+from app.services.privacy import mask_contact, mask_contacts
 
 FORMATS = ("csv", "xlsx")
 
@@ -35,9 +35,11 @@ FORMATS = ("csv", "xlsx")
 def feedback_template_helpers():
     """``follow_up_summary()`` for the dashboard (counted only when a page asks), the
     layout the evaluation pages extend (templates/admin/feedback/_base.html), and what the
-    follow-up and results pages need to show a contact masked and a follow-up's reason."""
+    follow-up and results pages need to show a contact masked, a comment with the phone,
+    e-mail or WeChat ID someone typed into it masked, and a follow-up's reason."""
     return {"follow_up_summary": feedback_service.follow_up_counts,
             "staff_layout": _staff_layout(), "mask_contact": mask_contact,
+            "mask_contacts": mask_contacts,
             "follow_up_reasons": feedback_service.follow_up_reasons}
 
 

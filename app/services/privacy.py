@@ -40,20 +40,6 @@ def _masked_phone_match(match):
     return mask_phone(digits[-11:])
 
 
-def mask_contacts(text):
-    """The same text with every phone number and e-mail address in it masked
-    (138****1234, z***@example.com): for free text people typed, and for log lines."""
-    if not text:
-        return text
-    text = PHONE_IN_TEXT.sub(_masked_phone_match, text)
-    return EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
-
-
-# Digits a contact may still hold once mobiles and e-mails are masked: a landline, with or
-# without its area code (021-5771 2345), 7 digits or more.
-_OTHER_NUMBER = re.compile(rf"{_DIGIT}(?:[\s-]?{_DIGIT}){{6,}}")
-
-
 # A WeChat ID after the word that names it (微信 / 微信号： / WeChat: / VX). The ID itself
 # starts with a letter, as WeChat requires; a phone number given as the WeChat ID is left
 # to the phone rule (which keeps the last 4 digits staff ask for).
@@ -67,7 +53,31 @@ def mask_wechat(text):
     """微信 zh**** — the marker stays, so staff know the contact is a WeChat ID."""
     if not text:
         return text
-    return WECHAT_IN_TEXT.sub(lambda m: m.group("marker") + m.group("id")[:2] + "****", text)
+    return WECHAT_IN_TEXT.sub(_masked_wechat_match, text)
+
+
+def _masked_wechat_match(match):
+    wechat_id = match.group("id")
+    # Masked already (a purged comment, shown masked again): "zh****" stays, not "zh********".
+    if len(wechat_id) <= 2 and match.string.startswith("****", match.end()):
+        return match.group(0)
+    return match.group("marker") + wechat_id[:2] + "****"
+
+
+def mask_contacts(text):
+    """The same text with every WeChat ID, phone number and e-mail address in it masked
+    (微信 zh****, 138****1234, z***@example.com): for free text people typed, and for log
+    lines."""
+    if not text:
+        return text
+    text = mask_wechat(text)
+    text = PHONE_IN_TEXT.sub(_masked_phone_match, text)
+    return EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
+
+
+# Digits a contact may still hold once mobiles and e-mails are masked: a landline, with or
+# without its area code (021-5771 2345), 7 digits or more.
+_OTHER_NUMBER = re.compile(rf"{_DIGIT}(?:[\s-]?{_DIGIT}){{6,}}")
 
 
 def mask_contact(contact):
@@ -77,7 +87,7 @@ def mask_contact(contact):
     and how."""
     if not contact:
         return contact
-    masked = mask_contacts(mask_wechat(contact))
+    masked = mask_contacts(contact)
     return _OTHER_NUMBER.sub(
         lambda m: "****" + unicodedata.normalize("NFKC", re.sub(r"[\s-]", "", m.group(0)))[-4:],
         masked)

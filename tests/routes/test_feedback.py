@@ -474,6 +474,30 @@ def test_a_wechat_id_is_masked_for_staff_and_revealed_in_full_to_an_admin(
         AuditLog.action == "feedback.reveal_contact")).all()) == 2
 
 
+
+def test_a_wechat_id_typed_into_a_comment_is_masked_on_staff_screens(
+        client, auth, db, make_event, make_registration):
+    """Comments and suggestions are free text: a WeChat ID, phone or e-mail someone typed
+    into them is masked like a contact (the words around it stay). The admin's reveal is
+    for the contact left for a reply only; the admin's export file keeps the text whole."""
+    event = make_event(slots=started_slots())
+    feedback_service.submit(
+        event, answers(1, comment="加我微信 abc123 聊", suggestions="VX zs2026 或 13912345678",
+                       wants_reply=True, contact="微信号：wxid_abc123"),
+        registration=make_registration(event))
+    db.session.commit()
+    for role in ("staff", "admin"):
+        auth.login(role)
+        for url in (f"/staff/events/{event.slug}/results", "/staff/follow-ups"):
+            page = client.get(url).get_data(as_text=True)
+            assert "意见：</strong>加我微信 ab**** 聊</p>" in page, (role, url)
+            assert "建议：</strong>VX zs**** 或 139****5678</p>" in page, (role, url)
+            for secret in ("abc123", "zs2026", "13912345678", "wxid_abc123"):
+                assert secret not in page, (role, url, secret)
+    export = client.get(f"/staff/events/{event.slug}/export/feedback.csv").get_data(as_text=True)
+    assert "加我微信 abc123 聊" in export
+
+
 def test_revealing_nothing_or_elsewhere_is_not_found(client, auth, db, make_event,
                                                      make_registration):
     event, feedback = seed_reply(db, make_event, make_registration)

@@ -156,3 +156,48 @@ def test_mask_contact(contact, shown):
     from app.services.privacy import mask_contact
 
     assert mask_contact(contact) == shown
+
+
+@pytest.mark.parametrize("text, shown", [
+    # Free text people typed: the WeChat ID masked as in a contact, the words kept.
+    ("加我微信 abc123 聊", "加我微信 ab**** 聊"),
+    ("有问题可以加微信号：wxid_abc123，谢谢", "有问题可以加微信号：wx****，谢谢"),
+    ("my WeChat: lily-2024 please", "my WeChat: li**** please"),
+    ("VX zs2026 或者打 13912345678", "VX zs**** 或者打 139****5678"),
+    ("微信 13912345678", "微信 139****5678"),        # a phone as the ID: the phone rule
+    ("希望开通微信预约，微信公众号也行", "希望开通微信预约，微信公众号也行"),  # no ID after it
+    ("加微信：张先生", "加微信：张先生"),
+    # Masked already (a purged comment shown to staff, a log line written twice): unchanged.
+    ("加我微信 ab**** 聊", "加我微信 ab**** 聊"),
+    ("微信号：wx****，电话 139****5678", "微信号：wx****，电话 139****5678"),
+])
+def test_mask_contacts_masks_a_wechat_id_in_free_text(text, shown):
+    from app.services.privacy import mask_contacts
+
+    assert mask_contacts(text) == shown
+    assert mask_contacts(shown) == shown
+
+
+def test_mask_contact_masks_a_wechat_id_once():
+    """mask_contact builds on mask_contacts, which now masks WeChat IDs itself: still
+    "wx****", not masked twice into "wx********"."""
+    from app.services.privacy import mask_contact
+
+    assert mask_contact("微信号：wxid_abc123") == "微信号：wx****"
+    assert mask_contact(mask_contact("微信号：wxid_abc123")) == "微信号：wx****"
+
+
+def test_purge_masks_a_wechat_id_typed_into_a_comment(app, db, runner):
+    event = _past_event(db, "wechat-day", days_ago=40)
+    registration = register(event, event.slots[0], name="王秀英", phone="13912345678",
+                            party_size=1, source="staff")
+    feedback = Feedback(event_id=event.id, registration_id=registration.id, overall=1,
+                        comment="加我微信 abc123 聊", suggestions="VX zs2026")
+    db.session.add(feedback)
+    db.session.commit()
+    feedback_id = feedback.id
+
+    assert runner.invoke(args=["privacy", "purge"]).exit_code == 0
+    db.session.expire_all()
+    purged = db.session.get(Feedback, feedback_id)
+    assert (purged.comment, purged.suggestions) == ("加我微信 ab**** 聊", "VX zs****")
