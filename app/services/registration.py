@@ -99,14 +99,25 @@ def find_active(event, slot, phone):
     ).scalar_one_or_none()
 
 
+def _take_seats_statement():
+    slots = Slot.__table__
+    return (update(slots)
+            .where(slots.c.id == bindparam("slot_id"),
+                   slots.c.booked + slots.c.reserved + bindparam("seats") <= slots.c.capacity)
+            .values(booked=slots.c.booked + bindparam("seats")))
+
+
+# Built once: every booking of a rush runs it (building the expression cost more than
+# running it). A plain UPDATE on the table: nothing in the session needs updating by it.
+_TAKE_SEATS = _take_seats_statement()
+
+
 def take_seats(slot_id, seats):
     """Take ``seats`` public seats in one conditional UPDATE; True when they were free."""
-    result = db.session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.booked + Slot.reserved + seats <= Slot.capacity)
-        .values(booked=Slot.booked + seats)
-        .execution_options(synchronize_session=False)
-    )
+    # What the session holds goes in first (a Core statement does not autoflush): the
+    # UPDATE locks the slot's row (PostgreSQL) until the commit, so it comes last.
+    db.session.flush()
+    result = db.session.connection().execute(_TAKE_SEATS, {"slot_id": slot_id, "seats": seats})
     return result.rowcount == 1
 
 
@@ -258,6 +269,12 @@ def has_room(event):
     return bool(bookable) and (event.waitlist or any(not s.is_full for s in bookable))
 
 
+# Built once (the busiest read of a registration rush's POSTs).
+_THIS_FORM_OR_THIS_PHONE = select(Registration).where(or_(
+    Registration.submission_key == bindparam("submission_key"),
+    Registration.active_key == bindparam("active_key")))
+
+
 def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None, **_fields):
     """What can be told without booking: the ticket this very form already made (returned),
     a phone already registered, a slot already full without a waiting list (raised). Reads
@@ -268,13 +285,12 @@ def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None
     normalised = normalise_phone(phone)
     # One query for both questions: this form's ticket (a double click that committed a
     # moment ago: the same ticket), and the phone's active registration (refused).
-    wanted = []
-    if submission_key:
-        wanted.append(Registration.submission_key == submission_key)
-    if normalised is not None:
-        wanted.append(Registration.active_key == active_key_for(event, slot, normalised))
-    found = db.session.execute(
-        select(Registration).where(or_(*wanted))).scalars().all() if wanted else []
+    found = []
+    if submission_key or normalised is not None:
+        found = db.session.execute(_THIS_FORM_OR_THIS_PHONE, {
+            "submission_key": submission_key or None,  # NULL matches nothing
+            "active_key": active_key_for(event, slot, normalised) if normalised else None,
+        }).scalars().all()
     for registration in found:
         if submission_key and registration.submission_key == submission_key:
             return registration
