@@ -334,7 +334,12 @@ def registration_cancel(registration_id):
         "reason": form.reason.data.strip()[:200],
         "promoted": [r.ticket_number for r in promoted]})
     db.session.commit()
-    flash(_("已代为取消报名，名额已释放。"), "success")
+    if previous == "waitlisted":
+        flash(_("已代为取消候补。"), "success")
+    elif previous == "pending":
+        flash(_("已代为撤回申请。"), "success")
+    else:
+        flash(_("已代为取消报名，名额已释放。"), "success")
     if promoted:
         flash(_("候补名单中有 %(n)d 条报名递补成功，已通知本人。", n=len(promoted)), "info")
     return redirect(url_for("admin.registration_detail", registration_id=registration.id),

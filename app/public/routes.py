@@ -203,11 +203,11 @@ def ticket_cancel(token):
     form = CancelForm()
     refusal = registration_service.holder_may_not_cancel(registration)
     if request.method == "POST" and refusal is None and form.validate():
-        was_active = registration.is_active
+        previous_status = registration.status if registration.is_active else None
         registration_service.cancel_by_holder(registration)
         db.session.commit()
-        if was_active:
-            flash(_("已取消报名，名额已释放。"), "success")
+        if previous_status is not None:
+            flash(_cancelled_message(previous_status), "success")
         return redirect(url_for("public.ticket", token=token), code=303)
     status = 200
     if request.method == "POST":
@@ -215,6 +215,15 @@ def ticket_cancel(token):
     return _no_store(make_response(render_template(
         "public/cancel.html", registration=registration, event=registration.event,
         slot=registration.slot, form=form, refusal=refusal), status))
+
+
+def _cancelled_message(previous_status):
+    """Only a confirmed ticket held seats; a waiting place or an application did not."""
+    if previous_status == "waitlisted":
+        return _("已取消候补。")
+    if previous_status == "pending":
+        return _("已撤回申请。")
+    return _("已取消报名，名额已释放。")
 
 
 @bp.route("/tickets/<token>/erase", methods=["GET", "POST"])

@@ -475,10 +475,14 @@ def cancel_by_holder(registration, *, now=None):
     refusal = holder_may_not_cancel(registration, now)
     if refusal is not None:
         raise Conflict(refusal)
+    previous_status = registration.status
     promoted = cancel(registration, reason="holder", now=now)
     from app.services.mail import queue_registration_mail
 
-    queue_registration_mail(registration, "cancelled", dedupe_key=f"cancelled:{registration.id}")
+    # The message says what was given up: seats, a place on the waiting list, or an
+    # application not yet decided.
+    queue_registration_mail(registration, "cancelled", dedupe_key=f"cancelled:{registration.id}",
+                            previous_status=previous_status)
     return promoted
 
 

@@ -116,6 +116,21 @@ def test_admin_cancels_on_behalf_with_a_reason(client, auth, make_event, make_re
     assert len(audit_rows(db, "registration.cancel")) == 1
 
 
+def test_cancelling_a_waiting_place_on_behalf_says_so(client, auth, make_event,
+                                                      make_registration, db):
+    from tests.conftest import event_data
+
+    event = make_event(slug="wait-cancel", waitlist=True,
+                       slots=[dict(event_data()["slots"][0], capacity=1)])
+    make_registration(event)
+    waiting = make_registration(event)
+    assert waiting.status == "waitlisted"
+    auth.login("admin")
+    page = client.post(f"/staff/registrations/{waiting.id}/cancel", data={"reason": "来电取消"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "已代为取消候补" in page and "名额已释放" not in page
+
+
 def test_cancel_promotes_the_waiting_list(client, auth, make_event, make_registration, db):
     from tests.conftest import event_data
 

@@ -10,7 +10,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.models import CheckIn, OutboxMessage, Registration, Slot
-from tests.conftest import iso, now_utc
+from tests.conftest import event_data, iso, now_utc
 
 
 def decode_qr(png_bytes):
@@ -115,6 +115,27 @@ def test_cancel_frees_the_seats_and_the_phone(client, db, make_event, make_regis
         "slot": "am", "name": "再来", "phone": registration.phone, "party_size": "1",
         "consent": "y", "submission_key": "n" * 24})
     assert again.status_code == 303
+
+
+def test_cancelling_a_waiting_place_does_not_claim_to_free_seats(
+        client, db, make_event, make_registration):
+    event = make_event(waitlist=True, slots=[dict(event_data()["slots"][0], capacity=1)])
+    holder = make_registration(event, email="holder@example.com")
+    waiting = make_registration(event, email="wait@example.com")
+    assert waiting.status == "waitlisted"
+    page = client.post(f"/tickets/{waiting.token}/cancel", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "已取消候补" in text and "名额已释放" not in text
+    mail = db.session.execute(select(OutboxMessage).where(
+        OutboxMessage.recipient == "wait@example.com", OutboxMessage.kind == "cancelled")).scalar_one()
+    for body in (mail.body_text, mail.body_html):
+        assert "候补报名已取消" in body and "名额已释放" not in body
+    # A confirmed ticket did hold seats, and is told so.
+    page = client.post(f"/tickets/{holder.token}/cancel", follow_redirects=True)
+    assert "名额已释放" in page.get_data(as_text=True)
+    mail = db.session.execute(select(OutboxMessage).where(
+        OutboxMessage.recipient == "holder@example.com", OutboxMessage.kind == "cancelled")).scalar_one()
+    assert "名额已释放" in mail.body_text
 
 
 def test_cancel_promotes_the_waiting_list_in_order_and_mails_them(

@@ -554,3 +554,15 @@ def test_one_shift_or_an_open_day_shows_no_shift_list(client, db, drive, make_ev
     assert "待审核" in page and _shift_list(page) == "" and "共申请了" not in page
     ticket = make_registration(make_event(), phone="13800138000")
     assert _shift_list(client.get(f"/tickets/{ticket.token}").get_data(as_text=True)) == ""
+
+
+def test_withdrawing_a_pending_application_says_withdrawn_not_seats_freed(
+        client, db, drive, make_registration):
+    application = make_registration(drive, drive.slots[0], email="v@example.com")
+    assert application.status == "pending"
+    page = client.post(f"/tickets/{application.token}/cancel", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "已撤回申请" in text and "名额已释放" not in text
+    mail = db.session.execute(select(OutboxMessage).where(
+        OutboxMessage.recipient == "v@example.com", OutboxMessage.kind == "cancelled")).scalar_one()
+    assert "志愿者申请已撤回" in mail.body_text and "名额已释放" not in mail.body_html
