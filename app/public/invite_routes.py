@@ -3,12 +3,12 @@ seats (then public seats, should the reserve run short), even when the public se
 gone."""
 import secrets
 
-from flask import current_app, flash, redirect, render_template
+from flask import current_app, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from app.extensions import db
 from app.public import bp, my_tickets
-from app.public.invite_forms import InviteRegistrationForm
+from app.public.invite_forms import invite_form_for
 from app.security import registration_limits
 from app.services import audit, workspace
 from app.services.errors import Conflict, DomainError
@@ -19,10 +19,10 @@ from app.services.registration import find_by_submission, register
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 @registration_limits
 def invite(token):
-    form = InviteRegistrationForm()
+    submitted = request.method == "POST"
     # A resubmitted form (double click, back button) finds its ticket even once the link
     # has been used up by that very submission.
-    previous = find_by_submission(form.submission_key.data) if form.is_submitted() else None
+    previous = find_by_submission(request.form.get("submission_key")) if submitted else None
     if previous is not None:
         return redirect(f"/tickets/{previous.token}", code=303)
     try:
@@ -31,13 +31,14 @@ def invite(token):
         # The invitee opening their link again (the back button, or the link in the chat to
         # find their ticket) once it is used up: their ticket, not "this link is used up".
         # A form sent is someone else's try (another phone), refused as before.
-        mine = None if form.is_submitted() else ticket_through(token, my_tickets.all_mine())
+        mine = None if submitted else ticket_through(token, my_tickets.all_mine())
         if mine is None:
             raise
         flash(_("您已经报名成功，不用再报一次。这是您的电子票。"), "success")
         return redirect(f"/tickets/{mine.token}", code=303)
     slot = invitation.slot
     event = slot.event
+    form = invite_form_for(event.max_party_size)()  # the party size this event allows
     status = 200
     refusal = _no_booking(slot)
     if refusal is not None:
