@@ -222,6 +222,19 @@ def test_staff_close_a_follow_up_with_a_note(client, auth, db, make_event, make_
     assert 'id="open-count">待办理 0<' in closed
 
 
+def test_a_follow_up_note_shows_numbers_masked(client, auth, db, make_event, make_registration):
+    """Staff may write down how they reached someone; the list shows it masked like every
+    other phone number on a staff screen."""
+    seed_results(db, make_event, make_registration)
+    auth.login("staff")
+    follow_up = db.session.execute(select(FollowUp)).scalar_one()
+    client.post(f"/staff/follow-ups/{follow_up.id}/close",
+                data={"action_note": "已致电 13912345678 回访，加微信 zhang_san88"})
+    closed = client.get("/staff/follow-ups?show=closed").get_data(as_text=True)
+    assert "13912345678" not in closed and "139****5678" in closed
+    assert "zhang_san88" not in closed and "已致电" in closed
+
+
 def test_overdue_follow_ups_are_marked(client, auth, db, make_event, make_registration):
     from datetime import timedelta
 
