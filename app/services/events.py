@@ -15,6 +15,7 @@ from app.services.slot_changes import tell_holders, terms_by_slot
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+YEARS = (2000, 2100)  # the range the quarterly report takes, too
 
 
 def _require(data, field, kind, where=""):
@@ -58,6 +59,11 @@ def parse_datetime(value, field):
         raise InvalidData(
             _("字段 %(field)s 需要带时区，例如 +08:00。", field=field), field=field
         )
+    # A slipped year (0001, 9999, as a date picker lets anyone type) is no open day; year 1
+    # at +08:00 would not even convert to UTC (OverflowError, a 500 on the event form).
+    if not YEARS[0] <= parsed.year <= YEARS[1]:
+        raise InvalidData(_("年份应在 %(first)d 至 %(last)d 之间（%(field)s）。",
+                            first=YEARS[0], last=YEARS[1], field=field), field=field)
     return parsed.astimezone(timezone.utc)
 
 
@@ -273,6 +279,10 @@ def setup_warnings(event, now=None):
     for slot in event.slots:
         if slot.ends_at <= now:
             notes.append(_("场次“%(label)s”已经结束。", label=slot.label))
+        elif event.registration_opens_at >= slot.starts_at:
+            # (checked before the next note, which would say booking runs until the start)
+            notes.append(_("场次“%(label)s”在报名开始之前就开始了，公众无法在网上报名这个场次。",
+                           label=slot.label))
         elif event.registration_closes_at > slot.starts_at:
             notes.append(_("报名截止时间晚于场次“%(label)s”的开始时间；该场次开始后就不再接受报名。",
                            label=slot.label))

@@ -430,3 +430,26 @@ def test_a_repeated_slot_code_is_shown_beside_the_repeat(client, auth, db):
     assert response.status_code == 400
     error = re.search(r'id="slots-1-key-error"[^>]*>(.*?)</p>', response.get_data(as_text=True))
     assert error and "场次代码不能重复" in error.group(1)
+
+
+def test_a_year_out_of_range_is_refused_beside_its_field_not_a_500(client, auth, db):
+    """A date picker takes any year: 0001 at +08:00 does not even convert to UTC."""
+    auth.login("admin")
+    for field, typed in (("registration_opens_at", "0001-01-01T00:00"),
+                         ("slots-0-starts_at", "9999-12-12T09:00")):
+        response = client.post("/staff/events/new", data=form_data(**{field: typed}))
+        assert response.status_code == 400, (field, response.status_code)
+        assert _field_error(response.get_data(as_text=True), field) == \
+            "年份应在 2000 至 2100 之间。"
+    assert db.session.execute(select(Event)).first() is None
+
+
+def test_a_slot_starting_before_registration_opens_is_pointed_out(client, auth, db):
+    auth.login("admin")
+    data = form_data(slug="late-opening", slots=1,
+                     registration_opens_at=local(now_utc() + timedelta(days=11)),
+                     registration_closes_at=local(now_utc() + timedelta(days=12)))
+    page = client.post("/staff/events/new", data=data, follow_redirects=True).get_data(
+        as_text=True)
+    assert "场次“第1场”在报名开始之前就开始了" in page
+    assert "该场次开始后就不再接受报名" not in page  # booking never runs at all
