@@ -88,7 +88,9 @@ def search_registrations(event, *, q=None, slot_id=None, status=None, page=1, pe
                                    Registration.phone.endswith(masked[2])))
         query = query.where(or_(*conditions))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    page = max(int(page or 1), 1)
+    # A page past the end (a bookmark, or a list that shrank since) shows the last one, not
+    # "page 9 of 2" with nothing on it and no way forward.
+    page = min(max(int(page or 1), 1), max(math.ceil(total / per_page), 1))
     items = db.session.execute(
         query.order_by(Registration.created_at.desc(), Registration.id.desc())
         .limit(per_page).offset((page - 1) * per_page)

@@ -76,6 +76,11 @@ def test_paging(client, auth, make_event, make_registration, db):
     second = client.get("/staff/events/paging/registrations?page=2").get_data(as_text=True)
     assert second.count('class="phone"') == 3
     assert "人000" in second  # oldest last
+    # A page past the end (a bookmark; a list that shrank) shows the last page, not an
+    # empty "page 9 of 2" saying no registration matches.
+    past = client.get("/staff/events/paging/registrations?page=9").get_data(as_text=True)
+    assert "第 2 / 2 页" in past and past.count('class="phone"') == 3
+    assert "没有符合条件的报名" not in past
 
 
 def test_detail_masks_phone_and_admin_can_reveal_with_audit(client, auth, make_event,
