@@ -29,6 +29,7 @@ from wtforms.validators import (
 
 from app.forms_common import WholeNumberField, whole_number_between
 from app.models.event import CHECKIN_CLOSES_MINUTES_AFTER_END, CHECKIN_OPENS_MINUTES_BEFORE
+from app.public.forms import RegistrationForm
 from app.services.staff import MIN_PASSWORD_LENGTH
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -190,7 +191,9 @@ class SearchForm(TranslatedForm):
 
 class WalkInForm(FlaskForm):
     slot = SelectField(_l("场次"), choices=[], validators=[DataRequired(_l("请选择场次。"))])
-    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=50)])
+    # The public form's name: spaces trimmed, hidden characters (zero-width spaces, bidi
+    # overrides) refused; a name of nothing visible would be a blank line on every list.
+    name = RegistrationForm.name
     phone = StringField(_l("手机号码"), validators=[DataRequired(_l("请填写手机号码。")),
                                                 Length(max=30)])
     email = EmailField(_l("电子邮箱（选填）"), validators=[Optional(), Length(max=254),

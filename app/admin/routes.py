@@ -31,7 +31,7 @@ from app.security import admin_required, staff_required
 from app.services import audit, dashboard, invitations, workspace
 from app.services import events as event_service
 from app.services import staff as staff_service
-from app.services.errors import DomainError, InvalidData, NotFound
+from app.services.errors import AlreadyRegistered, DomainError, InvalidData, NotFound
 from app.services.privacy import mask_phone
 
 AUDIT_PER_PAGE = 100
@@ -365,7 +365,9 @@ def walk_in(slug):
                 party_size=form.party_size.data)
         except DomainError as error:
             db.session.rollback()
-            target = getattr(form, error.field or "", None)
+            # "Already registered" is about the phone typed, not the slot chosen.
+            default = "phone" if isinstance(error, AlreadyRegistered) else ""
+            target = getattr(form, error.field or default, None)
             (target.errors if target is not None else form.slot.errors).append(str(error.message))
             status = error.status
         else:

@@ -1,4 +1,6 @@
 """Registrations list (search, filters, paging), detail, cancel on behalf, walk-ins."""
+import re
+
 from sqlalchemy import select
 
 from app.models import AuditLog, Registration, Slot
@@ -235,6 +237,14 @@ def test_walk_in_refuses_bad_phone_and_duplicates(client, auth, make_event, make
     dup = client.post("/staff/events/walk-bad/walk-in", data={
         "slot": "am", "name": "乙", "phone": "138 1111 2222", "party_size": "1"})
     assert dup.status_code == 409 and "已经报名" in dup.get_data(as_text=True)
+    # beside the phone typed, not the slot chosen
+    phone_error = re.search(r'id="phone-error"[^>]*>(.*?)</p>', dup.get_data(as_text=True))
+    assert phone_error and "已经报名" in phone_error.group(1)
+    assert 'id="slot-error"' not in dup.get_data(as_text=True)
+    # A name of nothing visible (zero-width spaces) is refused, as on the public form.
+    hidden = client.post("/staff/events/walk-bad/walk-in", data={
+        "slot": "am", "name": "\u200b\u200b", "phone": "13811114444", "party_size": "1"})
+    assert hidden.status_code == 400 and "无法显示的字符" in hidden.get_data(as_text=True)
     big = client.post("/staff/events/walk-bad/walk-in", data={
         "slot": "am", "name": "丙", "phone": "13811113333", "party_size": "9"})
     assert big.status_code == 400 and "最多" in big.get_data(as_text=True)
