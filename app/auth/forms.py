@@ -5,7 +5,10 @@ from wtforms.validators import DataRequired, Length
 
 
 class LoginForm(FlaskForm):
+    # A tablet's keyboard would capitalise the name and "correct" it into a word.
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名。")),
-                                                   Length(max=50)])
+                                                   Length(max=50)],
+                           render_kw={"autocapitalize": "none", "autocorrect": "off",
+                                      "spellcheck": "false"})
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码。")),
                                                    Length(max=200)])

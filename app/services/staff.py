@@ -44,9 +44,18 @@ def create_staff(username, password, role="staff", display_name=""):
 
 
 def get_by_username(username):
-    return db.session.execute(
+    """The account of this name as typed, or else the one account it names in another case:
+    a tablet's keyboard capitalises the first letter ("Door1" for door1). create_staff keeps
+    such names unique, and the login limit already counts them as one account."""
+    user = db.session.execute(
         select(StaffUser).where(StaffUser.username == username)
     ).scalar_one_or_none()
+    if user is None and username:
+        found = db.session.execute(
+            select(StaffUser).where(func.lower(StaffUser.username) == username.lower()).limit(2)
+        ).scalars().all()
+        user = found[0] if len(found) == 1 else None
+    return user
 
 
 def authenticate(username, password):

@@ -22,6 +22,17 @@ def test_login_success_redirects_to_staff_home(client, make_staff):
     assert client.get("/staff/events").status_code == 200
 
 
+def test_a_tablet_capitalising_the_user_name_still_signs_in(client, make_staff):
+    """Names are unique whatever their case (create_staff), so "Door1" is door1."""
+    make_staff("door1", "staff")
+    page = client.get("/staff/login").get_data(as_text=True)
+    assert 'autocapitalize="none"' in page  # and the login form asks the keyboard not to
+    response = _login(client, "Door1", STAFF_PASSWORD)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/")
+    client.post("/staff/logout")
+    assert _login(client, "Door1", "not-the-password-at-all").status_code == 400
+
+
 def test_unknown_user_and_wrong_password_get_the_same_answer(client, make_staff):
     make_staff("admin", "admin")
     wrong = _login(client, "admin", "not-the-password-at-all")
