@@ -25,6 +25,10 @@ class LocalDateTimeField(StringField):
                 naive = datetime.strptime(self.raw[:19], fmt)
             except ValueError:
                 continue
+            # A slipped year (0001 from a date picker) is refused here: year 1 in Beijing
+            # time does not convert to UTC at all (OverflowError, a 500).
+            if not 2000 <= naive.year <= 2100:
+                raise ValueError(_l("时间不正确。"))
             zone = ZoneInfo(current_app.config["TIMEZONE"])
             self.data = naive.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
             return

@@ -254,6 +254,12 @@ def test_the_record_page_and_a_time_correction(client, auth, db, drive):
     assert f"签到 {(local_in + timedelta(minutes=10)):%m-%d %H:%M} → {local_in:%m-%d %H:%M}" in page
     garbage = client.post(f"/staff/volunteers/{reg.id}/times", data={"checked_in_at": "昨天", "reason": "x"})
     assert garbage.status_code == 400
+    # A year a date picker lets through (0001) is "时间不正确", not a 500 (no UTC for it).
+    for name in ("checked_in_at", "checked_out_at", "extended_until"):
+        slip = client.post(f"/staff/volunteers/{reg.id}/times",
+                           data={name: "0001-01-01T00:00", "reason": "x"})
+        assert slip.status_code == 400, name
+        assert "时间不正确" in slip.get_data(as_text=True)
 
 
 @pytest.fixture
