@@ -109,6 +109,8 @@ _TEMPLATE_NOISE = [
     re.compile(r"\{%\s*trans\b.*?\{%\s*endtrans\s*%\}", re.S),
     # a translation call's first (string) argument: what gets extracted
     re.compile(r"""\b(?:_|gettext|ngettext|_l|lazy_gettext)\(\s*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""),
+    # pgettext("context", "…"): one Chinese word read two ways (报名时间: a period, a moment)
+    re.compile(r"""\bpgettext\(\s*"[^"]*"\s*,\s*"(?:[^"\\]|\\.)*"\s*\)"""),
 ]
 
 

@@ -141,6 +141,28 @@ def test_every_staff_page_fits_a_desktop(live_server, desktop_page, make_staff, 
     page.screenshot(path=str(SCREENSHOTS / "admin-registrations.png"), full_page=True)
 
 
+def test_wide_staff_tables_scroll_inside_their_box_on_a_tablet_in_english(
+        live_server, browser, make_staff, make_event, make_registration, db):
+    """English headers and date pickers make the registrations list and the slot rows wider
+    than a tablet (820 px): they scroll in their own box, and the page keeps its width."""
+    make_staff("admin", "admin")
+    _tour_data(make_event, make_registration, db)
+    tour = db.session.execute(select(Event).where(Event.slug == "tour")).scalar_one()
+    make_registration(tour, name="现场来宾", phone="13900000009", source="staff")  # "Entered by staff"
+    context = browser.new_context(viewport={"width": 820, "height": 1180}, locale="en-US")
+    page = context.new_page()
+    try:
+        login(page, live_server)
+        for path in ("/staff/events/tour/registrations", "/staff/events/tour/edit"):
+            page.goto(f"{live_server}{path}?lang=en")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 820, path
+        page.goto(f"{live_server}/staff/events/tour/registrations?lang=en")
+        # the moment someone registered, not the event's registration period
+        assert page.inner_text("#registrations th >> nth=-1") == "Registered at"
+    finally:
+        context.close()
+
+
 def test_door_staff_pages_work_on_a_phone(live_server, phone_page, make_staff, make_event,
                                           make_registration, db):
     from tests.conftest import STAFF_PASSWORD
