@@ -24,7 +24,7 @@ from app.database import begin_writing
 from app.extensions import db
 from app.models import AuditLog, CheckIn, Event, Registration, Slot
 from app.services import audit
-from app.services.registration import TICKET_ALPHABET, normalise_phone
+from app.services.registration import TICKET_ALPHABET
 
 RESULTS = ("ok", "already_checked_in", "not_found", "cancelled", "waitlisted", "pending",
            "wrong_event", "outside_window")
@@ -424,20 +424,14 @@ def checkin_list(event):
 def search(event, query, limit=20):
     """Registrations of ``event`` by name, phone tail (4+ digits), whole phone number however
     it is written, or ticket number."""
+    from app.services.workspace import search_conditions
+
     text = unicodedata.normalize("NFKC", query or "").strip()[:50]
     if not text:
         return []
-    conditions = []
-    compact = re.sub(r"[\s\-]", "", text)
-    if compact.isdigit() and len(compact) >= 4:
-        conditions.append(Registration.phone.like(f"%{compact}"))
-    whole = normalise_phone(text)  # "+86 137-0000-5678", as people say it
-    if whole is not None:
-        conditions.append(Registration.phone == whole)
-    if _TICKET_NUMBER_RE.match(compact.upper()):
-        conditions.append(Registration.ticket_number == compact.upper())
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    conditions.append(Registration.name.like(f"%{escaped}%", escape="\\"))
+    # As the registrations list searches (a masked number as staff screens show it too),
+    # but a phone tail needs 4 digits here: at the door 3 match too many people.
+    conditions = search_conditions(text, shortest_tail=4)
     return db.session.execute(
         select(Registration)
         .join(Slot, Slot.id == Registration.slot_id)

@@ -63,6 +63,26 @@ class Page:
 MASKED_PHONE = re.compile(r"(1\d{2})\*{4}(\d{4})")
 
 
+def search_conditions(text, *, shortest_tail=3):
+    """What a search box's ``text`` (NFKC-normalised) may mean, as alternatives: part of a
+    name, a ticket number (any case), the end of a phone number (``shortest_tail`` to 11
+    digits), a whole number however it is written, or one masked as staff screens show it.
+    The registrations list and the check-in screen's search both ask this."""
+    digits = re.sub(r"[\s-]", "", text)  # "K7M2 X9QA", "138-1234": as people group them
+    conditions = [Registration.name.contains(text, autoescape=True),
+                  Registration.ticket_number == digits.upper()]
+    if digits.isdigit() and shortest_tail <= len(digits) <= 11:
+        conditions.append(Registration.phone.endswith(digits, autoescape=True))
+    whole = normalise_phone(text)  # "+86 138-1234-5678", as people write it
+    if whole is not None:
+        conditions.append(Registration.phone == whole)
+    masked = MASKED_PHONE.fullmatch(text)  # "138****5678", as the list shows it
+    if masked is not None:
+        conditions.append(and_(Registration.phone.startswith(masked[1]),
+                               Registration.phone.endswith(masked[2])))
+    return conditions
+
+
 def search_registrations(event, *, q=None, slot_id=None, status=None, page=1, per_page=PER_PAGE):
     """The event's registrations, newest first. ``q`` matches a name (part of it), the
     end of a phone number (3–11 digits), a whole number however it is written or masked
@@ -74,19 +94,7 @@ def search_registrations(event, *, q=None, slot_id=None, status=None, page=1, pe
         query = query.where(Registration.status == status)
     text = unicodedata.normalize("NFKC", q or "").strip()
     if text:
-        conditions = [Registration.name.contains(text, autoescape=True),
-                      Registration.ticket_number == text.upper()]
-        digits = re.sub(r"[\s-]", "", text)
-        if digits.isdigit() and 3 <= len(digits) <= 11:
-            conditions.append(Registration.phone.endswith(digits, autoescape=True))
-        whole = normalise_phone(text)  # "+86 138-1234-5678", as people write it
-        if whole is not None:
-            conditions.append(Registration.phone == whole)
-        masked = MASKED_PHONE.fullmatch(text)  # "138****5678", as the list shows it
-        if masked is not None:
-            conditions.append(and_(Registration.phone.startswith(masked[1]),
-                                   Registration.phone.endswith(masked[2])))
-        query = query.where(or_(*conditions))
+        query = query.where(or_(*search_conditions(text)))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     # A page past the end (a bookmark, or a list that shrank since) shows the last one, not
     # "page 9 of 2" with nothing on it and no way forward.

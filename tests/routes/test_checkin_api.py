@@ -430,6 +430,11 @@ def test_search_by_name_phone_tail_and_ticket_number(staff_client, door_event, m
     assert [h["name"] for h in search("137 0000 5678")] == ["赵*"]  # a whole phone is a tail too
     assert [h["name"] for h in search("+86 137-0000-5678")] == ["赵*"]
     assert [h["name"] for h in search("１３７００００５６７８")] == ["赵*"]
+    # As the screens show a number (masked), and a ticket number written in two groups.
+    assert [h["name"] for h in search("137****5678")] == ["赵*"]
+    number = reg.ticket_number
+    assert [h["name"] for h in search(f"{number[:4]} {number[4:]}")] == ["王**"]
+    assert search("234") == []  # three digits match too many people at the door
 
 
 def test_search_then_tap_checks_in_with_the_ticket_number(staff_client, door_event, make_registration):
