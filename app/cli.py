@@ -51,11 +51,12 @@ def staff_create(username, role, password):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = staff.create_staff(username, password, role)
-        audit.record("staff.create", user, detail={"username": username, "role": role})
+        # The name as stored (full-width letters made ASCII), as the accounts page records it.
+        audit.record("staff.create", user, detail={"username": user.username, "role": role})
     except DomainError as error:
         _fail(error)
     db.session.commit()
-    click.echo(f"Created {role} {username}")
+    click.echo(f"Created {role} {user.username}")
 
 
 @events_cli.command("import")

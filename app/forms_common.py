@@ -2,7 +2,11 @@
 every form here; the rules live in the services."""
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
+
+from app.services.text import has_hidden_characters
+
+HIDDEN_CHARACTERS_MESSAGE = _l("有无法显示的字符（如零宽空格、文字方向控制符），请删除后重新输入。")
 
 
 class WholeNumberField(IntegerField):
@@ -22,3 +26,15 @@ class WholeNumberField(IntegerField):
 def whole_number_between(low, high):
     """One message for every slip in a number field: not a number, or out of range."""
     return _l("请填写 %(low)d 到 %(high)d 之间的整数。", low=low, high=high)
+
+
+def no_hidden_characters(message=HIDDEN_CHARACTERS_MESSAGE, *, multiline=False):
+    """A validator refusing control and format characters (the rule of app/services/text.py):
+    a bidi override flips how a title reads on the public pages, a zero-width space hides
+    part of a name. ``multiline`` lets a text area keep its line breaks."""
+
+    def validator(form, field):
+        if isinstance(field.data, str) and has_hidden_characters(field.data, multiline=multiline):
+            raise ValidationError(message)
+
+    return validator

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select
 
 from app.extensions import db, limiter, login_manager
 from app.models import StaffUser
+from app.services.staff import normalise_username
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
@@ -128,7 +129,8 @@ def _session_expired():
 # --- login limits (Flask-Limiter) -------------------------------------------------------
 
 def _account_key():
-    name = (request.form.get("username") or "").strip().lower()[:50]
+    # Read as the login reads it: "ａｄｍｉｎ" and "Admin" are tries at the same account.
+    name = normalise_username(request.form.get("username")).lower()[:50]
     return f"login-account:{name}"
 
 

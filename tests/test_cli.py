@@ -62,6 +62,23 @@ def test_staff_create_refuses_a_name_differing_only_in_case_and_a_password_of_th
     assert db.session.execute(select(StaffUser.username)).scalars().all() == ["qadoor"]
 
 
+@pytest.mark.parametrize("typed", ["\u200badmin", "adm\u202ein", "door one", "门岗", "x", "d" * 41])
+def test_staff_create_refuses_a_name_with_hidden_or_lookalike_characters(runner, db, typed):
+    result = runner.invoke(args=["staff", "create", typed, "--password", "long-enough-pass"])
+    assert result.exit_code != 0
+    assert "2–40 个字符" in result.output and "Traceback" not in result.output
+    assert db.session.execute(select(func.count(StaffUser.id))).scalar() == 0
+
+
+def test_staff_create_stores_a_full_width_name_as_the_ascii_it_shows(runner, db):
+    result = runner.invoke(args=["staff", "create", "ｗａｎｇ＿１", "--password", "long-enough-pass"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Created staff wang_1"
+    assert db.session.execute(select(StaffUser.username)).scalars().all() == ["wang_1"]
+    row = db.session.execute(select(AuditLog).where(AuditLog.action == "staff.create")).scalar_one()
+    assert row.detail["username"] == "wang_1"
+
+
 def test_events_import_creates_and_prints_the_slug(runner, db, tmp_path):
     path = write_json(tmp_path / "event.json", event_data(slug="energy-week-open-day"))
     result = runner.invoke(args=["events", "import", str(path)])
@@ -99,6 +116,40 @@ def test_events_import_names_the_bad_field(runner, db, tmp_path, mutate, field):
     assert field in result.output
     assert "Traceback" not in result.output
     assert db.session.execute(select(func.count(Event.id))).scalar() == 0
+
+
+@pytest.mark.parametrize("mutate, field", [
+    (lambda d: d.update(title="\u202e日放开能节"), "title"),       # reads backwards on the page
+    (lambda d: d.update(title="节能\u200b开放日"), "title"),
+    (lambda d: d.update(location="区行政\u2066中心"), "location"),
+    (lambda d: d.update(description="第一行\n\u202e第二行"), "description"),
+    (lambda d: d.update(what_to_bring="身份证\x07"), "what_to_bring"),
+    (lambda d: d.update(feedback_topics=["垃圾\u200b分类"]), "feedback_topics"),
+    (lambda d: d["slots"][0].update(label="上午\u200e场"), "slots[0].label"),
+    (lambda d: d["slots"][0].update(location="东门\ufeff"), "slots[0].location"),
+    (lambda d: d["slots"][0].update(description="说明\u202d"), "slots[0].description"),
+])
+def test_events_import_refuses_hidden_characters_and_names_the_field(runner, db, tmp_path,
+                                                                    mutate, field):
+    data = event_data()
+    mutate(data)
+    result = runner.invoke(args=["events", "import", str(write_json(tmp_path / "event.json", data))])
+    assert result.exit_code != 0
+    assert field in result.output and "无法显示的字符" in result.output
+    assert db.session.execute(select(func.count(Event.id))).scalar() == 0
+
+
+def test_events_import_keeps_line_breaks_and_emoji(runner, db, tmp_path):
+    """Emoji pass as they do in a citizen's name (the public form's rule): the zero-width
+    joiner of a family and the variation selector of ❤️ are part of what shows."""
+    data = event_data(title="亲子开放日 👨\u200d👩\u200d👧 ❤\ufe0f", description="第一行\r\n第二行\n第三行",
+                      what_to_bring="身份证\n水杯")
+    data["slots"][0].update(label="上午场 🌞", location="东门（近地铁）", description="一\n二")
+    result = runner.invoke(args=["events", "import", str(write_json(tmp_path / "event.json", data))])
+    assert result.exit_code == 0, result.output
+    event = db.session.execute(select(Event)).scalar_one()
+    assert event.title == "亲子开放日 👨\u200d👩\u200d👧 ❤\ufe0f"
+    assert event.description == "第一行\n第二行\n第三行" and event.slots[0].description == "一\n二"
 
 
 def test_events_import_refuses_a_file_that_is_not_json(runner, tmp_path):

@@ -25,11 +25,14 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    ValidationError,
 )
 
-from app.forms_common import WholeNumberField, whole_number_between
+from app.forms_common import WholeNumberField, no_hidden_characters, whole_number_between
 from app.models.event import CHECKIN_CLOSES_MINUTES_AFTER_END, CHECKIN_OPENS_MINUTES_BEFORE
 from app.public.forms import RegistrationForm
+from app.services import staff as staff_service
+from app.services.errors import InvalidData
 from app.services.staff import MIN_PASSWORD_LENGTH
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -81,15 +84,16 @@ WINDOW_MESSAGE = _l("请填写 0 到 %(n)d 之间的整数（分钟），或留�
 
 class SlotForm(TranslatedForm):
     key = StringField(_l("场次代码"), validators=[Optional(), Length(max=40)])
-    label = StringField(_l("场次名称"), validators=[Optional(), Length(max=200)])
+    label = StringField(_l("场次名称"), validators=[Optional(), Length(max=200), no_hidden_characters()])
     starts_at = DateTimeLocalField(_l("开始时间"), format=DT_FORMAT, validators=[Optional()])
     ends_at = DateTimeLocalField(_l("结束时间"), format=DT_FORMAT, validators=[Optional()])
     capacity = WholeNumberField(_l("名额"), invalid_value_message=CAPACITY_MESSAGE, validators=[
         Optional(), NumberRange(min=0, max=100000, message=CAPACITY_MESSAGE)])
     mode = SelectField(_l("方式"), choices=MODE_CHOICES, default="onsite")
     join_url = StringField(_l("线上参与链接"), validators=[Optional(), Length(max=500)])
-    location = StringField(_l("场次地点"), validators=[Optional(), Length(max=300)])
-    description = StringField(_l("场次说明"), validators=[Optional(), Length(max=2000)])
+    location = StringField(_l("场次地点"), validators=[Optional(), Length(max=300), no_hidden_characters()])
+    description = StringField(_l("场次说明"), validators=[Optional(), Length(max=2000),
+                                                      no_hidden_characters(multiline=True)])
 
     def is_blank(self):
         return not ((self.key.data or "").strip() or (self.label.data or "").strip()
@@ -113,11 +117,14 @@ class EventForm(FlaskForm):
     slug = StringField(_l("网址代码（slug）"), validators=[DataRequired(_l("请填写网址代码。")),
                                                      Length(max=80)])
     kind = SelectField(_l("类型"), choices=KIND_CHOICES, default="open_day")
+    # Hidden characters are refused in what citizens read: a bidi override flips a title.
     title = StringField(_l("活动名称"), validators=[DataRequired(_l("请填写活动名称。")),
-                                                 Length(max=200)])
-    description = TextAreaField(_l("活动介绍"), validators=[Optional(), Length(max=5000)])
-    location = StringField(_l("地点"), validators=[Optional(), Length(max=300)])
-    what_to_bring = TextAreaField(_l("参加须知"), validators=[Optional(), Length(max=2000)])
+                                                 Length(max=200), no_hidden_characters()])
+    description = TextAreaField(_l("活动介绍"), validators=[Optional(), Length(max=5000),
+                                                        no_hidden_characters(multiline=True)])
+    location = StringField(_l("地点"), validators=[Optional(), Length(max=300), no_hidden_characters()])
+    what_to_bring = TextAreaField(_l("参加须知"), validators=[Optional(), Length(max=2000),
+                                                          no_hidden_characters(multiline=True)])
     registration_opens_at = DateTimeLocalField(
         _l("报名开始（北京时间）"), format=DT_FORMAT,
         validators=[InputRequired(_l("请填写报名开始时间。"))])
@@ -136,8 +143,8 @@ class EventForm(FlaskForm):
     checkin_closes_minutes_after_end = WholeNumberField(
         _l("结束后多少分钟内仍可签到"), invalid_value_message=WINDOW_MESSAGE,
         validators=[Optional(), NumberRange(min=0, max=MINUTES_MAX, message=WINDOW_MESSAGE)])
-    feedback_topics = TextAreaField(_l("评价项目（每行一项）"), validators=[Optional(),
-                                                                    Length(max=1000)])
+    feedback_topics = TextAreaField(_l("评价项目（每行一项）"), validators=[
+        Optional(), Length(max=1000), no_hidden_characters(multiline=True)])
     slots = FieldList(FormField(SlotForm), min_entries=1, max_entries=50)
     general_errors = None  # service refusals that name no single field
 
@@ -206,9 +213,18 @@ class WalkInForm(FlaskForm):
                                                      ("phone_in", _l("电话报名"))]), default="walk_in")
 
 
+def staff_username(form, field):
+    """The service's rule for user names (app/services/staff.py), beside the field with any
+    other slip of the form; the name as it will be stored stays in the field."""
+    try:
+        field.data = staff_service.validate_username(field.data)
+    except InvalidData as error:
+        raise ValidationError(str(error.message)) from None
+
+
 class StaffCreateForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")),
-                                                  Length(max=50)])
+                                                  staff_username])
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=50)])
     role = SelectField(_l("角色"), choices=options([("staff", _l("工作人员（签到、现场登记）")),
                                                    ("admin", _l("管理员"))]), default="staff")
@@ -236,7 +252,7 @@ class SeatsForm(FlaskForm):
 class InvitationForm(FlaskForm):
     slot = SelectField(_l("场次"), choices=[], validators=[DataRequired(_l("请选择场次。"))])
     label = StringField(_l("受邀人或团体"), validators=[DataRequired(_l("请填写受邀人或团体。")),
-                                                   Length(max=200)])
+                                                   Length(max=200), no_hidden_characters()])
     max_uses = WholeNumberField(
         _l("可报名次数"), default=1, invalid_value_message=MAX_USES_MESSAGE,
         validators=[InputRequired(_l("请填写可报名次数。")),

@@ -6,31 +6,25 @@ csrf_token. Volunteer drives subclass ``RegistrationForm`` and register the subc
 """
 import re
 import secrets
-import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, StopValidation, ValidationError
 
+from app.forms_common import no_hidden_characters
 from app.services.registration import normalise_phone
 
 NAME_MAX = 50
 SUBMISSION_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-# Zero-width joiner keeps emoji sequences (family, flags) intact; other format characters
-# (bidi overrides, zero-width spaces) only hide what a name really says.
-ALLOWED_FORMAT_CHARS = {"\u200d"}
 
 
 def strip_text(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def no_control_characters(form, field):
-    for char in field.data or "":
-        category = unicodedata.category(char)
-        if category == "Cc" or (category == "Cf" and char not in ALLOWED_FORMAT_CHARS):
-            raise ValidationError(_l("姓名里有无法显示的字符，请重新输入。"))
+# A name with bidi overrides or zero-width spaces hides what it says (app/services/text.py).
+no_control_characters = no_hidden_characters(_l("姓名里有无法显示的字符，请重新输入。"))
 
 
 def mainland_mobile(form, field):

@@ -12,6 +12,7 @@ from app.models import Event, Slot
 from app.models.event import EVENT_KINDS
 from app.services.errors import InvalidData, NotFound
 from app.services.slot_changes import tell_holders, terms_by_slot
+from app.services.text import has_hidden_characters
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -30,7 +31,7 @@ def _require(data, field, kind, where=""):
     return value
 
 
-def _text(data, field, max_len, where="", required=True):
+def _text(data, field, max_len, where="", required=True, multiline=False):
     if not required and not data.get(field):
         return ""
     # A browser's text area sends CRLF line breaks; a JSON file usually LF. Stored one way,
@@ -41,7 +42,17 @@ def _text(data, field, max_len, where="", required=True):
             _("字段 %(field)s 过长（最多 %(n)d 个字符）。", field=f"{where}{field}", n=max_len),
             field=f"{where}{field}",
         )
+    _shows_as_typed(value, f"{where}{field}", multiline)
     return value
+
+
+def _shows_as_typed(value, field, multiline=False):
+    """Citizens read these texts on the public pages: a bidi override would flip a title,
+    a zero-width space hide part of it (the public form's rule for names, too)."""
+    if has_hidden_characters(value, multiline=multiline):
+        raise InvalidData(
+            _("字段 %(field)s 有无法显示的字符（如零宽空格、文字方向控制符），请删除后重新输入。",
+              field=field), field=field)
 
 
 def parse_datetime(value, field):
@@ -83,9 +94,10 @@ def validate_event_data(data):
         "slug": slug,
         "kind": kind,
         "title": _text(data, "title", 200),
-        "description": _text(data, "description", 5000, required=False),
+        "description": _text(data, "description", 5000, required=False, multiline=True),
         "location": _text(data, "location", 300, required=False),
-        "what_to_bring": _text(data, "what_to_bring", 2000, required=False),
+        "what_to_bring": _text(data, "what_to_bring", 2000, required=False,
+                               multiline=True),
         "registration_opens_at": parse_datetime(
             _require(data, "registration_opens_at", str), "registration_opens_at"),
         "registration_closes_at": parse_datetime(
@@ -115,6 +127,8 @@ def validate_event_data(data):
             field="feedback_topics",
         )
     cleaned["feedback_topics"] = [t.strip() for t in topics]
+    for topic in cleaned["feedback_topics"]:
+        _shows_as_typed(topic, "feedback_topics")
     for name in ("checkin_opens_minutes_before", "checkin_closes_minutes_after_end"):
         if name in data:
             value = data[name]
@@ -171,7 +185,7 @@ def validate_slot_data(slot, index):
         "mode": mode,
         "join_url": join_url,
         "location": _text(slot, "location", 300, where, required=False) or None,
-        "description": _text(slot, "description", 2000, where, required=False),
+        "description": _text(slot, "description", 2000, where, required=False, multiline=True),
     }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Invitation, Registration, Slot
 from app.services.errors import Conflict, InvalidData, NotFound
+from app.services.text import has_hidden_characters
 
 
 def reserve_seats(slot, seats):
@@ -61,6 +62,9 @@ def create_invitation(event, slot, *, label, max_uses=1, created_by=None):
     label = (label or "").strip()
     if not label or len(label) > 200:
         raise InvalidData(_("请填写受邀人或团体（最多 200 字）。"), field="label")
+    if has_hidden_characters(label):  # the invitee reads it on the invitation page
+        raise InvalidData(_("有无法显示的字符（如零宽空格、文字方向控制符），请删除后重新输入。"),
+                          field="label")
     invitation = Invitation(event_id=event.id, slot_id=slot.id, label=label,
                             max_uses=_positive(max_uses), used=0,
                             token=secrets.token_urlsafe(20),

@@ -1,5 +1,7 @@
 """Staff accounts."""
+import re
 import secrets
+import unicodedata
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -11,6 +13,9 @@ from app.models.staff import ROLES
 from app.services.errors import Conflict, InvalidData
 
 MIN_PASSWORD_LENGTH = 12
+# Letters a name is read by in the audit log and typed on any keyboard: nothing invisible
+# (a zero-width space made "\u200badmin" read as "admin"), nothing that looks like another.
+USERNAME_RE = re.compile(r"[A-Za-z0-9._-]{2,40}")
 # Compared against when the user does not exist, so both answers take the same time.
 _DUMMY_HASH = None
 
@@ -25,10 +30,24 @@ def validate_password(password, username=""):
         raise InvalidData(_("密码不能主要由用户名组成。"), field="password")
 
 
+def normalise_username(typed):
+    """A user name as typed, read as the one it shows: full-width letters from a Chinese
+    keyboard (ａｄｍｉｎ) are the ASCII ones (NFKC), spaces around it are dropped."""
+    return unicodedata.normalize("NFKC", typed or "").strip()
+
+
+def validate_username(typed):
+    """The name to store for what was typed, or InvalidData: 2–40 ASCII letters, digits,
+    dots, underscores and hyphens once normalised."""
+    username = normalise_username(typed)
+    if not USERNAME_RE.fullmatch(username):
+        raise InvalidData(_("用户名需要 2–40 个字符，只能使用英文字母、数字、点（.）、下划线（_）和连字符（-）。"),
+                          field="username")
+    return username
+
+
 def create_staff(username, password, role="staff", display_name=""):
-    username = (username or "").strip()
-    if not username or len(username) > 50:
-        raise InvalidData(_("用户名需要 1–50 个字符。"), field="username")
+    username = validate_username(username)
     if role not in ROLES:
         raise InvalidData(_("角色应为 admin 或 staff。"), field="role")
     validate_password(password, username)
@@ -62,7 +81,7 @@ def authenticate(username, password):
     """The user when the password is right and the account active; None otherwise, with
     the same answer and the same work for an unknown user and a wrong password."""
     global _DUMMY_HASH
-    user = get_by_username((username or "").strip())
+    user = get_by_username(normalise_username(username))
     if user is None:
         if _DUMMY_HASH is None:
             from werkzeug.security import generate_password_hash

@@ -3,7 +3,7 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.models import AuditLog, CheckIn, StaffUser
 from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD
@@ -246,3 +246,41 @@ def test_every_staff_change_writes_an_audit_row(client, auth, make_event, make_r
     for secret in ("13812345678", "13700000009", "another-long-password", "door-new-password-1",
                    registration.token, invitation.token):
         assert secret not in text
+
+
+def _username_error(page):
+    match = re.search(r'<p class="error" id="username-error" role="alert">(.*?)</p>', page, re.S)
+    return match and match.group(1)
+
+
+@pytest.mark.parametrize("typed", [
+    "\u200badmin2",   # zero-width space: shows as "admin2" in the audit log
+    "door\u202e1",    # bidi override: flips how the rest reads
+    "door one",       # a space inside
+    "门岗一",          # not ASCII
+    "x",              # too short
+    "d" * 41,         # too long
+    "door@1",         # outside letters, digits, . _ -
+])
+def test_account_names_refused_beside_the_field(client, auth, db, typed):
+    auth.login("admin")
+    response = client.post("/staff/accounts", data={
+        "username": typed, "role": "staff", "password": "a-long-enough-password"})
+    assert response.status_code == 400
+    error = _username_error(response.get_data(as_text=True))
+    assert error and "2–40 个字符" in error and "英文字母、数字" in error
+    assert db.session.execute(select(func.count(StaffUser.id))).scalar() == 1  # the admin only
+
+
+def test_full_width_account_names_are_stored_as_the_ascii_they_show(client, auth, db):
+    auth.login("admin")
+    response = client.post("/staff/accounts", data={
+        "username": " ｄｏｏｒ．９ ", "role": "staff", "password": "a-long-enough-password"})
+    assert response.status_code == 303
+    names = db.session.execute(select(StaffUser.username)).scalars().all()
+    assert sorted(names) == ["admin", "door.9"]
+    assert audit_rows(db, "staff.create")[0].detail["username"] == "door.9"
+    # "ａｄｍｉｎ" is the admin's name, not a second account that looks like it.
+    twin = client.post("/staff/accounts", data={
+        "username": "ａｄｍｉｎ", "role": "admin", "password": "a-long-enough-password"})
+    assert twin.status_code == 409 and "已存在" in _username_error(twin.get_data(as_text=True))

@@ -453,3 +453,33 @@ def test_a_slot_starting_before_registration_opens_is_pointed_out(client, auth, 
         as_text=True)
     assert "场次“第1场”在报名开始之前就开始了" in page
     assert "该场次开始后就不再接受报名" not in page  # booking never runs at all
+
+
+def test_hidden_characters_are_refused_beside_their_field(client, auth, db):
+    """A bidi override would flip the title on the public pages; a zero-width space hides
+    part of a text. The public form's rule for names (app/services/text.py)."""
+    auth.login("admin")
+    response = client.post("/staff/events/new", data=form_data(
+        title="\u202e日放开能节", location="区行政\u200b中心", description="第一行\r\n\u2067第二行",
+        **{"slots-1-label": "第二\u200e场", "slots-0-location": "东门\ufeff"}))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    for field_id in ("title", "location", "description", "slots-1-label", "slots-0-location"):
+        error = _field_error(page, field_id)
+        assert error and "无法显示的字符" in error, field_id
+    assert _field_error(page, "what_to_bring") is None
+    assert db.session.execute(select(Event)).first() is None
+
+
+def test_event_texts_keep_line_breaks_chinese_and_emoji(client, auth, db):
+    """Emoji pass as in a citizen's name: a family's zero-width joiners and ❤️'s variation
+    selector are part of what shows."""
+    auth.login("admin")
+    title = "亲子开放日 👨\u200d👩\u200d👧 ❤\ufe0f"
+    response = client.post("/staff/events/new", data=form_data(
+        title=title, description="第一行\r\n第二行", what_to_bring="身份证\r\n水杯",
+        **{"slots-0-label": "上午场 🌞"}))
+    assert response.status_code == 303, _field_error(response.get_data(as_text=True), "title")
+    event = db.session.execute(select(Event)).scalar_one()
+    assert event.title == title and event.description == "第一行\n第二行"
+    assert event.slots[0].label == "上午场 🌞"

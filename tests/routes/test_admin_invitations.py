@@ -359,3 +359,28 @@ def test_reserving_and_public_registrations_at_once_never_oversell(app, make_eve
     assert booked == registered and reserved == 2 * outcomes.count("reserved")
     assert booked + reserved <= 10
     assert booked + reserved >= 9  # the seats were not lost either
+
+
+def test_an_invitation_label_with_hidden_characters_is_refused(client, auth, small_event, db):
+    auth.login("admin")
+    response = client.post("/staff/events/invite-day/invitations/new",
+                           data={"invite-slot": "am", "invite-label": "\u202e组表代大人",
+                                 "invite-max_uses": "1"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert '<p class="error" id="invite-label-error" role="alert">' in page
+    assert "无法显示的字符" in page
+    assert db.session.execute(select(Invitation)).first() is None
+    ok = client.post("/staff/events/invite-day/invitations/new",
+                     data={"invite-slot": "am", "invite-label": "人大代表组 🎗\ufe0f",
+                           "invite-max_uses": "1"})
+    assert ok.status_code == 303
+
+
+def test_the_service_refuses_a_hidden_character_in_an_invitation_label(small_event, db):
+    from app.services.errors import InvalidData
+    from app.services.invitations import create_invitation
+
+    with pytest.raises(InvalidData) as refused:
+        create_invitation(small_event, small_event.slots[0], label="代表\u200b")
+    assert refused.value.field == "label"

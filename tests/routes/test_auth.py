@@ -320,3 +320,25 @@ def test_csrf_protects_staff_actions_when_enabled(make_app, app, make_staff, mak
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     assert client.post("/staff/events/csrf-day/publish",
                        data={"csrf_token": token}).status_code == 303
+
+
+def test_a_name_typed_full_width_signs_in(client, make_staff):
+    """A Chinese keyboard in full-width mode types ｄｏｏｒ１: it is door1 (NFKC), and the
+    other case still signs in as before."""
+    make_staff("door1", "staff")
+    for typed in ("ｄｏｏｒ１", "Ｄｏｏｒ１ ", "\u3000door1"):
+        response = _login(client, typed, STAFF_PASSWORD)
+        assert response.status_code == 302, typed
+        client.post("/staff/logout")
+    assert _login(client, "ｄｏｏｒ１", "not-the-password-at-all").status_code == 400
+
+
+def test_full_width_and_ascii_tries_count_against_one_account(limited_app, make_staff):
+    """Read as the login reads it, or each mix of full-width letters would be five more tries."""
+    make_staff("admin", "admin")
+    limited = limited_app(RATELIMIT_STORAGE_URI="memory://")
+    limiter.reset()
+    client = limited.test_client()
+    for i, typed in enumerate(["admin", "ａｄｍｉｎ", "ａdmin", "aｄmin", "adｍin"]):
+        assert _fail(client, username=typed, ip=f"10.3.0.{i + 1}").status_code == 400
+    assert _fail(client, username="admiｎ", ip="10.3.0.99").status_code == 429
