@@ -1,5 +1,7 @@
 """Form fields the staff workspace and the public pages share. Shape checks only, like
 every form here; the rules live in the services."""
+import functools
+
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField
 from wtforms.validators import StopValidation, ValidationError
@@ -38,3 +40,31 @@ def no_hidden_characters(message=HIDDEN_CHARACTERS_MESSAGE, *, multiline=False):
             raise ValidationError(message)
 
     return validator
+
+
+# The most people one registration may bring, whatever the event (its form stops there).
+MOST_PARTY_SIZE = 20
+
+
+def party_size_field(most=MOST_PARTY_SIZE):
+    """The number of people coming, 1 to ``most`` (the event's own limit where the form is
+    made for one event): one message for every slip, and ``max`` on the input."""
+    from wtforms.validators import InputRequired, NumberRange
+
+    most = max(1, min(int(most or 1), MOST_PARTY_SIZE))
+    message = whole_number_between(1, most)
+    return WholeNumberField(_l("人数"), default=1, invalid_value_message=message,
+                            validators=[InputRequired(_l("请填写人数。")),
+                                        NumberRange(min=1, max=most, message=message)])
+
+
+def for_party_size(form_class, most):
+    """``form_class`` with its ``party_size`` field limited to ``most`` (a subclass made
+    once per class and limit)."""
+    return _limited(form_class, max(1, min(int(most or 1), MOST_PARTY_SIZE)))
+
+
+@functools.cache
+def _limited(form_class, most):
+    return type(f"{form_class.__name__}UpTo{most}", (form_class,),
+                {"party_size": party_size_field(most)})

@@ -28,7 +28,12 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.forms_common import WholeNumberField, no_hidden_characters, whole_number_between
+from app.forms_common import (
+    WholeNumberField,
+    no_hidden_characters,
+    party_size_field,
+    whole_number_between,
+)
 from app.models.event import CHECKIN_CLOSES_MINUTES_AFTER_END, CHECKIN_OPENS_MINUTES_BEFORE
 from app.public.forms import RegistrationForm
 from app.services import staff as staff_service
@@ -205,10 +210,7 @@ class WalkInForm(FlaskForm):
                                                 Length(max=30)])
     email = EmailField(_l("电子邮箱（选填）"), validators=[Optional(), Length(max=254),
                                                      Email(_l("电子邮箱格式不正确。"))])
-    party_size = WholeNumberField(
-        _l("人数"), default=1, invalid_value_message=PARTY_SIZE_MESSAGE,
-        validators=[InputRequired(_l("请填写人数。")),
-                    NumberRange(min=1, max=20, message=PARTY_SIZE_MESSAGE)])
+    party_size = party_size_field()  # the event's own limit: for_party_size() in the view
     source = SelectField(_l("来源"), choices=options([("walk_in", _l("现场登记")),
                                                      ("phone_in", _l("电话报名"))]), default="walk_in")
 

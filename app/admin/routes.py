@@ -26,6 +26,7 @@ from app.admin.forms import (
     options,
 )
 from app.extensions import db
+from app.forms_common import for_party_size
 from app.models import AuditLog, Event
 from app.security import admin_required, staff_required
 from app.services import audit, dashboard, invitations, workspace
@@ -353,7 +354,7 @@ def registration_cancel(registration_id):
 def walk_in(slug):
     """Staff register someone at the door or on the phone (services.workspace.register_walk_in)."""
     event = event_service.require_event(slug)
-    form = WalkInForm()
+    form = for_party_size(WalkInForm, event.max_party_size)()  # the event's own limit
     form.slot.choices = _slot_choices(event)
     status = 200
     if form.validate_on_submit():

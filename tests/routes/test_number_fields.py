@@ -37,14 +37,16 @@ def small_event(make_event):
 
 # --- staff: walk-ins and phone-ins -----------------------------------------------------------
 
-@pytest.mark.parametrize("typed", [*NOT_WHOLE, "0", "21"])
-def test_walk_in_party_size_that_is_no_whole_number_gets_one_message(client, auth, small_event,
-                                                                     typed):
+@pytest.mark.parametrize("typed", [*NOT_WHOLE, "0", "5", "21"])
+def test_walk_in_party_size_outside_the_events_limit_gets_one_message(client, auth, small_event,
+                                                                      typed):
+    # The event lets parties of up to 4 come: the message and the field say 1 to 4.
     auth.login("staff")
     response = client.post("/staff/events/numbers-day/walk-in", data={
         "slot": "am", "name": "现场来宾", "phone": "13800138000", "party_size": typed,
         "source": "walk_in"})
-    assert_one_message(response, "party_size", "请填写 1 到 20 之间的整数。", times=2)
+    assert_one_message(response, "party_size", "请填写 1 到 4 之间的整数。", times=2)
+    assert 'max="4"' in response.get_data(as_text=True)
 
 
 def test_walk_in_takes_full_width_digits(client, auth, small_event, db):
