@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.forms_common import WholeNumberField
+from app.models.types import FIRST_YEAR, LAST_YEAR
 
 YEAR_MESSAGE = _l("年份应在 2000 至 2100 之间。")
 
@@ -22,7 +23,7 @@ class ReportPeriodForm(FlaskForm):
         csrf = False
 
     year = WholeNumberField(_l("年份"), invalid_value_message=YEAR_MESSAGE, validators=[
-        Optional(), NumberRange(min=2000, max=2100, message=YEAR_MESSAGE)])
+        Optional(), NumberRange(min=FIRST_YEAR, max=LAST_YEAR, message=YEAR_MESSAGE)])
     quarter = SelectField(_l("期间"), choices=[SelectChoice("", _l("全年")), SelectChoice("1", _l("第一季度")),
                                                SelectChoice("2", _l("第二季度")),
                                                SelectChoice("3", _l("第三季度")),

@@ -8,6 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from app.models.types import FIRST_YEAR, LAST_YEAR
+
 
 class LocalDateTimeField(StringField):
     """A ``datetime-local`` input read in the office's time zone (Asia/Shanghai) and
@@ -27,7 +29,7 @@ class LocalDateTimeField(StringField):
                 continue
             # A slipped year (0001 from a date picker) is refused here: year 1 in Beijing
             # time does not convert to UTC at all (OverflowError, a 500).
-            if not 2000 <= naive.year <= 2100:
+            if not FIRST_YEAR <= naive.year <= LAST_YEAR:
                 raise ValueError(_l("时间不正确。"))
             zone = ZoneInfo(current_app.config["TIMEZONE"])
             self.data = naive.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))

@@ -4,6 +4,11 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+# The years the app deals in. A time outside them is a slip (0001 typed into a date picker),
+# and year 1 at +08:00 does not even convert to UTC. Events, reports and corrected check-in
+# times all hold to them.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 
 def utcnow():
     return datetime.now(timezone.utc)

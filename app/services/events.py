@@ -10,13 +10,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Event, Slot
 from app.models.event import EVENT_KINDS
+from app.models.types import FIRST_YEAR, LAST_YEAR
 from app.services.errors import InvalidData, NotFound
 from app.services.slot_changes import tell_holders, terms_by_slot
 from app.services.text import has_hidden_characters
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-YEARS = (2000, 2100)  # the range the quarterly report takes, too
 
 
 def _require(data, field, kind, where=""):
@@ -72,9 +72,9 @@ def parse_datetime(value, field):
         )
     # A slipped year (0001, 9999, as a date picker lets anyone type) is no open day; year 1
     # at +08:00 would not even convert to UTC (OverflowError, a 500 on the event form).
-    if not YEARS[0] <= parsed.year <= YEARS[1]:
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
         raise InvalidData(_("年份应在 %(first)d 至 %(last)d 之间（%(field)s）。",
-                            first=YEARS[0], last=YEARS[1], field=field), field=field)
+                            first=FIRST_YEAR, last=LAST_YEAR, field=field), field=field)
     return parsed.astimezone(timezone.utc)
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
+from app.models.types import FIRST_YEAR, LAST_YEAR
 from app.services.errors import InvalidData
 from app.services.feedback import local_date, rate, satisfaction_definition, satisfied_levels
 
@@ -41,7 +42,7 @@ def volunteer_hours(checked_in_at, checked_out_at, slot_ends_at, extended_until=
 
 def period_bounds(year, quarter=None):
     """(start, end, label) in UTC for a calendar quarter (1–4) or, without one, a year."""
-    if not isinstance(year, int) or not 2000 <= year <= 2100:
+    if not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
         raise InvalidData(_("年份不正确。"), field="year")
     if quarter is not None and quarter not in (1, 2, 3, 4):
         raise InvalidData(_("季度应为 1 至 4。"), field="quarter")
