@@ -68,16 +68,16 @@ def api_checkin():
     result, ticket, checkin, extra = checkin_service.scan(
         event, code, gate=_gate(data.get("gate")), staff=current_user._get_current_object(),
         nonce=nonce, scanned_at=scanned_at, source=source, ticket=ticket)
-    answer = _answer(result, ticket, checkin, extra)
-    # The answer is built: keep loaded objects as they are after the commit, so that the
-    # after-request hooks do not reload the staff user (on SQLite, a second write lock).
+    # Commit before the answer is built (on SQLite the write lock is held until then), and
+    # keep loaded objects as they are: the answer reads them, and the after-request hooks
+    # must not reload the staff user (on SQLite, a second write lock).
     session = db.session()
     session.expire_on_commit = False
     try:
         session.commit()
     finally:
         session.expire_on_commit = True
-    return jsonify(answer)
+    return jsonify(_answer(result, ticket, checkin, extra))
 
 
 @bp.get("/api/events/<slug>/checkin-list")

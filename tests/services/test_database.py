@@ -212,3 +212,49 @@ def test_a_connection_lost_between_two_quick_requests_is_a_503_and_the_next_one_
     assert response.headers["Retry-After"] == "2"
     assert "系统繁忙" in response.get_data(as_text=True)
     assert client.get("/").status_code == 200
+
+
+def test_a_waiting_sqlite_writer_tries_the_lock_again_every_millisecond_or_two(
+        make_app, app, db, monkeypatch):
+    """SQLite's own busy handler sleeps 5, 10 ... 100 ms between tries: a writer would sleep
+    on long after the lock was freed (a scan holds it well under a millisecond). Ours tries
+    again after short pauses, takes the lock once it is free, and leaves the connection's
+    busy timeout as it was for everything else."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    from app import database
+
+    writer_app = make_app(SQLITE_BUSY_TIMEOUT_MS=4000)
+    holder_ready = threading.Event()
+    release = threading.Event()
+    pauses = []
+
+    def pause(seconds):
+        pauses.append(seconds)
+        if len(pauses) == 20:
+            release.set()  # the holder commits while the writer is waiting
+        time.sleep(seconds)
+
+    def hold_lock():
+        with app.test_request_context(method="POST"), db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))  # BEGIN IMMEDIATE has taken the write lock
+            holder_ready.set()
+            release.wait(10)
+            conn.rollback()
+
+    monkeypatch.setattr(database, "wait_for_lock", pause)
+    thread = threading.Thread(target=hold_lock)
+    thread.start()
+    holder_ready.wait(5)
+    try:
+        with writer_app.test_request_context(method="POST"), db.engine.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar() == 1  # it got the write lock
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 4000
+            conn.rollback()
+        with writer_app.app_context():
+            db.engine.dispose()
+    finally:
+        release.set()
+        thread.join()
+    assert len(pauses) >= 20
+    assert max(pauses) <= database.LONGEST_LOCK_PAUSE * 1.5
