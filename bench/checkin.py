@@ -6,9 +6,10 @@ For each database (SQLite file, and PostgreSQL when reachable) this script
 2. starts ``gunicorn -w 4 "app:create_app()"`` and, beside it, gunicorn with 4 workers on a
    bare Flask app whose one endpoint does a single INSERT + COMMIT on the same kind of
    database (same SQLite settings);
-3. per round sends the bare app, then the app, the same load: CONCURRENCY clients (for the
-   app each logged in, with its session and CSRF token, like tablets at the door) send
-   SCANS tickets once each; every scan is a real first check-in (CheckIn + AuditLog rows);
+3. per round sends the bare app, then the app, the same load: CONCURRENCY wrk clients
+   (bench/loadgen.py; for the app each logged in, with its session and CSRF token, like
+   tablets at the door) send SCANS tickets once each; every scan is a real first check-in
+   (CheckIn + AuditLog rows);
 4. prints scans/s, p50 and p99 for both sides' fastest rounds and the ratio, and writes
    them to ``bench/RESULTS.md`` (its own section, between markers).
 
@@ -22,18 +23,17 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import loadgen  # noqa: E402 - after the path is set
 
 CONCURRENCY = 10
 WORKERS = 4
@@ -211,49 +211,25 @@ def staff_session(base):
 
 # --- load ---------------------------------------------------------------------------------
 
-def run_load(url, sessions, codes, expected_result="ok"):
-    """Send every code once from CONCURRENCY threads; return (wall seconds, latencies, errors)."""
-    lock = threading.Lock()
-    pending = list(reversed(codes))
-    latencies = []
-    errors = []
-
-    def worker(session, gate):
-        while True:
-            with lock:
-                if not pending:
-                    return
-                code = pending.pop()
-            started = time.perf_counter()
-            try:
-                response = session.post(url, json={"event": "bench-day", "code": code, "gate": gate,
-                                                   "nonce": uuid.uuid4().hex}, timeout=30)
-                elapsed = time.perf_counter() - started
-                ok = response.status_code == 200 and response.json().get("result") == expected_result
-            except Exception as exc:  # noqa: BLE001 - every failure counts as an error
-                elapsed, ok = time.perf_counter() - started, False
-                response = exc
-            with lock:
-                latencies.append(elapsed)
-                if not ok:
-                    errors.append(getattr(response, "status_code", repr(response)))
-
-    threads = [threading.Thread(target=worker, args=(s, f"gate-{i}")) for i, s in enumerate(sessions)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - started, latencies, errors
+def run_load(mode, url, sessions, codes):
+    """Send every code once from CONCURRENCY wrk clients, one per gate (bench/loadgen.py);
+    return (wall seconds, latencies, errors)."""
+    inputs = [[cookie, csrf, *codes[n::CONCURRENCY]] for n, (cookie, csrf) in enumerate(sessions)]
+    result = loadgen.run(mode, url, CONCURRENCY, inputs=inputs,
+                         last_path="/static/css/checkin.css" if mode == "scan" else "/")
+    answered = result["requests"]
+    assert len(answered) == len(codes), (len(answered), len(codes))
+    errors = [status for _kind, _seconds, status, ok, _client in answered if not ok]
+    errors += ["socket error"] * result["socket_errors"]
+    return result["wall"], [seconds for _kind, seconds, *_rest in answered], errors
 
 
 def summary(wall, latencies, errors):
-    ordered = sorted(latencies)
     return {
         "requests": len(latencies),
         "rate": len(latencies) / wall,
-        "p50_ms": statistics.median(ordered) * 1000,
-        "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+        "p50_ms": loadgen.percentile(latencies, 50) * 1000,
+        "p99_ms": loadgen.percentile(latencies, 99) * 1000,
         "errors": len(errors),
     }
 
@@ -262,7 +238,6 @@ def bench_backend(label, database_url, bare_url, scans, warmup, rounds):
     """Both servers up at once; then per round the bare load and the check-in load back to
     back, so that whatever else the machine does weighs on both alike. Each round's scans
     are tickets never scanned before (every one a real first check-in)."""
-    import requests
 
     codes = seed(database_url, rounds * scans + warmup)
     app_port, bare_port = free_port(), free_port()
@@ -273,24 +248,26 @@ def bench_backend(label, database_url, bare_url, scans, warmup, rounds):
     results = []
     try:
         app_base, bare_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
-        sessions = [staff_session(app_base) for _ in range(CONCURRENCY)]
-        bare_sessions = [requests.Session() for _ in range(CONCURRENCY)]
-        run_load(f"{app_base}/api/checkin", sessions, codes[:warmup])  # warm every worker up
-        run_load(f"{bare_base}/scan", bare_sessions, codes[:warmup])
+        logged_in = [staff_session(app_base) for _ in range(CONCURRENCY)]
+        sessions = [("; ".join(f"{c.name}={c.value}" for c in s.cookies), s.headers["X-CSRFToken"])
+                    for s in logged_in]
+        bare_sessions = [("", "")] * CONCURRENCY
+        run_load("scan", app_base, sessions, codes[:warmup])  # warm every worker up
+        run_load("scan-bare", bare_base, bare_sessions, codes[:warmup])
         for n in range(rounds):
             batch = codes[warmup + n * scans: warmup + (n + 1) * scans]
             cpu = cpu_seconds(bare_process)
-            bare_result = summary(*run_load(f"{bare_base}/scan", bare_sessions, batch))
+            bare_result = summary(*run_load("scan-bare", bare_base, bare_sessions, batch))
             bare_result["cpu_ms"] = (cpu_seconds(bare_process) - cpu) * 1000 / bare_result["requests"]
             cpu = cpu_seconds(app_process)
-            app_result = summary(*run_load(f"{app_base}/api/checkin", sessions, batch))
+            app_result = summary(*run_load("scan", app_base, sessions, batch))
             app_result["cpu_ms"] = (cpu_seconds(app_process) - cpu) * 1000 / app_result["requests"]
             results.append({"app": app_result, "bare": bare_result,
                             "ratio": app_result["rate"] / bare_result["rate"]})
             print(f"{label} round {n + 1}: check-in {app_result['rate']:.0f}/s, "
                   f"bare {bare_result['rate']:.0f}/s", file=sys.stderr)
         # Every scan above admitted someone: the database must hold exactly that many check-ins.
-        stats = sessions[0].get(f"{app_base}/api/events/bench-day/stats").json()
+        stats = logged_in[0].get(f"{app_base}/api/events/bench-day/stats").json()
         checked_in = stats["event"]["checked_in"]
     finally:
         stop(app_process)
@@ -332,8 +309,8 @@ def write_results(results, scans, rounds, load_before):
     path = ROOT / "bench" / "RESULTS.md"
     lines = [MARK_START, "## Check-in: `POST /api/checkin` (bench/checkin.py)", "",
              f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on this machine ({os.cpu_count()} cores, "
-             f"shared with the load generator; load average before the run {load_before}). "
-             f"`gunicorn -w {WORKERS}` (sync workers), {CONCURRENCY} concurrent logged-in clients "
+             f"shared with the load generator, wrk; load average before the run {load_before}). "
+             f"`gunicorn -w {WORKERS}` (sync workers), {CONCURRENCY} concurrent logged-in wrk clients "
              f"(each with its session cookie and `X-CSRFToken`, like tablets at {CONCURRENCY} gates), "
              f"{scans} scans per round, every scan a first check-in (one `CheckIn` and one `AuditLog` row). "
              "Baseline: the same load against a bare Flask endpoint doing one INSERT + COMMIT on the same "

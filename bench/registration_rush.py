@@ -3,8 +3,9 @@
 500 registrants (each a GET of the form, then a POST with its CSRF token and submission
 key) at concurrency 50 for 100 seats, against gunicorn with 4 workers, on SQLite and on
 PostgreSQL. In the same run the same load (a GET, then a POST doing one INSERT+COMMIT) goes
-to a bare Flask app on the same database, as the yardstick. The figures go into
-bench/RESULTS.md (the "Registration rush" section is replaced on each run).
+to a bare Flask app on the same database, as the yardstick. Each concurrent registrant is a
+wrk client (bench/loadgen.py). The figures go into bench/RESULTS.md (the "Registration rush"
+section is replaced on each run).
 
     .venv/bin/python bench/registration_rush.py [--registrants 500] [--concurrency 50]
         [--seats 100] [--pg postgresql://postgres@127.0.0.1:5432/postgres] [--no-pg]
@@ -12,17 +13,13 @@ bench/RESULTS.md (the "Registration rush" section is replaced on each run).
 import argparse
 import json
 import os
-import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -30,12 +27,11 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import loadgen  # noqa: E402 - after the path is set
+
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
-# The form's own token, or (once every seat is gone and the page shows no form) the one in
-# the page header's preferences form: the same session token either way.
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-KEY_RE = re.compile(r'name="submission_key" type="hidden" value="([^"]+)"')
 SECTION_START = "<!-- registration_rush:start -->"
 SECTION_END = "<!-- registration_rush:end -->"
 
@@ -248,90 +244,34 @@ class Gunicorn:
 
 # --- load -----------------------------------------------------------------------------------
 
-def run_load(n, concurrency, one_registrant):
-    """Run ``one_registrant(i)`` n times at the given concurrency; returns a summary."""
-    latencies, statuses, errors = [], [], []
-    lock = threading.Lock()
-    local = threading.local()
-
-    def worker(i):
-        if not hasattr(local, "http"):
-            local.http = requests.Session()
-        local.http.cookies.clear()
-        started = time.perf_counter()
-        try:
-            status, request_times = one_registrant(local.http, i)
-        except Exception as error:  # noqa: BLE001 - count it and go on
-            with lock:
-                errors.append(f"{type(error).__name__}: {error}")
-            return
-        with lock:
-            statuses.append(status)
-            latencies.extend(request_times)
-            registrant_times.append(time.perf_counter() - started)
-
-    registrant_times = []
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(worker, range(n)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
+def run_load(urls, registrants, concurrency, mode, slug=None):
+    """``registrants`` registrants, ``concurrency`` at a time (bench/loadgen.py, one wrk
+    client each); ``mode`` "register" (the app, event ``slug``) or "register-bare"."""
+    result = loadgen.run(mode, urls, concurrency, registrants=registrants, slug=slug,
+                         last_path="/static/css/public.css" if mode == "register" else "/form")
+    requests = result["requests"]
+    # Each client's requests in order: a GET, then (if the form came) its POST.
+    outcomes, registrant_times = [], []
+    for n, (kind, seconds, status, _ok, client) in enumerate(requests):
+        if kind == "G" and status == 200:
+            continue  # the POST that follows ends this registrant
+        outcomes.append(status)
+        before = requests[n - 1] if n else None
+        paired = kind == "P" and before and before[0] == "G" and before[4] == client
+        registrant_times.append(seconds + (before[1] if paired else 0))
+    assert len(outcomes) == registrants, (len(outcomes), registrants)
+    latencies = [seconds for _kind, seconds, *_rest in requests]
     return {
-        "registrants": n, "elapsed_s": elapsed, "throughput": n / elapsed,
-        "p50_ms": 1000 * percentile(latencies, 50), "p99_ms": 1000 * percentile(latencies, 99),
-        "registrant_p50_ms": 1000 * percentile(sorted(registrant_times), 50),
-        "registrant_p99_ms": 1000 * percentile(sorted(registrant_times), 99),
-        "statuses": {s: statuses.count(s) for s in sorted(set(statuses))},
-        "errors": len(errors) + sum(1 for s in statuses if s >= 500),
-        "error_samples": errors[:3],
+        "registrants": registrants, "elapsed_s": result["wall"],
+        "throughput": registrants / result["wall"],
+        "p50_ms": 1000 * loadgen.percentile(latencies, 50),
+        "p99_ms": 1000 * loadgen.percentile(latencies, 99),
+        "registrant_p50_ms": 1000 * loadgen.percentile(registrant_times, 50),
+        "registrant_p99_ms": 1000 * loadgen.percentile(registrant_times, 99),
+        "statuses": {s: outcomes.count(s) for s in sorted(set(outcomes))},
+        "errors": result["socket_errors"] + sum(1 for s in outcomes if s >= 500),
+        "error_samples": [f"{result['socket_errors']} socket errors"] if result["socket_errors"] else [],
     }
-
-
-def percentile(values, p):
-    if not values:
-        return float("nan")
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if p < 100 else values[-1]
-
-
-def app_registrant(base, slug):
-    """One registrant: GET the form, POST it. ``base`` may be a list of app servers; the
-    registrants are then spread over them in turn (several instances behind a balancer)."""
-    bases = base if isinstance(base, list) else [base]
-
-    def one(http, i):
-        base = bases[i % len(bases)]
-        t0 = time.perf_counter()
-        form = http.get(f"{base}/events/{slug}/register", timeout=30)
-        t1 = time.perf_counter()
-        if form.status_code != 200:
-            return form.status_code, [t1 - t0]
-        # Once the seats are gone the page says so and shows no form; the registrant posts
-        # anyway (as a stale tab or a script would) and must get a 409.
-        key = KEY_RE.search(form.text)
-        data = {"csrf_token": CSRF_RE.search(form.text).group(1),
-                "submission_key": key.group(1) if key else "",
-                "slot": "am", "name": f"市民{i}", "phone": f"1390{i:07d}", "party_size": "1",
-                "consent": "y", "email": "", "website": ""}
-        response = http.post(f"{base}/events/{slug}/register", data=data, allow_redirects=False,
-                             timeout=30)
-        t2 = time.perf_counter()
-        return response.status_code, [t1 - t0, t2 - t1]
-
-    return one
-
-
-def bare_registrant(base):
-    def one(http, i):
-        t0 = time.perf_counter()
-        http.get(f"{base}/form", timeout=30)
-        t1 = time.perf_counter()
-        response = http.post(f"{base}/insert", data={"name": f"市民{i}"}, timeout=30)
-        t2 = time.perf_counter()
-        return response.status_code, [t1 - t0, t2 - t1]
-
-    return one
 
 
 def bench_database(label, db_url, args):
@@ -360,18 +300,17 @@ def bench_database(label, db_url, args):
         for one_server in servers:
             one_server.wait_ready("/")
         urls = [one_server.url for one_server in servers]
-        run_load(50, 10, bare_registrant(bare.url))  # warm up the workers
+        run_load(bare.url, 50, 10, "register-bare")  # warm up the workers
         # Warm every worker up (templates compiled, connections open) on every path: form,
         # booking, refusal.
-        run_load(80, 8, app_registrant(urls, "rush-warm-up"))
+        run_load(urls, 80, 8, "register", "rush-warm-up")
         for n in range(args.rounds):
             slug = f"rush-{n}"
             cpu = bare.cpu_seconds()
-            bare_result = run_load(args.registrants, args.concurrency, bare_registrant(bare.url))
+            bare_result = run_load(bare.url, args.registrants, args.concurrency, "register-bare")
             bare_result["cpu_ms"] = 1000 * (bare.cpu_seconds() - cpu) / args.registrants
             cpu = sum(one_server.cpu_seconds() for one_server in servers)
-            app_result = run_load(args.registrants, args.concurrency,
-                                  app_registrant(urls, slug))
+            app_result = run_load(urls, args.registrants, args.concurrency, "register", slug)
             app_result["cpu_ms"] = 1000 * (sum(one_server.cpu_seconds() for one_server in servers)
                                            - cpu) / args.registrants
             booked, capacity, confirmed = seats_booked(db_url, slug)
@@ -404,9 +343,9 @@ def render(results, args, load_before):
         + (f" --instances {args.instances})" if args.instances > 1 else ")"),
         "",
         f"Run {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')} on "
-        f"{os.cpu_count()} CPU(s), shared with the load generator (and with whatever else ran: "
+        f"{os.cpu_count()} CPU(s), shared with the load generator, wrk (and with whatever else ran: "
         f"load average {load_before:.1f} at the start). Per round: {args.registrants} "
-        f"registrants (GET the form, then POST it with its CSRF token) at concurrency "
+        f"registrants (GET the form, then POST it with its CSRF token; one wrk client each) at concurrency "
         f"{args.concurrency} for {args.seats} seats, against "
         + (f"{args.instances} gunicorn instances ({max(4 // args.instances, 1)} sync workers each, "
            "sharing PostgreSQL and Redis; registrants alternate between them); "
