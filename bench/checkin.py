@@ -215,8 +215,7 @@ def run_load(mode, url, sessions, codes):
     """Send every code once from CONCURRENCY wrk clients, one per gate (bench/loadgen.py);
     return (wall seconds, latencies, errors)."""
     inputs = [[cookie, csrf, *codes[n::CONCURRENCY]] for n, (cookie, csrf) in enumerate(sessions)]
-    result = loadgen.run(mode, url, CONCURRENCY, inputs=inputs,
-                         last_path="/static/css/checkin.css" if mode == "scan" else "/")
+    result = loadgen.run(mode, url, CONCURRENCY, inputs=inputs)
     answered = result["requests"]
     assert len(answered) == len(codes), (len(answered), len(codes))
     errors = [status for _kind, _seconds, status, ok, _client in answered if not ok]

@@ -1,12 +1,14 @@
 -- The clients of the benchmarks, run by wrk (bench/loadgen.py starts it): one wrk thread
--- per client, each with one connection, doing its share of the work once.
+-- per client, each with one connection, doing its share of the work once and then waiting,
+-- idle, until every client is done.
 -- Every request is logged to the thread's own file as "kind start_us end_us status ok";
 -- bench/loadgen.py computes the figures from those lines, the same way for every side.
 --
 -- Settings come from the environment (wrk passes script arguments to init() only, and the
 -- thread set-up needs some of them): LOADGEN_DIR (the thread files), LOADGEN_MODE,
 -- LOADGEN_HOSTS ("127.0.0.1:port,..." - clients are spread over them in turn),
--- LOADGEN_CLIENTS, LOADGEN_LAST_PATH (a cheap page a client asks for, unlogged, once done), and for the registration modes LOADGEN_REGISTRANTS and LOADGEN_SLUG.
+-- LOADGEN_CLIENTS, LOADGEN_PARK (host:port where a client that is done waits), and for the
+-- registration modes LOADGEN_REGISTRANTS and LOADGEN_SLUG.
 --
 -- Modes:
 --   scan           POST /api/checkin once per code of in-<id>.txt (line 1 the session
@@ -63,6 +65,12 @@ end
 local function finish()
   finished = true
   log:close()
+  -- Park: the next connection goes to a socket that bench/loadgen.py listens on and never
+  -- answers, so a client that is done waits there without sending the servers anything.
+  -- (Stopping the thread instead would leave wrk's next connection to the server open with
+  -- nothing sent, and a gunicorn sync worker waiting on it.)
+  local host, port = string.match(os.getenv("LOADGEN_PARK"), "([^:]+):(%d+)")
+  wrk.thread.addr = wrk.lookup(host, port)[1]
   local marker = io.open(dir .. "/done-" .. id, "w")
   marker:close()
 end
@@ -116,10 +124,7 @@ end
 
 function request()
   if finished then
-    -- Done: until bench/loadgen.py stops wrk (when every client is done), ask for a cheap
-    -- page, unlogged. Stopping the thread instead would leave wrk's next connection open
-    -- with nothing (or half a request) sent, and a gunicorn sync worker waiting on it.
-    return wrk.format("GET", os.getenv("LOADGEN_LAST_PATH") or "/")
+    return wrk.format("GET", "/parked")  -- to the parking socket (finish), never answered
   end
   started = now_us()
   if mode == "scan" or mode == "scan-bare" then

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import tempfile
@@ -31,12 +32,10 @@ def wrk_path():
     return path
 
 
-def run(mode, urls, clients, *, inputs=None, registrants=None, slug=None, last_path="/",
-        timeout=600):
+def run(mode, urls, clients, *, inputs=None, registrants=None, slug=None, timeout=600):
     """Run ``clients`` wrk clients against ``urls`` (spread in turn) until each is done.
 
     ``inputs``: for the scan modes, one list of lines per client (cookie, CSRF token, codes).
-    ``last_path``: a cheap page a client asks for, unlogged, once done and until all are.
     Returns {"requests": [(kind, seconds, status, ok, client)] in each client's order,
     "wall": seconds from the first request sent to the last answer, "clients": n,
     "socket_errors": connections that failed (wrk sent those requests again)}."""
@@ -50,10 +49,16 @@ def run(mode, urls, clients, *, inputs=None, registrants=None, slug=None, last_p
         else:
             assert registrants >= clients, "every client needs a registrant"
         hosts = ",".join(urlsplit(url).netloc for url in urls)
+        # Where a client that is done waits for the others: a socket that takes connections
+        # (the kernel's backlog does) and never answers, so that it adds no load.
+        parking = socket.socket()
+        parking.bind(("127.0.0.1", 0))
+        parking.listen(clients + 16)
+        park = f"127.0.0.1:{parking.getsockname()[1]}"
         env = {**os.environ, "LOADGEN_DIR": str(folder), "LOADGEN_MODE": mode,
                "LOADGEN_HOSTS": hosts, "LOADGEN_CLIENTS": str(clients),
                "LOADGEN_REGISTRANTS": str(registrants or 0), "LOADGEN_SLUG": slug or "",
-               "LOADGEN_LAST_PATH": last_path}
+               "LOADGEN_PARK": park}
         process = subprocess.Popen(
             [wrk_path(), "--threads", str(clients), "--connections", str(clients),
              "--duration", f"{timeout}s", "--timeout", "30s", "--script", str(SCRIPT), urls[0]],
@@ -70,6 +75,7 @@ def run(mode, urls, clients, *, inputs=None, registrants=None, slug=None, last_p
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=30)
+        parking.close()
         done = len(list(folder.glob("done-*")))
         if done < clients:
             raise RuntimeError(f"only {done} of {clients} clients finished: {output[-2000:]}")

@@ -247,8 +247,7 @@ class Gunicorn:
 def run_load(urls, registrants, concurrency, mode, slug=None):
     """``registrants`` registrants, ``concurrency`` at a time (bench/loadgen.py, one wrk
     client each); ``mode`` "register" (the app, event ``slug``) or "register-bare"."""
-    result = loadgen.run(mode, urls, concurrency, registrants=registrants, slug=slug,
-                         last_path="/static/css/public.css" if mode == "register" else "/form")
+    result = loadgen.run(mode, urls, concurrency, registrants=registrants, slug=slug)
     requests = result["requests"]
     # Each client's requests in order: a GET, then (if the form came) its POST.
     outcomes, registrant_times = [], []
