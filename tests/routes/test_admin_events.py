@@ -471,6 +471,22 @@ def test_hidden_characters_are_refused_beside_their_field(client, auth, db):
     assert db.session.execute(select(Event)).first() is None
 
 
+def test_a_description_pasted_from_a_document_keeps_its_tabs(client, auth, db):
+    """Word and spreadsheets put tabs in what staff paste ("时间：<tab>上午九点"): a text over
+    several lines takes them; a one-line title still refuses one."""
+    auth.login("admin")
+    response = client.post("/staff/events/new", data=form_data(
+        description="时间：\t上午九点\r\n地点：\t东门", what_to_bring="身份证\t水杯"))
+    assert response.status_code == 303, _field_error(response.get_data(as_text=True), "description")
+    event = db.session.execute(select(Event)).scalar_one()
+    assert event.description == "时间：\t上午九点\n地点：\t东门"
+    assert event.what_to_bring == "身份证\t水杯"
+    response = client.post(f"/staff/events/{event.slug}/edit", data=form_data(
+        slug=event.slug, title="节能\t开放日", description=event.description))
+    assert response.status_code == 400
+    assert "无法显示的字符" in _field_error(response.get_data(as_text=True), "title")
+
+
 def test_event_texts_keep_line_breaks_chinese_and_emoji(client, auth, db):
     """Emoji pass as in a citizen's name: a family's zero-width joiners and ❤️'s variation
     selector are part of what shows."""
