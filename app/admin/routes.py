@@ -28,6 +28,7 @@ from app.admin.forms import (
 from app.extensions import db
 from app.forms_common import for_party_size
 from app.models import AuditLog, Event
+from app.models.registration import REGISTRATION_STATUSES
 from app.security import admin_required, staff_required
 from app.services import audit, dashboard, invitations, workspace
 from app.services import events as event_service
@@ -268,7 +269,9 @@ def registrations(slug):
     else:
         page = workspace.search_registrations(
             event, q=form.q.data, slot_id=slot.id if slot else None,
-            status=form.status.data or None,
+            # An unknown status (a stale bookmark) filters nothing, as an unknown slot does:
+            # the list then matches the "全部状态" the select shows, not an empty page.
+            status=form.status.data if form.status.data in REGISTRATION_STATUSES else None,
             page=form.page.data if not form.page.errors and form.page.data else 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/registrations.html", event=event, form=form, page=page,
