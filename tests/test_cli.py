@@ -128,6 +128,8 @@ def test_events_import_names_the_bad_field(runner, db, tmp_path, mutate, field):
     (lambda d: d["slots"][0].update(label="上午\u200e场"), "slots[0].label"),
     (lambda d: d["slots"][0].update(location="东门\ufeff"), "slots[0].location"),
     (lambda d: d["slots"][0].update(description="说明\u202d"), "slots[0].description"),
+    (lambda d: d["slots"][0].update(mode="online", join_url="https://meeting.example/\u202egpj.exe"),
+     "slots[0].join_url"),  # shows one address and leads to another
 ])
 def test_events_import_refuses_hidden_characters_and_names_the_field(runner, db, tmp_path,
                                                                     mutate, field):

@@ -189,7 +189,7 @@ class ActionForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     reason = StringField(_l("取消原因"), validators=[DataRequired(_l("请填写取消原因。")),
-                                                 Length(max=500)])
+                                                 Length(max=500), no_hidden_characters()])
 
 
 class SearchForm(TranslatedForm):
@@ -227,7 +227,8 @@ def staff_username(form, field):
 class StaffCreateForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")),
                                                   staff_username])
-    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=50)])
+    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=50),
+                                                     no_hidden_characters()])
     role = SelectField(_l("角色"), choices=options([("staff", _l("工作人员（签到、现场登记）")),
                                                    ("admin", _l("管理员"))]), default="staff")
     password = PasswordField(_l("初始密码"), validators=[

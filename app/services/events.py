@@ -176,6 +176,10 @@ def validate_slot_data(slot, index):
                                  or not join_url.startswith(("https://", "http://"))):
         raise InvalidData(_("字段 %(field)s 应为 http(s) 链接。", field=f"{where}join_url"),
                           field=f"{where}join_url")
+    if join_url is not None:
+        # Citizens open this link from their ticket and mail: a bidi override or a
+        # zero-width space would make it show one address and lead to another.
+        _shows_as_typed(join_url, f"{where}join_url")
     return {
         "key": key,
         "label": _text(slot, "label", 200, where),

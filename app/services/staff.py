@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import StaffUser
 from app.models.staff import ROLES
 from app.services.errors import Conflict, InvalidData
+from app.services.text import has_hidden_characters
 
 MIN_PASSWORD_LENGTH = 12
 # Letters a name is read by in the audit log and typed on any keyboard: nothing invisible
@@ -51,6 +52,10 @@ def create_staff(username, password, role="staff", display_name=""):
     if role not in ROLES:
         raise InvalidData(_("角色应为 admin 或 staff。"), field="role")
     validate_password(password, username)
+    if has_hidden_characters(display_name):
+        # The name shows in the audit log and beside each check-in: it must read as typed.
+        raise InvalidData(_("有无法显示的字符（如零宽空格、文字方向控制符），请删除后重新输入。"),
+                          field="display_name")
     # "QADoor" beside "qadoor" would be two accounts that people cannot tell apart.
     if db.session.execute(select(StaffUser.id).where(
             func.lower(StaffUser.username) == username.lower())).first() is not None:

@@ -26,6 +26,18 @@ def test_admin_creates_an_account(client, auth, db):
     assert "door1" in client.get("/staff/accounts").get_data(as_text=True)
 
 
+def test_a_display_name_with_hidden_characters_is_refused(client, auth, db):
+    """The name shows in the audit log and beside every check-in: a bidi override or a
+    zero-width space would make it read as someone else's."""
+    auth.login("admin")
+    response = client.post("/staff/accounts", data={
+        "username": "door2", "display_name": "门岗\u202e二", "role": "staff",
+        "password": "a-long-enough-password"})
+    assert response.status_code == 400
+    assert "无法显示的字符" in response.get_data(as_text=True)
+    assert db.session.execute(select(StaffUser).where(StaffUser.username == "door2")).first() is None
+
+
 def test_account_rules(client, auth, make_staff):
     make_staff("taken", "staff")
     auth.login("admin")
@@ -284,3 +296,13 @@ def test_full_width_account_names_are_stored_as_the_ascii_they_show(client, auth
     twin = client.post("/staff/accounts", data={
         "username": "ａｄｍｉｎ", "role": "admin", "password": "a-long-enough-password"})
     assert twin.status_code == 409 and "已存在" in _username_error(twin.get_data(as_text=True))
+
+
+def test_the_service_refuses_a_display_name_with_hidden_characters(db):
+    from app.services.errors import InvalidData
+    from app.services.staff import create_staff
+
+    with pytest.raises(InvalidData) as refused:
+        create_staff("door3", "a-long-enough-password", "staff", display_name="门岗\u200b三")
+    assert refused.value.field == "display_name"
+    assert create_staff("door3", "a-long-enough-password", "staff", display_name="门岗三 🚪").id

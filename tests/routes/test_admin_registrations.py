@@ -112,6 +112,10 @@ def test_admin_cancels_on_behalf_with_a_reason(client, auth, make_event, make_re
     auth.login("admin")
     response = client.post(f"/staff/registrations/{registration.id}/cancel", data={"reason": ""})
     assert response.status_code == 400 and "请填写取消原因" in response.get_data(as_text=True)
+    # The reason is kept in the audit log: it must read as it was typed.
+    response = client.post(f"/staff/registrations/{registration.id}/cancel",
+                           data={"reason": "本人\u200b来电取消"})
+    assert response.status_code == 400 and "无法显示的字符" in response.get_data(as_text=True)
     response = client.post(f"/staff/registrations/{registration.id}/cancel",
                            data={"reason": "本人来电取消"})
     assert response.status_code == 303
