@@ -70,25 +70,32 @@ def test_sqlite_pragmas(app, db):
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
 
 
+def holding_the_write_lock(app, db, release, wait=5):
+    """Start a thread that takes SQLite's write lock (a POST's BEGIN IMMEDIATE) and holds it
+    until ``release`` is set; returns the thread once the lock is held."""
+    holder_ready = threading.Event()
+
+    def hold_lock():
+        with app.test_request_context(method="POST"), db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))  # BEGIN IMMEDIATE has taken the write lock
+            holder_ready.set()
+            release.wait(wait)
+            conn.rollback()
+
+    thread = threading.Thread(target=hold_lock)
+    thread.start()
+    holder_ready.wait(5)
+    return thread
+
+
 def test_sqlite_write_transactions_begin_immediate(make_app, app, db):
     """A second writer waits for the lock and gives up after the busy timeout, instead of
     starting a deferred transaction that fails half-way."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite only")
     quick = make_app(SQLITE_BUSY_TIMEOUT_MS=200)
-    holder_ready = threading.Event()
     release = threading.Event()
-
-    def hold_lock():
-        with app.test_request_context(method="POST"), db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))  # BEGIN IMMEDIATE has taken the write lock
-            holder_ready.set()
-            release.wait(5)
-            conn.rollback()
-
-    thread = threading.Thread(target=hold_lock)
-    thread.start()
-    holder_ready.wait(5)
+    thread = holding_the_write_lock(app, db, release)
     try:
         with quick.test_request_context(method="POST"):
             with pytest.raises(OperationalError, match="locked"):
@@ -225,7 +232,6 @@ def test_a_waiting_sqlite_writer_tries_the_lock_again_every_millisecond_or_two(
     from app import database
 
     writer_app = make_app(SQLITE_BUSY_TIMEOUT_MS=4000)
-    holder_ready = threading.Event()
     release = threading.Event()
     pauses = []
 
@@ -235,17 +241,8 @@ def test_a_waiting_sqlite_writer_tries_the_lock_again_every_millisecond_or_two(
             release.set()  # the holder commits while the writer is waiting
         time.sleep(seconds)
 
-    def hold_lock():
-        with app.test_request_context(method="POST"), db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))  # BEGIN IMMEDIATE has taken the write lock
-            holder_ready.set()
-            release.wait(10)
-            conn.rollback()
-
     monkeypatch.setattr(database, "wait_for_lock", pause)
-    thread = threading.Thread(target=hold_lock)
-    thread.start()
-    holder_ready.wait(5)
+    thread = holding_the_write_lock(app, db, release, wait=10)
     try:
         with writer_app.test_request_context(method="POST"), db.engine.connect() as conn:
             assert conn.execute(text("SELECT 1")).scalar() == 1  # it got the write lock
