@@ -71,6 +71,12 @@ def register_filters(app):
     def local_date(dt):
         return format_datetime(dt, "yyyy-MM-dd EEE") if dt else ""
 
+    # What each stored code is called (app/labels.py); a global, so that imported macros
+    # (admin/_status.html) see it too.
+    from app import labels
+
+    app.jinja_env.globals["labels"] = labels
+
     @app.context_processor
     def inject_globals():
         from flask_babel import get_locale

@@ -28,6 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app import labels
 from app.forms_common import (
     WholeNumberField,
     no_hidden_characters,
@@ -51,8 +52,7 @@ def options(pairs):
 
 KIND_CHOICES = options([("open_day", _l("开放日")), ("volunteer", _l("志愿者招募"))])
 MODE_CHOICES = options([("onsite", _l("现场")), ("online", _l("线上"))])
-STATUS_CHOICES = options([("", _l("全部状态")), ("confirmed", _l("已确认")), ("waitlisted", _l("候补")),
-                          ("pending", _l("待审核")), ("cancelled", _l("已取消")), ("rejected", _l("未通过"))])
+STATUS_CHOICES = options([("", _l("全部状态")), *labels.REGISTRATION_STATUS.items()])
 EXTRA_SLOT_ROWS = 2
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from app import labels
 from app.extensions import db
 from app.models import AuditLog
 from app.models.types import utcnow
@@ -151,12 +152,8 @@ DETAIL_LABELS = {
     "registrations": _l("匿名化的报名数"),
 }
 # Codes shown by the label the rest of the staff pages give them.
-STATUS_LABELS = {  # registrations (admin/_status.html) and events; no code is both
-    "confirmed": _l("已确认"), "waitlisted": _l("候补"), "pending": _l("待审核"),
-    "cancelled": _l("已取消"), "rejected": _l("未通过"),
-    "draft": _l("草稿"), "published": _l("已发布"), "closed": _l("已关闭"),
-}
-ROLE_LABELS = {"admin": _l("管理员"), "staff": _l("工作人员")}
+STATUS_LABELS = {**labels.REGISTRATION_STATUS, **labels.EVENT_STATUS}  # no code is both
+ROLE_LABELS = labels.ROLE
 HOW_LABELS = {"walk_in": _l("现场登记"), "phone_in": _l("电话报名")}
 CHECKIN_SOURCE_LABELS = {"scan": _l("扫码或输入票号"), "manual": _l("从查找结果签到"),
                          "offline": _l("离线签到")}

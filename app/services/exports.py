@@ -25,7 +25,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import Text, cast, func, select
 
+from app import labels
 from app.extensions import db
+from app.labels import in_chinese
 from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
 from app.models.feedback import OVERALL_LEVELS
 
@@ -170,8 +172,6 @@ def _stream(query):
 
 # ---- row builders: each returns (header, rows iterable) --------------------------------
 
-STATUS_LABELS = {"pending": "待审核", "confirmed": "已确认", "waitlisted": "候补",
-                 "cancelled": "已取消", "rejected": "未通过"}
 
 
 def registration_rows(event):
@@ -197,12 +197,13 @@ def registration_rows(event):
         .where(Registration.event_id == event.id)
         .order_by(Slot.starts_at, Registration.id)
     )
-    sources = {"online": "网上报名", "staff": "工作人员代报", "invitation": "邀请"}
+    statuses = in_chinese(labels.REGISTRATION_STATUS)
+    sources = in_chinese(labels.REGISTRATION_SOURCE)
 
     def rows():
         for row in _stream(query):
             row = list(row)
-            row[7] = STATUS_LABELS.get(row[7], row[7])
+            row[7] = statuses.get(row[7], row[7])
             row[8] = sources.get(row[8], row[8])
             if volunteer:
                 extended, ends_at = row.pop(), row.pop()  # the last two columns
