@@ -27,11 +27,13 @@ def test_lost_ticket_is_mailed_again_from_the_refusal_page(
     page.locator("#phone").fill("+86 139 0000 1111")
     page.locator("#consent").check()
     page.locator("form.register-form button[type=submit]").click()
+    page.wait_for_load_state("load")  # sizes are measured with the stylesheets applied
     resend = page.locator("form[action$='/resend-ticket'] button")
     assert resend.is_visible()
     problems = {"refused": _check(page, mode)}
     page.screenshot(path=str(SCREENSHOTS / f"lost-ticket-{lang}.png"), full_page=True)
     resend.click()
+    page.wait_for_load_state("load")
     assert page.locator("section[role=status] h1").is_visible()
     problems["resent"] = _check(page, mode)
     page.screenshot(path=str(SCREENSHOTS / f"lost-ticket-resent-{lang}.png"), full_page=True)

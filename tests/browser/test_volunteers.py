@@ -159,6 +159,7 @@ def test_the_application_form_is_accessible_and_elder_friendly(browser, db, make
         else:
             page.get_by_role("button", name="提交申请").click()
             page.wait_for_selector(".error-summary")
+            page.wait_for_load_state("load")  # sizes are measured with the stylesheets applied
         measured = page.evaluate(MEASURE, figures["target"])
         found = {"axe": _axe(page), "text": [f for f in measured["fonts"] if f[1] < figures["font"]][:5],
                  "targets": measured["small"][:5]}
