@@ -81,8 +81,8 @@ def begin_immediate(connection, timeout_ms):
     lock's holder is doing. Our writers hold the lock for well under a millisecond, so a
     writer that lost twice slept on long after the lock was free: with four workers at a
     busy door, a scan waited 1 ms at the median and 58 ms at p99 for a lock that was free
-    most of the time (bench/RESULTS.md). Here the lock is tried again every few tenths of
-    a millisecond (with jitter, so that waiters do not wake together) until the same
+    most of the time (bench/RESULTS.md). Here the lock is tried again after pauses of 0.1
+    to 3 ms (growing, with jitter so that waiters do not wake together) until the same
     timeout; then SQLite's "database is locked" error goes up as before (a 503)."""
     dbapi_connection = connection.connection.dbapi_connection
     dbapi_connection.execute("PRAGMA busy_timeout = 0")
