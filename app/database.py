@@ -96,7 +96,8 @@ def begin_immediate(connection, timeout_ms):
             except exc.OperationalError as error:
                 if not is_lock_timeout(error) or time.monotonic() >= deadline:
                     raise
-            wait_for_lock(pause * random.uniform(0.5, 1.5))  # noqa: S311 - jitter, not secrecy
+            # Jitter, not secrecy: the standard generator is right here.
+            wait_for_lock(pause * random.uniform(0.5, 1.5))  # noqa: S311  # nosec B311
             pause = min(pause * 1.5, LONGEST_LOCK_PAUSE)
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout = {timeout_ms}")
