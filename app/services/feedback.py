@@ -8,6 +8,7 @@ import logging
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
+from itertools import islice
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -21,6 +22,7 @@ from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
 from app.models.feedback import overall_labels
 from app.services.errors import Conflict, InvalidData, NotAllowed, NotFound
 from app.services.mail import periodic, queue_registration_mail
+from app.services.privacy import mask_contacts
 from app.services.registration import get_by_token
 
 log = logging.getLogger("openday.feedback")
@@ -447,7 +449,8 @@ def slot_breakdown(event, levels):
 
 def search_comments(event, q="", limit=200):
     """The evaluations with a comment, a suggestion or a request for a reply, newest first;
-    ``q`` searches comments and suggestions (never contacts: staff see those masked)."""
+    ``q`` searches comments and suggestions as staff see them (contacts masked): a phone
+    number someone wrote in a comment cannot be found by typing it."""
     query = (select(Feedback).where(Feedback.event_id == event.id,
                                     or_(Feedback.comment != "", Feedback.suggestions != "",
                                         Feedback.contact.is_not(None)))
@@ -457,6 +460,12 @@ def search_comments(event, q="", limit=200):
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(Feedback.comment.ilike(pattern, escape="\\"),
                                 Feedback.suggestions.ilike(pattern, escape="\\")))
+        # The database matched the stored text; keep what matches the text staff read.
+        wanted = q.casefold()
+        shown = (f for f in db.session.execute(query).scalars()
+                 if wanted in mask_contacts(f.comment or "").casefold()
+                 or wanted in mask_contacts(f.suggestions or "").casefold())
+        return list(islice(shown, limit))
     return db.session.execute(query.limit(limit)).scalars().all()
 
 

@@ -239,6 +239,17 @@ def test_comment_search(app, make_event):
     assert feedback_service.search_comments(event, "100%_") == []
 
 
+def test_comment_search_finds_what_staff_read_not_a_masked_number(app, make_event):
+    """Comments show phone numbers masked (138****5678): typing the whole number must not
+    confirm that someone wrote it; the words and the digits staff see still find it."""
+    event = make_event(slots=started_slots())
+    feedback_service.submit(event, answers(2, comment="门口太挤，请回电13812345678"), browser_key="a")
+    assert feedback_service.search_comments(event, "13812345678") == []
+    assert feedback_service.search_comments(event, "1381234") == []
+    assert len(feedback_service.search_comments(event, "请回电")) == 1
+    assert len(feedback_service.search_comments(event, "5678")) == 1
+
+
 def test_invitations_go_out_once_after_the_slot_ends(app, db, make_event, make_registration):
     start = now_utc() - timedelta(hours=3)
     event = make_event(slots=[{"key": "am", "label": "上午场", "starts_at": iso(start),
