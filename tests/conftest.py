@@ -5,6 +5,7 @@ fresh database created on the server named by ``TEST_DATABASE_URL`` (PostgreSQL)
 at the end. The schema comes from the migrations, as in production. After each test every
 table is emptied, so tests may commit freely (concurrency tests need real commits).
 """
+import contextvars
 import json
 import os
 import shutil
@@ -15,6 +16,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -126,8 +129,26 @@ def db(app):
     return _db
 
 
+class _OwnContextClient(FlaskClient):
+    """Each request in its own app context (and so its own database session), as under a
+    real server, even though the test holds one open."""
+
+    def open(self, *args, **kwargs):
+        if not has_app_context():  # a redirect followed from within the request's context
+            return super().open(*args, **kwargs)
+        # The test's own session ends its transaction on both sides of the request: the
+        # request sees what the test stored, and the test then reads what the request wrote.
+        _db.session.commit()
+        # Buffered, so that a streamed body (an export) is read and closed in that context.
+        kwargs.setdefault("buffered", True)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        _db.session.commit()
+        return response
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = _OwnContextClient
     return app.test_client()
 
 
