@@ -273,7 +273,13 @@ def check_in(registration, *, gate="", staff=None, nonce=None, scanned_at=None, 
     except IntegrityError:
         # The unique registration_id (another gate won) or nonce (this scan, sent again).
         db.session.rollback()
-        existing = find_by_nonce(nonce) or db.session.execute(
+        existing = find_by_nonce(nonce)
+        if existing is not None and existing.registration_id != values["registration_id"]:
+            # The nonce of another ticket's scan (a scanner that numbers its own scans): not
+            # this scan sent again, so it is recorded as a scan of its own, without it.
+            return check_in(registration, gate=gate, staff=staff, nonce=None,
+                            scanned_at=scanned_at, now=now, source=source)
+        existing = existing or db.session.execute(
             select(CheckIn).where(CheckIn.registration_id == values["registration_id"])
         ).scalar_one_or_none()
         if existing is None:

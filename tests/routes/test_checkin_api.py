@@ -169,6 +169,21 @@ def test_same_nonce_returns_the_first_answer_without_a_second_row(
     assert other_scan["result"] == "already_checked_in"
 
 
+def test_a_nonce_already_used_for_another_ticket_does_not_answer_for_it(
+        staff_client, door_event, make_registration, db):
+    """A scanner that numbers its scans itself may send one number for two tickets: the
+    second ticket is checked in for real, not answered with the first ticket's admission."""
+    first_ticket = make_registration(door_event, name="王一", phone="13900000001")
+    second_ticket = make_registration(door_event, name="李二", phone="13900000002")
+    assert post(staff_client, first_ticket.ticket_number, nonce="scan-1")["result"] == "ok"
+    second = post(staff_client, second_ticket.ticket_number, nonce="scan-1", gate="西门")
+    assert second["result"] == "ok" and not second.get("repeat")
+    assert second["name"].startswith("李")
+    assert db.session.execute(select(CheckIn.gate).where(
+        CheckIn.registration_id == second_ticket.id)).scalar_one() == "西门"
+    assert count(db, CheckIn) == 2
+
+
 def test_each_check_in_writes_one_audit_row(staff_client, door_event, make_registration, db):
     reg = make_registration(door_event)
     post(staff_client, reg.ticket_number)
