@@ -1,10 +1,10 @@
 """Volunteers check out when they leave: POST /api/checkout (JSON, staff only)."""
-from flask import abort, flash, jsonify, redirect, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.checkin import bp
-from app.extensions import db
+from app.extensions import csrf, db
 from app.security import checkin_api_limit, staff_required
 from app.services import events as event_service
 from app.services import volunteers as volunteer_service
@@ -12,13 +12,19 @@ from app.services import volunteers as volunteer_service
 
 @bp.post("/api/checkout")
 @checkin_api_limit
+@csrf.exempt  # checked below, after the login check, so that anonymous callers get 401
 @staff_required
 def api_checkout():
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return jsonify({"error": 400, "message": _("请求应为 JSON 对象。")}), 400
     slug, code, gate = (str(data.get(k) or "")[:500] for k in ("event", "code", "gate"))
     event = event_service.get_event(slug) if slug else None
+    if event is not None and event.kind != "volunteer":
+        # Only volunteers' service time is counted; a visitor of an open day just leaves.
+        return jsonify({"error": 404, "message": _("只有志愿者活动需要签退。")}), 404
     registration = volunteer_service.find_by_code(event, code) if event is not None else None
     if registration is None:
         return jsonify({"result": "not_found", "hours": "0.00"})

@@ -398,6 +398,40 @@ def test_the_checkout_api(client, auth, db, drive, make_staff):
     assert client.post(url, data="not json", content_type="application/json").status_code == 400
 
 
+def test_the_checkout_api_has_nothing_to_do_at_an_open_day(client, auth, db, make_event,
+                                                           make_registration):
+    from app.services.checkin import check_in
+
+    day = make_event(slug="plain-day")
+    visitor = make_registration(day)
+    check_in(visitor, gate="东门")
+    db.session.commit()
+    auth.login("staff")
+    answer = client.post("/api/checkout", json={"event": "plain-day", "code": visitor.ticket_number})
+    assert answer.status_code == 404 and "志愿者" in answer.get_json()["message"]
+    assert db.session.execute(select(CheckIn.checked_out_at)).scalar_one() is None
+
+
+def test_the_checkout_api_needs_the_csrf_header_after_the_login(make_app, make_staff, db, drive):
+    from tests.conftest import STAFF_PASSWORD
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    make_staff("gate", "staff")
+    db.session.commit()
+    client = app.test_client()
+    body = {"event": drive.slug, "code": "NOPE1234"}
+    assert client.post("/api/checkout", json=body).status_code == 401
+    login_page = client.get("/staff/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page)
+    client.post("/staff/login", data={"username": "gate", "password": STAFF_PASSWORD,
+                                      "csrf_token": token.group(1)})
+    assert client.post("/api/checkout", json=body).status_code == 400
+    screen = client.get(f"/staff/events/{drive.slug}/checkin").get_data(as_text=True)
+    meta = re.search(r'<meta name="csrf-token" content="([^"]+)">', screen).group(1)
+    answer = client.post("/api/checkout", json=body, headers={"X-CSRFToken": meta})
+    assert answer.status_code == 200 and answer.get_json()["result"] == "not_found"
+
+
 def test_the_contracts_single_slot_field_is_taken_too(client, db, drive):
     data = form_data()
     del data["slots"]
