@@ -286,6 +286,13 @@ def refuse_nul_bytes():
     values = [request.path, *request.args.values()]
     if request.mimetype in _FORM_TYPES:  # only these fill request.form; parsing costs
         values.extend(request.form.values())
+        if request.files:
+            # No form here takes a file; a file sent as a text field is not its text.
+            from flask_babel import gettext as _
+
+            from app.services.errors import InvalidData
+
+            raise InvalidData(_("这里不接受上传文件，请直接填写内容。"))
     if any("\x00" in v for v in values) or (
             request.is_json and b"\\u0000" in request.get_data(cache=True)):
         from flask_babel import gettext as _

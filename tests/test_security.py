@@ -5,7 +5,7 @@ Both tests walk ``app.url_map``, so a route added later is covered without editi
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 CONVERTER_DEFAULTS = {"int": "1", "string": "x", "path": "x", "any": "x", "uuid":
                       "00000000-0000-0000-0000-000000000000"}
@@ -179,6 +179,29 @@ def test_a_nul_character_is_refused_with_400_everywhere(client, fixtures):
                        content_type="multipart/form-data").status_code == 400
     assert client.post("/api/checkin", json={"code": "a\u0000"}).status_code == 400
 
+
+def test_a_file_sent_in_place_of_a_text_is_refused_with_400_everywhere(app, client, auth,
+                                                                          fixtures, db):
+    """No form takes a file: one sent as a text field (a hand-made request, a confused app)
+    is refused clearly on every POST route instead of reaching a length check (a 500)."""
+    import io
+
+    from app.models import Registration
+
+    auth.login("admin")
+    before = db.session.execute(select(func.count(Registration.id))).scalar()
+    checked = []
+    for rule in _rules(app, "POST"):
+        url = _url_values(app, rule, fixtures)
+        data = {field: (io.BytesIO("张三".encode()), "name.txt")
+                for field in ("name", "phone", "username", "title", "action_note", "reason")}
+        response = client.post(url, data=data, content_type="multipart/form-data")
+        assert response.status_code == 400, f"POST {url} with files: {response.status_code}"
+        text = response.get_json()["message"] if response.is_json else response.get_data(as_text=True)
+        assert "不接受上传文件" in text, url
+        checked.append(url)
+    assert f"/events/{fixtures['slug']}/register" in checked and "/staff/login" in checked
+    assert db.session.execute(select(func.count(Registration.id))).scalar() == before
 
 
 def test_error_pages_carry_the_headers(limits_on, app, client, auth, make_event, make_registration,
