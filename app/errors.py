@@ -76,7 +76,9 @@ def register(app):
                 message = f"{message}{back}"
             resp, status = error_response(429, message)
             return resp, status, {"Retry-After": str(wait)}
-        return error_response(error.code)
+        body, status = error_response(error.code)
+        # The exception's own headers (a 405's Allow, a 401's WWW-Authenticate) stay.
+        return body, status, [h for h in error.get_headers() if h[0] != "Content-Type"]
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

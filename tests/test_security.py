@@ -61,10 +61,21 @@ def test_every_route_sends_the_security_headers(app, client, auth, fixtures, who
         response = client.get(url)
         assert response.status_code < 500, f"{url} answered {response.status_code}"
         _check_headers(response, f"{who} GET {url} -> {response.status_code}")
+        # HEAD (a link checker, a proxy) answers as GET does, without the body.
+        head = client.head(url)
+        assert head.status_code == response.status_code, f"{who} HEAD {url}: {head.status_code}"
+        assert head.data == b"", url
         seen += 1
     # Error pages too.
     _check_headers(client.get("/definitely-not-here"), "404 page")
     assert seen >= 5
+
+
+def test_a_method_not_allowed_says_which_are(client, fixtures):
+    response = client.delete(f"/events/{fixtures['slug']}/register")
+    assert response.status_code == 405 and "不支持" in response.get_data(as_text=True)
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    assert set(client.put("/api/checkin").headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
 
 
 def test_static_files_send_the_headers_too(client):

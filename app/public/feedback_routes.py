@@ -28,7 +28,7 @@ def ticket_feedback(token):
     event = registration.event
     state = feedback_service.ticket_feedback_state(registration)
     if state != "open":
-        status = 200 if request.method == "GET" else (409 if state == "done" else 403)
+        status = 200 if request.method != "POST" else (409 if state == "done" else 403)
         return render_template("public/feedback_closed.html", event=event, state=state,
                                registration=registration), status
     form = feedback_form_for(event)
@@ -55,11 +55,11 @@ def event_feedback(slug):
     if not feedback_service.event_feedback_open(event):
         return _with_cookie(render_template("public/feedback_closed.html", event=event,
                                             state="not_yet"),
-                            200 if request.method == "GET" else 403, browser_key)
+                            200 if request.method != "POST" else 403, browser_key)
     if feedback_service.browser_already_evaluated(event, browser_key):
         return _with_cookie(render_template("public/feedback_closed.html", event=event,
                                             state="done_browser"),
-                            200 if request.method == "GET" else 409, browser_key)
+                            200 if request.method != "POST" else 409, browser_key)
     form = feedback_form_for(event)
     if not form.validate_on_submit():
         page, status = _render_form(form, event, 400 if request.method == "POST" else 200)

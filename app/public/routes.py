@@ -63,7 +63,7 @@ def register(slug):
             error = RegistrationClosed() if state != "open" else SlotFull()
         return _registration_page(event, None, state, error=error, status=409 if error else 200)
     form = registration_form_for(event)
-    if request.method == "GET":
+    if request.method != "POST":
         chosen = event.slot_by_key(request.args.get("slot", ""))
         if chosen is not None and not chosen.has_started and (not chosen.is_full or event.waitlist):
             form.slot.data = chosen.key
@@ -197,7 +197,7 @@ def ticket_calendar(token):
 @bp.route("/tickets/<token>/cancel", methods=["GET", "POST"])
 def ticket_cancel(token):
     """GET asks for confirmation; POST (with the CSRF token) cancels."""
-    if request.method == "GET":
+    if request.method != "POST":
         read_only()
     registration = registration_service.get_by_token(token)
     form = CancelForm()
@@ -230,7 +230,7 @@ def _cancelled_message(previous_status):
 def ticket_erase(token):
     """After cancelling, the holder may delete their personal data (PIPL). GET asks for
     confirmation; POST (with the CSRF token) erases. The ticket page stays, without them."""
-    if request.method == "GET":
+    if request.method != "POST":
         read_only()
     registration = registration_service.get_by_token(token)
     form = CancelForm()
