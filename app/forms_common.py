@@ -3,7 +3,7 @@ every form here; the rules live in the services."""
 import functools
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField
+from wtforms import IntegerField, TextAreaField
 from wtforms.validators import StopValidation, ValidationError
 
 from app.services.text import has_hidden_characters
@@ -23,6 +23,17 @@ class WholeNumberField(IntegerField):
         # number has had its message already.
         if self.process_errors and self.raw_data and self.raw_data[0].strip():
             raise StopValidation()
+
+
+class LinesField(TextAreaField):
+    """A TextAreaField whose line breaks count as one character each: browsers send them
+    as CRLF, so a comment that fits the box (and its maxlength) by what the person sees
+    was refused as too long. Stored with LF."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def whole_number_between(low, high):

@@ -1,18 +1,18 @@
 """Staff forms for evaluations: closing a follow-up, choosing a report's period."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.forms_common import WholeNumberField
+from app.forms_common import LinesField, WholeNumberField
 from app.models.types import FIRST_YEAR, LAST_YEAR
 
 YEAR_MESSAGE = _l("年份应在 2000 至 2100 之间。")
 
 
 class CloseFollowUpForm(FlaskForm):
-    action_note = TextAreaField(_l("办理情况"), validators=[
+    action_note = LinesField(_l("办理情况"), validators=[
         DataRequired(_l("请填写办理情况。")), Length(max=2000, message=_l("办理情况最多 2000 个字。"))])
 
 

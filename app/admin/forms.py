@@ -15,7 +15,6 @@ from wtforms import (
     PasswordField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -30,6 +29,7 @@ from wtforms.validators import (
 
 from app import labels
 from app.forms_common import (
+    LinesField,
     WholeNumberField,
     no_hidden_characters,
     party_size_field,
@@ -125,10 +125,10 @@ class EventForm(FlaskForm):
     # Hidden characters are refused in what citizens read: a bidi override flips a title.
     title = StringField(_l("活动名称"), validators=[DataRequired(_l("请填写活动名称。")),
                                                  Length(max=200), no_hidden_characters()])
-    description = TextAreaField(_l("活动介绍"), validators=[Optional(), Length(max=5000),
+    description = LinesField(_l("活动介绍"), validators=[Optional(), Length(max=5000),
                                                         no_hidden_characters(multiline=True)])
     location = StringField(_l("地点"), validators=[Optional(), Length(max=300), no_hidden_characters()])
-    what_to_bring = TextAreaField(_l("参加须知"), validators=[Optional(), Length(max=2000),
+    what_to_bring = LinesField(_l("参加须知"), validators=[Optional(), Length(max=2000),
                                                           no_hidden_characters(multiline=True)])
     registration_opens_at = DateTimeLocalField(
         _l("报名开始（北京时间）"), format=DT_FORMAT,
@@ -148,7 +148,7 @@ class EventForm(FlaskForm):
     checkin_closes_minutes_after_end = WholeNumberField(
         _l("结束后多少分钟内仍可签到"), invalid_value_message=WINDOW_MESSAGE,
         validators=[Optional(), NumberRange(min=0, max=MINUTES_MAX, message=WINDOW_MESSAGE)])
-    feedback_topics = TextAreaField(_l("评价项目（每行一项）"), validators=[
+    feedback_topics = LinesField(_l("评价项目（每行一项）"), validators=[
         Optional(), Length(max=1000), no_hidden_characters(multiline=True)])
     slots = FieldList(FormField(SlotForm), min_entries=1, max_entries=50)
     general_errors = None  # service refusals that name no single field

@@ -5,9 +5,11 @@ each on the same 4-level scale as ``overall`` and optional.
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
+
+from app.forms_common import LinesField
 
 SCALE = [SelectChoice("4", _l("非常满意")), SelectChoice("3", _l("满意")),
          SelectChoice("2", _l("基本满意")), SelectChoice("1", _l("不满意"))]
@@ -47,9 +49,9 @@ class ComeAgain:
 class FeedbackFormBase(FlaskForm):
     overall = RadioField(_l("总体满意度"), choices=SCALE, coerce=_level, validate_choice=False,
                          validators=[OnScale(required=True)])
-    comment = TextAreaField(_l("您的意见"), validators=[
+    comment = LinesField(_l("您的意见"), validators=[
         Optional(), Length(max=2000, message=_l("意见最多 2000 个字。"))])
-    suggestions = TextAreaField(_l("您的建议"), validators=[
+    suggestions = LinesField(_l("您的建议"), validators=[
         Optional(), Length(max=2000, message=_l("建议最多 2000 个字。"))])
     come_again = RadioField(_l("以后还愿意来参加开放日吗？"), choices=COME_AGAIN,
                             validate_choice=False, validators=[ComeAgain()])

@@ -4,11 +4,12 @@ import secrets
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.forms_common import LinesField
 from app.public.forms import (
     NAME_MAX,
     UNTICKED,
@@ -61,9 +62,9 @@ class VolunteerApplicationForm(FlaskForm):
     organisation = StringField(_l("所在社区或单位"),
                                validators=[DataRequired(_l("请填写所在社区或单位。")),
                                            Length(max=200, message=_l("最多 200 个字。"))])
-    experience = TextAreaField(_l("志愿服务或垃圾分类经验（选填）"),
+    experience = LinesField(_l("志愿服务或垃圾分类经验（选填）"),
                                validators=[Optional(), Length(max=2000, message=_l("最多 2000 个字。"))])
-    availability = TextAreaField(_l("时间安排说明（选填）"),
+    availability = LinesField(_l("时间安排说明（选填）"),
                                  validators=[Optional(), Length(max=1000, message=_l("最多 1000 个字。"))])
     code = BooleanField(_l("我已阅读并遵守志愿者守则"), false_values=UNTICKED,
                         validators=[DataRequired(_l("请阅读并同意志愿者守则。"))])

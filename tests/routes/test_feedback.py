@@ -113,6 +113,19 @@ def test_anonymous_evaluation_and_kind_repeat_refusal(client, db, make_event):
     assert db.session.execute(select(Feedback)).scalars().all() == [stored]
 
 
+def test_a_line_break_counts_as_one_character(client, db, make_event):
+    """Browsers send a textarea's line breaks as CRLF: a comment of 1,995 characters as the
+    person sees them (15 lines) fits the 2,000 of the box; it is stored with LF."""
+    event = make_event(slots=started_slots())
+    comment = "\r\n".join(["节" * 132] * 15)
+    assert len(comment) > 2000 and len(comment.replace("\r\n", "\n")) <= 2000
+    response = client.post(f"/events/{event.slug}/feedback",
+                           data=form_data(comment=comment, suggestions="一\r\n二\r三"))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    stored = db.session.execute(select(Feedback)).scalar_one()
+    assert stored.comment == comment.replace("\r\n", "\n") and stored.suggestions == "一\n二\n三"
+
+
 def test_anonymous_form_closed_before_the_event(client, make_event):
     event = make_event()
     assert "活动开始后才能评价" in client.get(f"/events/{event.slug}/feedback").get_data(as_text=True)
