@@ -71,6 +71,11 @@ class ChoiceField(SelectField):
 class SlotField(RadioField):
     def pre_validate(self, form):
         if self.data not in [value for value, _label in self.choices]:
+            event = getattr(form, "event", None)
+            chosen = event.slot_by_key(self.data) if event is not None and self.data else None
+            if chosen is not None and chosen.has_started:
+                # The form was opened before the slot began: say so, not "choose one".
+                raise ValidationError(_l("这个场次已经开始，不能再报名，请选择其他场次。"))
             raise ValidationError(_l("请选择一个场次。"))
 
 

@@ -532,6 +532,8 @@ def test_a_slot_that_has_started_takes_no_more_bookings(client, db, make_event):
     assert 'checked' not in re.search(r'<input[^>]*value="am"[^>]*>', form).group(0)
     refused = client.post("/events/test-open-day/register", data=form_data(slot="am"))
     assert refused.status_code == 400 and registrations(db) == []
+    # A form opened before the slot began says why, not just "choose a slot".
+    assert "这个场次已经开始，不能再报名" in refused.get_data(as_text=True)
     token_of(client.post("/events/test-open-day/register",
                          data=form_data(slot="pm", phone="13900002222", submission_key="p" * 24)))
     assert [r.slot.key for r in registrations(db)] == ["pm"]
