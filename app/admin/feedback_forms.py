@@ -28,4 +28,4 @@ class ReportPeriodForm(FlaskForm):
                                                SelectChoice("2", _l("第二季度")),
                                                SelectChoice("3", _l("第三季度")),
                                                SelectChoice("4", _l("第四季度"))],
-                          validate_choice=True)
+                          default="", validate_choice=True)  # not given: the whole year

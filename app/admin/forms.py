@@ -39,7 +39,7 @@ from app.models.event import CHECKIN_CLOSES_MINUTES_AFTER_END, CHECKIN_OPENS_MIN
 from app.public.forms import RegistrationForm
 from app.services import staff as staff_service
 from app.services.errors import InvalidData
-from app.services.staff import MIN_PASSWORD_LENGTH
+from app.services.staff import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 DT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -233,15 +233,19 @@ class StaffCreateForm(FlaskForm):
                                                    ("admin", _l("管理员"))]), default="staff")
     password = PasswordField(_l("初始密码"), validators=[
         DataRequired(_l("请填写密码。")),
-        Length(min=MIN_PASSWORD_LENGTH, max=200,
-               message=_l("密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH))])
+        Length(min=MIN_PASSWORD_LENGTH,
+               message=_l("密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH)),
+        Length(max=MAX_PASSWORD_LENGTH,
+               message=_l("密码最多 %(n)d 个字符。", n=MAX_PASSWORD_LENGTH))])
 
 
 class PasswordResetForm(FlaskForm):
     password = PasswordField(_l("新密码"), validators=[
         DataRequired(_l("请填写密码。")),
-        Length(min=MIN_PASSWORD_LENGTH, max=200,
-               message=_l("密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH))])
+        Length(min=MIN_PASSWORD_LENGTH,
+               message=_l("密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH)),
+        Length(max=MAX_PASSWORD_LENGTH,
+               message=_l("密码最多 %(n)d 个字符。", n=MAX_PASSWORD_LENGTH))])
 
 
 class SeatsForm(FlaskForm):

@@ -24,6 +24,7 @@ from app.services.errors import Conflict, InvalidData, NotAllowed, NotFound
 from app.services.mail import periodic, queue_registration_mail
 from app.services.privacy import mask_contacts
 from app.services.registration import get_by_token
+from app.services.text import has_hidden_characters
 
 log = logging.getLogger("openday.feedback")
 
@@ -47,7 +48,13 @@ def utcnow():
 
 
 def clean_text(value):
-    return _CONTROL.sub("", value or "").strip()
+    """Without control characters, nor hidden format characters (a zero-width space in
+    "138\u200b0013 8000" would hide the number from the masking on staff screens)."""
+    text = _CONTROL.sub("", value or "")
+    if has_hidden_characters(text, multiline=True):
+        text = "".join(char for char in text
+                       if not has_hidden_characters(char, multiline=True))
+    return text.strip()
 
 
 def get_ticket(token):

@@ -14,6 +14,7 @@ from app.services.errors import Conflict, InvalidData
 from app.services.text import has_hidden_characters
 
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200
 # Letters a name is read by in the audit log and typed on any keyboard: nothing invisible
 # (a zero-width space made "\u200badmin" read as "admin"), nothing that looks like another.
 USERNAME_RE = re.compile(r"[A-Za-z0-9._-]{2,40}")
@@ -25,6 +26,8 @@ def validate_password(password, username=""):
     if password is None or len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidData(_("密码至少需要 %(n)d 个字符。", n=MIN_PASSWORD_LENGTH),
                           field="password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidData(_("密码最多 %(n)d 个字符。", n=MAX_PASSWORD_LENGTH), field="password")
     # A password that is mostly the user name ("door6door6ab" for door6) is guessed first.
     name = (username or "").strip().lower()
     if name and len(password.lower().replace(name, "")) < MIN_PASSWORD_LENGTH // 2 + 2:

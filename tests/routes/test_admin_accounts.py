@@ -44,6 +44,10 @@ def test_account_rules(client, auth, make_staff):
     short = client.post("/staff/accounts", data={"username": "x", "role": "staff",
                                                  "password": "short"})
     assert short.status_code == 400 and "至少需要 12 个字符" in short.get_data(as_text=True)
+    long = client.post("/staff/accounts", data={"username": "longpw", "role": "staff",
+                                                "password": "p" * 201})
+    assert long.status_code == 400 and "最多 200 个字符" in long.get_data(as_text=True)
+    assert "至少需要" not in long.get_data(as_text=True)
     dup = client.post("/staff/accounts", data={"username": "taken", "role": "staff",
                                                "password": "a-long-enough-password"})
     assert dup.status_code == 409 and "已存在" in dup.get_data(as_text=True)

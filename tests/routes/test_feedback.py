@@ -274,7 +274,14 @@ def test_report_page(mid_quarter, client, auth, db, make_event, make_registratio
     assert 'id="r-satisfaction">66.7%' in page
     assert client.get("/staff/report?year=abc").status_code == 400
     assert client.get("/staff/report?year=2026&quarter=7").status_code == 400
-    assert "2026 年" in client.get("/staff/report?year=2026&quarter=").get_data(as_text=True)
+    whole_year = client.get("/staff/report?year=2026&quarter=").get_data(as_text=True)
+    assert "2026 年" in whole_year
+    # A link written by hand (only the year) or carrying a parameter of its own (a tracking
+    # tag) is the same whole year, not "the form has errors".
+    for url in ("/staff/report?year=2026", "/staff/report?year=2026&utm_source=mail"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "2026 年" in response.get_data(as_text=True)
 
 
 def test_dashboard_shows_open_and_overdue_follow_ups(client, auth, db, make_event,
@@ -345,7 +352,7 @@ def test_control_characters_never_reach_the_database(client, auth, db, make_even
                           data=form_data(overall="1", comment="坏\x00字符"))
     assert refused.status_code == 400 and "无法识别的字符" in refused.get_data(as_text=True)
     response = client.post(f"/events/{event.slug}/feedback",
-                           data=form_data(overall="1", comment="坏字符\x07", suggestions="\x1b",
+                           data=form_data(overall="1", comment="坏字\u200b符\x07", suggestions="\x1b\u202e",
                                           wants_reply="y", contact="139\x08"))
     assert response.status_code == 303
     stored = db.session.execute(select(Feedback)).scalar_one()
@@ -358,8 +365,13 @@ def test_control_characters_never_reach_the_database(client, auth, db, make_even
     follow_up = db.session.execute(select(FollowUp)).scalar_one()
     closed = client.post(f"/staff/follow-ups/{follow_up.id}/close", data={"action_note": "\x07"})
     assert closed.status_code == 400
+    # Hidden format characters go too: a zero-width space inside a phone number would hide
+    # it from the masking on staff screens.
     assert client.post(f"/staff/follow-ups/{follow_up.id}/close",
-                       data={"action_note": "已回访\x07"}).status_code == 303
+                       data={"action_note": "已回访\x07 139\u200b0000\u200b1111"}).status_code == 303
+    db.session.refresh(follow_up)
+    assert follow_up.action_note == "已回访 13900001111"
+    assert "13900001111" not in client.get("/staff/follow-ups?show=closed").get_data(as_text=True)
 
 
 def test_ticket_page_invites_an_evaluation_once_the_slot_has_started(client, db, make_event,
