@@ -195,9 +195,17 @@ def _no_phone_or_limits_off():
     return _limits_off() or not _posted_phone()
 
 
-def _form_accepted(response):
-    """A form sent back for correction (400) is not counted against the phone."""
-    return response.status_code != 400
+def count_against_the_phone():
+    """For the view to call when it refuses a form because of the phone itself (already
+    registered): that, like a booking, counts against the number."""
+    g.counts_against_the_phone = True
+
+
+def _phone_put_to_use(response):
+    """A booking (its ticket: a redirect) or a refusal about the phone itself counts. A form
+    sent back for correction, or an event closed or full, says nothing of the phone and does
+    not count: else anyone could lock a stranger's number out by sending it to a closed event."""
+    return response.status_code in (302, 303) or g.get("counts_against_the_phone", False)
 
 
 def _checkin_user_key():
@@ -211,7 +219,7 @@ def registration_limits(view):
     phone number, on the POSTs of the registration, volunteer and invitation forms."""
     view = limiter.limit(_configured("REGISTRATION_PHONE_LIMIT", "5 per hour"),
                          key_func=_registration_phone_key, methods=["POST"],
-                         exempt_when=_no_phone_or_limits_off, deduct_when=_form_accepted,
+                         exempt_when=_no_phone_or_limits_off, deduct_when=_phone_put_to_use,
                          scope="register-phone")(view)
     view = limiter.limit(_configured("REGISTRATION_IP_LIMIT", "20 per minute;200 per hour"),
                          key_func=_registration_ip_key, methods=["POST"],

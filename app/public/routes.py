@@ -18,7 +18,12 @@ from app.extensions import db
 from app.public import bp, my_tickets
 from app.public.forms import CancelForm, ResendTicketForm, registration_form_for
 from app.public.volunteer_routes import handle_volunteer_application
-from app.security import local_path, registration_limits, resend_ticket_limits
+from app.security import (
+    count_against_the_phone,
+    local_path,
+    registration_limits,
+    resend_ticket_limits,
+)
 from app.services import audit, privacy, tickets
 from app.services import events as event_service
 from app.services import feedback as feedback_service
@@ -129,6 +134,8 @@ def _refused(event, slot, form, state, error):
         # Another slot still has room: keep what was typed so they can switch.
         return _registration_page(event, form, state, error=error, status=error.status)
     already = isinstance(error, AlreadyRegistered)
+    if already:
+        count_against_the_phone()
     # The phone as typed a moment ago, for the "mail my ticket again" button.
     resend_form = ResendTicketForm(formdata=None, phone=form.normalised_phone) if already else None
     page = render_template("public/refused.html", event=event, error=error, already=already,

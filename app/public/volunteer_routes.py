@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from app.extensions import db
 from app.public import bp, my_tickets
 from app.public.volunteer_forms import VolunteerApplicationForm
-from app.security import registration_limits
+from app.security import count_against_the_phone, registration_limits
 from app.services import volunteers as volunteer_service
 from app.services.errors import AlreadyRegistered, Conflict, InvalidData
 from app.services.registration import booking_state, get_event_for_registration
@@ -50,6 +50,8 @@ def handle_volunteer_application(event):
                 )
             except (Conflict, InvalidData) as error:
                 db.session.rollback()
+                if isinstance(error, AlreadyRegistered):
+                    count_against_the_phone()
                 mine = _sent_again(event, slots, form.phone.data, error)
                 if mine is not None:
                     flash(_("您已经提交过这份申请，不用再提交一次。下面是您的申请。"), "success")

@@ -77,6 +77,27 @@ def test_forms_sent_back_for_correction_do_not_count_against_the_phone(limits_on
     assert post(client, ip="10.7.1.1").status_code == 303
 
 
+def test_nobody_locks_a_strangers_phone_out_with_refusals_that_say_nothing_of_it(
+        limits_on, db, make_event):
+    """Sent again and again to an event that is closed, or full, a phone number books
+    nothing and learns nothing: that does not count against the number's owner."""
+    make_event()
+    make_event(slug="closed-day", registration_opens_at=iso(now_utc() - timedelta(days=5)),
+               registration_closes_at=iso(now_utc() - timedelta(days=2)))
+    make_event(slug="full-day", slots=[{"key": "am", "label": "上午场", "starts_at": iso(
+        now_utc() + timedelta(days=2)), "ends_at": iso(now_utc() + timedelta(days=2, hours=2)),
+        "capacity": 1, "mode": "onsite"}])
+    limited = limits_on()
+    assert post(limited.test_client(), slug="full-day", ip="10.5.0.1",
+                phone="13900003333").status_code == 303
+    for i in range(6):
+        for slug in ("closed-day", "full-day"):
+            assert post(limited.test_client(), slug=slug, ip=f"10.5.1.{i}",
+                        phone="13900001111").status_code == 409
+    # The owner of the number still registers where there is room.
+    assert post(limited.test_client(), ip="10.5.2.1", phone="13900001111").status_code == 303
+
+
 def test_limits_come_from_the_configuration(limits_on, make_event):
     make_event()
     client = limits_on(REGISTRATION_IP_LIMIT="2 per minute").test_client()
