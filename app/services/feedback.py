@@ -387,8 +387,11 @@ def event_results(event):
         .group_by(Feedback.overall)).all())
     responses = sum(overall_counts.values())
     satisfied = sum(n for level, n in overall_counts.items() if level in levels)
+    # People, not tickets: a ticket for three admits three, and each of them may evaluate.
     checked_in = db.session.execute(
-        select(func.count()).select_from(CheckIn).where(CheckIn.event_id == event.id)).scalar_one()
+        select(func.coalesce(func.sum(Registration.party_size), 0))
+        .join(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(CheckIn.event_id == event.id)).scalar_one()
 
     topics = list(event.feedback_topics or [])
     topic_counts = {t: {} for t in topics}
@@ -436,8 +439,8 @@ def slot_breakdown(event, levels):
         .where(Registration.event_id == event.id, Registration.status == "confirmed")
         .group_by(Registration.slot_id)).all())
     checked = dict(db.session.execute(
-        select(Registration.slot_id, func.count()).join(CheckIn, CheckIn.registration_id ==
-                                                        Registration.id)
+        select(Registration.slot_id, func.sum(Registration.party_size))
+        .join(CheckIn, CheckIn.registration_id == Registration.id)
         .where(Registration.event_id == event.id).group_by(Registration.slot_id)).all())
     rows = []
     for slot in event.slots:
