@@ -54,6 +54,18 @@ def test_results_page_draws_the_charts(live_server, desktop_page, db, make_event
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "results.png"), full_page=True)
 
+    # In English the scale's labels are longer ("Fairly satisfied"): none is cut at the
+    # chart's left edge.
+    page.goto(f"{live_server}/staff/events/{slug}/results?lang=en")
+    assert "Fairly satisfied" in page.locator("svg.chart").first.inner_html()
+    for i in range(page.locator("svg.chart").count()):
+        chart = page.locator("svg.chart").nth(i)
+        edge = chart.bounding_box()
+        labels = chart.locator("text.chart-label")
+        for n in range(labels.count()):
+            box = labels.nth(n).bounding_box()
+            assert box["x"] >= edge["x"] - 0.5, (labels.nth(n).inner_html(), box, edge)
+
 
 def test_feedback_form_and_poster_on_a_phone(live_server, phone_page, db, make_event):
     slug = make_event(slug="energy-week", title="公共机构节能宣传周开放日",
