@@ -65,7 +65,7 @@ def events_import(file):
     """Create, or update by slug, an event and its slots from a JSON file."""
     from flask_babel import gettext as _
 
-    from app.services import audit
+    from app.services import audit, waitlist
     from app.services.events import save_event_telling_holders, setup_warnings
 
     try:
@@ -73,15 +73,20 @@ def events_import(file):
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise click.ClickException(f"{file}: not valid JSON ({error})") from None
     try:
-        event, created, slot_changes = save_event_telling_holders(data)
-        audit.record("event.import", event, event=event,
-                     detail={"slug": event.slug, "created": created})
+        saved = save_event_telling_holders(data)
+        event = saved.event
+        detail = {"slug": event.slug, "created": saved.created}
+        if saved.promoted:
+            detail["promoted"] = [r.ticket_number for r in saved.promoted]
+        audit.record("event.import", event, event=event, detail=detail)
     except DomainError as error:
         _fail(error)
     db.session.commit()
     click.echo(event.slug)
-    for change in slot_changes:
+    for change in saved.slot_changes:
         click.echo(change.summary())
+    if saved.promoted:
+        click.echo(waitlist.summary(saved.promoted))
     for note in setup_warnings(event):
         click.echo(_("请留意：%(note)s", note=note))
 

@@ -200,6 +200,29 @@ def test_reimport_that_moves_a_slot_prints_who_was_mailed_and_who_to_phone(
     assert again.exit_code == 0 and again.output.strip() == "moved"
 
 
+def test_reimport_with_more_seats_moves_the_waiting_list_up(
+        runner, db, tmp_path, make_event, make_registration):
+    event = make_event(slug="wider", waitlist=True,
+                       slots=[dict(event_data()["slots"][0], capacity=1)])
+    make_registration(event)
+    first = make_registration(event, email="first@example.com")
+    second = make_registration(event, email="second@example.com")
+    assert {first.status, second.status} == {"waitlisted"}
+    slot = event.slots[0]
+    data = event_data(slug="wider", waitlist=True, slots=[dict(
+        event_data()["slots"][0], starts_at=slot.starts_at.isoformat(),
+        ends_at=slot.ends_at.isoformat(), capacity=3)])
+    result = runner.invoke(args=["events", "import", str(write_json(tmp_path / "e.json", data))])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines() == [
+        "wider", "候补名单中有 2 条报名递补成功，已通知本人。"]
+    db.session.expire_all()
+    assert [db.session.get(Registration, r.id).status for r in (first, second)] == \
+        ["confirmed", "confirmed"]
+    row = db.session.execute(select(AuditLog).where(AuditLog.action == "event.import")).scalar_one()
+    assert row.detail["promoted"] == [first.ticket_number, second.ticket_number]
+
+
 def test_reimport_refuses_to_shrink_below_booked_seats(
         runner, db, tmp_path, make_event, make_registration):
     event = make_event(slug="shrink")

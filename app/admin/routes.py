@@ -30,7 +30,7 @@ from app.forms_common import for_party_size
 from app.models import AuditLog, Event
 from app.models.registration import REGISTRATION_STATUSES
 from app.security import admin_required, staff_required
-from app.services import audit, dashboard, invitations, workspace
+from app.services import audit, dashboard, invitations, waitlist, workspace
 from app.services import events as event_service
 from app.services import staff as staff_service
 from app.services.errors import AlreadyRegistered, DomainError, InvalidData, NotFound
@@ -97,10 +97,14 @@ def event_edit(slug):
         if saved is not None:
             after = event_service.event_to_json(saved.event)
             changed = sorted(k for k in after if before.get(k) != after.get(k))
-            audit.record("event.update", saved.event, event=saved.event,
-                         detail={"changed": changed})
+            detail = {"changed": changed}
+            if saved.promoted:
+                detail["promoted"] = [r.ticket_number for r in saved.promoted]
+            audit.record("event.update", saved.event, event=saved.event, detail=detail)
             db.session.commit()
             flash(_("活动已保存。"), "success")
+            if saved.promoted:
+                flash(waitlist.summary(saved.promoted), "info")
             for change in saved.slot_changes:
                 _flash_slot_change(saved.event, change)
             _flash_setup_warnings(saved.event)
@@ -459,10 +463,14 @@ def invitations_release(slug):
         db.session.rollback()
         form.seats.errors = [str(error.message)]
         return _invitations_page(event, release_form=form, status=error.status)
-    audit.record("invitation.release", slot, event=event,
-                 detail={"slot": slot.key, "seats": released, "reserved": slot.reserved})
+    detail = {"slot": slot.key, "seats": released.seats, "reserved": slot.reserved}
+    if released.promoted:
+        detail["promoted"] = [r.ticket_number for r in released.promoted]
+    audit.record("invitation.release", slot, event=event, detail=detail)
     db.session.commit()
-    flash(_("已将 %(n)d 个预留名额释放给公众。", n=released), "success")
+    flash(_("已将 %(n)d 个预留名额释放给公众。", n=released.seats), "success")
+    if released.promoted:
+        flash(waitlist.summary(released.promoted), "info")
     return redirect(url_for("admin.invitations_page", slug=slug), code=303)
 
 

@@ -14,6 +14,7 @@ from app.models.types import FIRST_YEAR, LAST_YEAR
 from app.services.errors import InvalidData, NotFound
 from app.services.slot_changes import tell_holders, terms_by_slot
 from app.services.text import has_hidden_characters
+from app.services.waitlist import offer_added_seats
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -214,6 +215,8 @@ class SavedEvent(NamedTuple):
     created: bool
     # services.slot_changes.SlotChange of each moved slot whose holders were told
     slot_changes: list
+    # registrations promoted from a waiting list into seats the save added
+    promoted: list
 
 
 def save_event(data):
@@ -228,6 +231,7 @@ def save_event_telling_holders(data):
     Slots are matched by key; a slot is never shrunk below the seats already taken, and a
     slot that holds registrations is never removed. When a slot's time, place, mode or
     join link changes, its holders are mailed in this transaction (services.slot_changes).
+    Seats added to a slot go to its waiting list first (services.waitlist).
     """
     data = validate_event_data(data)
     event = _event_to_update(data["slug"])
@@ -268,7 +272,9 @@ def save_event_telling_holders(data):
             )
         event.slots.remove(slot)
     db.session.flush()
-    return SavedEvent(event, created, tell_holders(event, terms_before))
+    slot_changes = tell_holders(event, terms_before)
+    promoted = [] if created else offer_added_seats(event.slots)
+    return SavedEvent(event, created, slot_changes, promoted)
 
 
 def _event_to_update(slug):

@@ -9,6 +9,7 @@ with ``invitation=``) moves seats from ``reserved`` to ``booked``, then takes pu
 seats if the reserve runs short, and counts a use.
 """
 import secrets
+from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from app.extensions import db
 from app.models import Invitation, Registration, Slot
 from app.services.errors import Conflict, InvalidData, NotFound
 from app.services.text import has_hidden_characters
+from app.services.waitlist import offer_added_seats
 
 
 def reserve_seats(slot, seats):
@@ -36,12 +38,19 @@ def reserve_seats(slot, seats):
     return slot
 
 
+class Released(NamedTuple):
+    seats: int
+    # registrations promoted from the slot's waiting list into the released seats
+    promoted: list
+
+
 def release_seats(slot, seats=None):
-    """Give unused reserved seats back to the public: ``seats`` of them, or all."""
+    """Give unused reserved seats back to the public: ``seats`` of them, or all. The
+    slot's waiting list is offered them first (services.waitlist)."""
     db.session.refresh(slot)
     seats = slot.reserved if seats is None else _positive(seats)
     if seats == 0:
-        return 0
+        return Released(0, [])
     result = db.session.execute(
         update(Slot)
         .where(Slot.id == slot.id, Slot.reserved >= seats)
@@ -52,7 +61,7 @@ def release_seats(slot, seats=None):
     if result.rowcount != 1:
         raise Conflict(_("“%(label)s”只预留了 %(n)d 个名额。", label=slot.label,
                          n=slot.reserved))
-    return seats
+    return Released(seats, offer_added_seats([slot]))
 
 
 def create_invitation(event, slot, *, label, max_uses=1, created_by=None):

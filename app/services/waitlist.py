@@ -1,5 +1,9 @@
 """The waiting list: when seats free up, promote waiting registrations in order, each
-whose party fits."""
+whose party fits. Seats free up when someone cancels (services.registration.cancel) and
+when staff add them: a slot's capacity raised (services.events.save_event_telling_holders,
+the admin form and `flask events import`) or reserved seats released to the public
+(services.invitations.release_seats)."""
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -36,6 +40,32 @@ def promote(slot, now=None):
             queue_registration_mail(registration, "promoted")
     db.session.refresh(slot)
     return promoted
+
+
+def offer_added_seats(slots, now=None):
+    """Seats that staff added to ``slots`` go to each one's waiting list first, as a
+    cancellation's do; otherwise the next public registrant would take them ahead of the
+    people waiting. Returns the registrations promoted."""
+    now = now or utcnow()
+    promoted = []
+    for slot in slots:
+        # A slot that is over: a capacity raised afterwards corrects the record, and nobody
+        # is to be promoted (and mailed) into a day that has passed.
+        if slot.ends_at <= now or slot.seats_left <= 0:
+            continue
+        promoted.extend(promote(slot, now))
+    return promoted
+
+
+def summary(promoted):
+    """What staff are told after a change promoted ``promoted``: how many, and how many
+    must be phoned (only those with an e-mail address get the message)."""
+    without_email = sum(1 for registration in promoted if not registration.email)
+    if not without_email:
+        return _("候补名单中有 %(n)d 条报名递补成功，已通知本人。", n=len(promoted))
+    return _("候补名单中有 %(n)d 条报名递补成功：已向 %(mailed)d 位发送邮件，"
+             "%(phone)d 位未留邮箱，需电话通知。", n=len(promoted),
+             mailed=len(promoted) - without_email, phone=without_email)
 
 
 def _set_status(registration, old, new, now):

@@ -499,3 +499,32 @@ def test_event_texts_keep_line_breaks_chinese_and_emoji(client, auth, db):
     event = db.session.execute(select(Event)).scalar_one()
     assert event.title == title and event.description == "第一行\n第二行"
     assert event.slots[0].label == "上午场 🌞"
+
+
+def test_raising_the_capacity_moves_the_waiting_list_up_before_the_public(
+        client, auth, make_event, make_registration, db):
+    from app.models import OutboxMessage, Registration
+    from app.services.registration import register
+
+    event = make_event(slug="wider", waitlist=True,
+                       slots=[dict(event_data()["slots"][0], capacity=1)])
+    make_registration(event)
+    first = make_registration(event, email="first@example.com")
+    second = make_registration(event, email="second@example.com")
+    assert {first.status, second.status} == {"waitlisted"}
+    auth.login("admin")
+    response = client.post("/staff/events/wider/edit",
+                           data=_edit_slot_am(event, **{"slots-0-capacity": "3"}))
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "活动已保存" in page and "候补名单中有 2 条报名递补成功，已通知本人" in page
+    db.session.expire_all()
+    assert [db.session.get(Registration, r.id).status for r in (first, second)] == \
+        ["confirmed", "confirmed"]
+    assert sorted(db.session.execute(select(OutboxMessage.recipient).where(
+        OutboxMessage.kind == "promoted")).scalars()) == ["first@example.com", "second@example.com"]
+    row = db.session.execute(select(AuditLog).where(AuditLog.action == "event.update")).scalar_one()
+    assert row.detail["promoted"] == [first.ticket_number, second.ticket_number]
+    # The seats went to the people waiting: the next registrant waits behind them.
+    event = db.session.get(Event, event.id)
+    assert register(event, event.slots[0], name="后来", phone="13900009999").status == "waitlisted"

@@ -286,7 +286,7 @@ def test_reserve_service_keeps_booked_plus_reserved_within_capacity(small_event,
     reserve_seats(slot, 4)
     with pytest.raises(Conflict):
         reserve_seats(slot, 1)
-    assert release_seats(slot) == 4
+    assert release_seats(slot).seats == 4
     assert slot.reserved == 0
 
 
@@ -384,3 +384,34 @@ def test_the_service_refuses_a_hidden_character_in_an_invitation_label(small_eve
     with pytest.raises(InvalidData) as refused:
         create_invitation(small_event, small_event.slots[0], label="代表\u200b")
     assert refused.value.field == "label"
+
+
+def test_releasing_reserved_seats_moves_the_waiting_list_up_before_the_public(
+        client, auth, make_event, make_registration, db):
+    from app.services.invitations import reserve_seats
+    from app.services.registration import register
+
+    event = make_event(slug="held-back", waitlist=True,
+                       slots=[dict(event_data()["slots"][0], capacity=3)])
+    reserve_seats(event.slots[0], 2)
+    db.session.commit()
+    make_registration(event)
+    first = make_registration(event, email="first@example.com")
+    second = make_registration(event)  # no e-mail: to be phoned
+    assert {first.status, second.status} == {"waitlisted"}
+    auth.login("admin")
+    response = client.post("/staff/events/held-back/invitations/release",
+                           data={"release-slot": "am", "release-seats": "2"})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已将 2 个预留名额释放给公众" in page
+    assert "候补名单中有 2 条报名递补成功：已向 1 位发送邮件，1 位未留邮箱，需电话通知" in page
+    db.session.expire_all()
+    assert [db.session.get(Registration, r.id).status for r in (first, second)] == \
+        ["confirmed", "confirmed"]
+    assert slot_counts(db, event.slots[0].id) == (3, 0)
+    row = db.session.execute(
+        select(AuditLog).where(AuditLog.action == "invitation.release")).scalar_one()
+    assert row.detail["promoted"] == [first.ticket_number, second.ticket_number]
+    slot = db.session.get(Slot, event.slots[0].id)
+    assert register(slot.event, slot, name="后来", phone="13900009999").status == "waitlisted"
