@@ -1,5 +1,6 @@
 """Locale and time zone: Simplified Chinese first, English available; times shown in
 Asia/Shanghai whatever the server's clock says."""
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -29,6 +30,21 @@ def local(dt):
     if dt is None:
         return None
     return dt.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+
+
+def local_moment(dt, day=None):
+    """``dt`` in local time, as short as it stays unambiguous: the time alone on the same day
+    as ``day`` (a date the reader sees beside it, such as the shift's), else with its date,
+    and with its year too when that is not the current year. (A time shown without its date
+    next to another day's reads as that day's: 01:00–23:00 for a span of years.)"""
+    if dt is None:
+        return ""
+    moment = local(dt)
+    if day is not None and moment.date() == local(day).date():
+        return format_datetime(dt, "HH:mm")
+    if moment.year == local(datetime.now(timezone.utc)).year:
+        return format_datetime(dt, "MM-dd HH:mm")
+    return format_datetime(dt, "yyyy-MM-dd HH:mm")
 
 
 def _catalogue():
@@ -70,6 +86,8 @@ def register_filters(app):
     @app.template_filter("local_date")
     def local_date(dt):
         return format_datetime(dt, "yyyy-MM-dd EEE") if dt else ""
+
+    app.add_template_filter(local_moment, "local_moment")
 
     # What each stored code is called (app/labels.py); a global, so that imported macros
     # (admin/_status.html) see it too.

@@ -12,7 +12,7 @@ from flask_login import current_user
 from app.admin import bp
 from app.admin.volunteer_forms import TimeCorrectionForm
 from app.extensions import db
-from app.i18n import local
+from app.i18n import local, local_moment
 from app.security import admin_required, staff_required
 from app.services import audit, exports
 from app.services import events as event_service
@@ -106,7 +106,8 @@ TIME_FIELDS = (("checked_in_at", _l("签到")), ("checked_out_at", _l("签退"))
 
 
 def _time_changes(detail):
-    """'签到 09:40 → 09:30' lines for a time correction's audit row."""
+    """'签到 12-26 09:40 → 12-26 09:30' lines for a time correction's audit row (the year
+    too when it is not this year: a change across years must not read as no change)."""
     before, after = (detail or {}).get("before") or {}, (detail or {}).get("after") or {}
     lines = []
     for name, label in TIME_FIELDS:
@@ -118,7 +119,7 @@ def _time_changes(detail):
 
 def _iso_local(value):
     try:
-        return local(datetime.fromisoformat(value)).strftime("%m-%d %H:%M") if value else "—"
+        return local_moment(datetime.fromisoformat(value)) if value else "—"
     except (TypeError, ValueError):
         return "?"
 

@@ -187,9 +187,13 @@ def registration_rows(event):
                Registration.status, Registration.source, Registration.created_at,
                CheckIn.checked_in_at, CheckIn.gate, CheckIn.checked_out_at]
     if volunteer:
+        from app.services.volunteers import counting_starts
+
         header += ["年龄段", "单位", "服务时长（小时）"]
-        columns += [Registration.age_group, Registration.organisation, Slot.ends_at,
-                    CheckIn.extended_until]
+        columns += [Registration.age_group, Registration.organisation, Registration.slot_id,
+                    Slot.ends_at, CheckIn.extended_until]
+        # Per shift, not per row: an event has a handful of shifts and thousands of rows.
+        counts_from = {slot.id: counting_starts(event, slot) for slot in event.slots}
     query = (
         select(*columns)
         .join(Slot, Slot.id == Registration.slot_id)
@@ -206,8 +210,9 @@ def registration_rows(event):
             row[7] = statuses.get(row[7], row[7])
             row[8] = sources.get(row[8], row[8])
             if volunteer:
-                extended, ends_at = row.pop(), row.pop()  # the last two columns
-                row.append(round(volunteer_hours(row[10], row[12], ends_at, extended), 2)
+                extended, ends_at, slot_id = row.pop(), row.pop(), row.pop()  # the last three
+                row.append(round(volunteer_hours(row[10], row[12], ends_at, extended,
+                                                 counts_from.get(slot_id)), 2)
                            if row[12] else "")  # hours count once checked out
             yield row
 

@@ -33,11 +33,13 @@ from app.services.errors import InvalidData
 from app.services.feedback import local_date, rate, satisfaction_definition, satisfied_levels
 
 
-def volunteer_hours(checked_in_at, checked_out_at, slot_ends_at, extended_until=None):
+def volunteer_hours(checked_in_at, checked_out_at, slot_ends_at, extended_until=None,
+                    counts_from=None):
     """Hours served, by the volunteer pages' rule (``volunteers.served_minutes``)."""
     from app.services.volunteers import served_minutes
 
-    return served_minutes(checked_in_at, checked_out_at, slot_ends_at, extended_until) / 60
+    return served_minutes(checked_in_at, checked_out_at, slot_ends_at, extended_until,
+                          counts_from) / 60
 
 
 def period_bounds(year, quarter=None):
@@ -98,16 +100,19 @@ def build_report(year, quarter=None, now=None):
             row["attended_people"] += people
 
     # Volunteers who came, and their hours.
-    for event_id, phone, checked_in_at, checked_out_at, extended_until, ends_at in db.session.execute(
+    from app.services.volunteers import counting_starts
+
+    for event_id, phone, checked_in_at, checked_out_at, extended_until, slot in db.session.execute(
             select(Registration.event_id, Registration.phone, CheckIn.checked_in_at,
-                   CheckIn.checked_out_at, CheckIn.extended_until, Slot.ends_at)
+                   CheckIn.checked_out_at, CheckIn.extended_until, Slot)
             .join(CheckIn, CheckIn.registration_id == Registration.id)
             .join(Slot, Slot.id == Registration.slot_id)
             .join(Event, Event.id == Registration.event_id)
             .where(in_period, Event.status != "draft", Event.kind == "volunteer")):
         row = rows[event_id]
         row["volunteers"].add(phone)
-        row["hours"] += volunteer_hours(checked_in_at, checked_out_at, ends_at, extended_until)
+        row["hours"] += volunteer_hours(checked_in_at, checked_out_at, slot.ends_at, extended_until,
+                                        counting_starts(row["event"], slot))
 
     levels = satisfied_levels()
     held_ids = list(rows)

@@ -3,8 +3,8 @@
 An application is a ``pending`` registration per chosen shift that holds no seat. Approval
 takes the seat with the same conditional UPDATE as a public booking (never past a shift's
 capacity, even when two staff approve at once); rejection and withdrawal free only what was
-held. Hours run from check-in to check-out, capped at the shift's end unless staff extend
-it ("谁组织谁记录，谁记录谁证明").
+held. Hours run from check-in to check-out, counted from no earlier than the shift's check-in
+window opens and capped at the shift's end unless staff extend it ("谁组织谁记录，谁记录谁证明").
 """
 import hashlib
 import hmac
@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -21,6 +22,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import CheckIn, Event, Registration, Slot
 from app.services import audit
+from app.services.checkin import window as checkin_window
 from app.services.errors import AlreadyRegistered, Conflict, InvalidData, NotFound, SlotFull
 from app.services.privacy import mask_phone
 from app.services.registration import (
@@ -285,7 +287,11 @@ def check_out(registration, now=None, *, gate="", staff=None):
 def correct_times(registration, staff, *, reason, checked_in_at=None, checked_out_at=None,
                   extended_until=None, clear_checkout=False, clear_extension=False, now=None):
     """Staff correct a volunteer's times; the reason and the old and new times go into the
-    audit log. A volunteer with no check-in gets one (source ``manual``)."""
+    audit log. A volunteer with no check-in gets one (source ``manual``).
+
+    A time given here is bounded as the door bounds a scan: the check-in lies in the shift's
+    check-in window, the check-out after the check-in and no later than the shift's end (or
+    the extension). A check-out the door recorded later stays as it is (hours are capped)."""
     now = now or utcnow()
     _require_volunteer(registration)
     reason = (reason or "").strip()
@@ -295,29 +301,45 @@ def correct_times(registration, staff, *, reason, checked_in_at=None, checked_ou
         raise InvalidData(_("原因最多 %(n)d 个字。", n=REASON_MAX), field="reason")
     if registration.status != "confirmed":
         raise Conflict(_("只有已通过的志愿者才能记录服务时间。"))
+    slot = registration.slot
     checkin = registration.checkin
     before = _times(checkin)
+    if checkin is None and checked_in_at is None:
+        raise InvalidData(_("请填写签到时间。"), field="checked_in_at")
+    # Everything is checked before anything changes: a refused correction changes nothing.
+    new_in = checked_in_at or checkin.checked_in_at
+    new_out = None if clear_checkout else (
+        checked_out_at or (checkin.checked_out_at if checkin is not None else None))
+    new_extension = None if clear_extension else (
+        extended_until or (checkin.extended_until if checkin is not None else None))
+    if new_extension is not None and new_extension <= slot.ends_at:
+        raise InvalidData(_("延长时间应晚于班次结束时间。"), field="extended_until")
+    if checked_in_at is not None:
+        opens, closes = checkin_window(registration.event, slot)
+        if not opens <= checked_in_at <= closes:
+            raise InvalidData(_("签到时间应在这个班次可以签到的时段内（%(opens)s 至 %(closes)s）。",
+                                opens=_minute(opens), closes=_minute(closes)),
+                              field="checked_in_at")
+    if not clear_checkout and checked_out_at is not None:
+        cap = new_extension or slot.ends_at
+        if checked_out_at > cap:
+            message = (_("签退时间不能晚于延长至的时间（%(end)s）。", end=_minute(cap))
+                       if new_extension else
+                       _("签退时间不能晚于班次结束时间（%(end)s）；志愿者留下来服务的，请同时填写"
+                         "“班次延长至”。", end=_minute(cap)))
+            raise InvalidData(message, field="checked_out_at")
+    edited = checked_in_at is not None or checked_out_at is not None
+    if edited and new_out is not None and new_out <= new_in:
+        raise InvalidData(_("签退时间应晚于签到时间。"),
+                          field="checked_out_at" if checked_out_at else "checked_in_at")
     if checkin is None:
-        if checked_in_at is None:
-            raise InvalidData(_("请填写签到时间。"), field="checked_in_at")
         checkin = CheckIn(registration_id=registration.id, event_id=registration.event_id,
-                          checked_in_at=checked_in_at, recorded_at=now, gate="",
+                          checked_in_at=new_in, recorded_at=now, gate="",
                           staff_id=staff.id, source="manual")
         db.session.add(checkin)
-    elif checked_in_at is not None:
-        checkin.checked_in_at = checked_in_at
-    if clear_checkout:
-        checkin.checked_out_at = None
-    elif checked_out_at is not None:
-        checkin.checked_out_at = checked_out_at
-    if clear_extension:
-        checkin.extended_until = None
-    elif extended_until is not None:
-        checkin.extended_until = extended_until
-    if checkin.checked_out_at is not None and checkin.checked_out_at < checkin.checked_in_at:
-        raise InvalidData(_("签退时间不能早于签到时间。"), field="checked_out_at")
-    if checkin.extended_until is not None and checkin.extended_until <= registration.slot.ends_at:
-        raise InvalidData(_("延长时间应晚于班次结束时间。"), field="extended_until")
+    checkin.checked_in_at = new_in
+    checkin.checked_out_at = new_out
+    checkin.extended_until = new_extension
     db.session.flush()
     db.session.refresh(registration)
     after = _times(checkin)
@@ -325,6 +347,10 @@ def correct_times(registration, staff, *, reason, checked_in_at=None, checked_ou
                  detail={**_audit_detail(registration), "reason": reason, "before": before,
                          "after": after})
     return checkin
+
+
+def _minute(moment):
+    return format_datetime(moment, "yyyy-MM-dd HH:mm")
 
 
 def _times(checkin):
@@ -337,15 +363,25 @@ def _times(checkin):
 
 # --- Hours ----------------------------------------------------------------------------
 
-def served_minutes(checked_in_at, checked_out_at, shift_ends_at, extended_until=None):
-    """The one rule for service time: whole minutes from check-in to check-out, capped at
-    the shift's end (or at the time staff extended it to). Nothing until the volunteer has
-    checked out; never negative. Reports and the volunteer pages both count with it."""
+def served_minutes(checked_in_at, checked_out_at, shift_ends_at, extended_until=None,
+                   counts_from=None):
+    """The one rule for service time: whole minutes from check-in to check-out, counted from
+    ``counts_from`` at the earliest (when the shift's check-in window opens: see
+    ``counting_starts``) and capped at the shift's end (or at the time staff extended it
+    to). Nothing until the volunteer has checked out; never negative. Reports and the
+    volunteer pages both count with it."""
     if checked_in_at is None or checked_out_at is None:
         return 0
+    start = max(checked_in_at, counts_from) if counts_from is not None else checked_in_at
     cap = extended_until if extended_until is not None else shift_ends_at
-    seconds = (min(checked_out_at, cap) - checked_in_at).total_seconds()
+    seconds = (min(checked_out_at, cap) - start).total_seconds()
     return max(int(seconds // 60), 0)
+
+
+def counting_starts(event, slot):
+    """The earliest time service hours count from: the shift's check-in window opens (a
+    check-in recorded before it, however it got there, earns nothing for the wait)."""
+    return checkin_window(event, slot)[0]
 
 
 def service_minutes(checkin, slot):
@@ -353,7 +389,7 @@ def service_minutes(checkin, slot):
     if checkin is None:
         return 0
     return served_minutes(checkin.checked_in_at, checkin.checked_out_at, slot.ends_at,
-                          checkin.extended_until)
+                          checkin.extended_until, counting_starts(slot.event, slot))
 
 
 def minutes_to_hours(minutes):
@@ -388,6 +424,20 @@ class ShiftRecord:
             return False
         cap = checkin.extended_until or self.slot.ends_at
         return checkin.checked_out_at > cap
+
+    @property
+    def early(self):
+        """Checked in before the check-in window opened: hours count from its opening."""
+        return self.checkin is not None and self.checkin.checked_in_at < self.counted_from
+
+    @property
+    def counted_from(self):
+        """Where the counted service time begins (the certificate shows this span)."""
+        return max(self.checkin.checked_in_at, counting_starts(self.slot.event, self.slot))
+
+    @property
+    def counted_until(self):
+        return min(self.checkin.checked_out_at, self.checkin.extended_until or self.slot.ends_at)
 
 
 @dataclass

@@ -227,6 +227,12 @@ def checked_in(db, reg, at):
     db.session.commit()
 
 
+def trail_time(moment):
+    """A time in the record's trail: Beijing time with its date, and its year if not this one."""
+    local, this_year = moment + timedelta(hours=8), (now_utc() + timedelta(hours=8)).year
+    return f"{local:%m-%d %H:%M}" if local.year == this_year else f"{local:%Y-%m-%d %H:%M}"
+
+
 def test_the_record_page_and_a_time_correction(client, auth, db, drive):
     admin = auth_admin(auth, db)
     [reg] = apply(db, drive, name="孙悟空")
@@ -250,8 +256,7 @@ def test_the_record_page_and_a_time_correction(client, auth, db, drive):
     assert checkin.checked_out_at == slot.starts_at + timedelta(hours=1, minutes=30)
     page = client.get(f"/staff/volunteers/{reg.id}").get_data(as_text=True)
     assert "1.50" in page and "扫码失败，按纸质签到表" in page
-    local_in = (slot.starts_at + timedelta(hours=8))
-    assert f"签到 {(local_in + timedelta(minutes=10)):%m-%d %H:%M} → {local_in:%m-%d %H:%M}" in page
+    assert f"签到 {trail_time(slot.starts_at + timedelta(minutes=10))} → {trail_time(slot.starts_at)}" in page
     garbage = client.post(f"/staff/volunteers/{reg.id}/times", data={"checked_in_at": "昨天", "reason": "x"})
     assert garbage.status_code == 400
     # A year a date picker lets through (0001) is "时间不正确", not a 500 (no UTC for it).
@@ -388,6 +393,9 @@ def test_the_checkout_api(client, auth, db, drive, make_staff):
     volunteers.approve(reg, admin)
     db.session.commit()
     assert client.post(url, json=body).get_json()["result"] == "not_checked_in"
+    slot = db.session.get(Slot, reg.slot_id)  # the shift is under way (hours count from its window)
+    slot.starts_at = now_utc() - timedelta(hours=1, minutes=30)
+    slot.ends_at = slot.starts_at + timedelta(hours=2)
     checked_in(db, reg, now_utc() - timedelta(hours=1))
     answer = client.post(url, json=body).get_json()
     assert answer["result"] == "ok" and answer["hours"] == "1.00"  # from check-in, an hour ago
@@ -606,3 +614,97 @@ def test_withdrawing_a_pending_application_says_withdrawn_not_seats_freed(
     mail = db.session.execute(select(OutboxMessage).where(
         OutboxMessage.recipient == "v@example.com", OutboxMessage.kind == "cancelled")).scalar_one()
     assert "志愿者申请已撤回" in mail.body_text and "名额已释放" not in mail.body_html
+
+
+def beijing(moment):
+    """A datetime-local field's value: the time in Beijing."""
+    return (moment + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M")
+
+
+def field_error(page, name):
+    found = re.search(rf'id="{name}-error"[^>]*>([^<]*)<', page)
+    return found.group(1) if found else None
+
+
+def test_a_time_correction_stays_within_the_shift(client, auth, db, drive):
+    """Issue: 2000-01-01 09:00 → 2100-12-31 23:00 was taken for a 2-hour shift, then a check-in
+    weeks before it, and the record, the hours page, the CSV and the certificate counted
+    632.50 hours."""
+    admin = auth_admin(auth, db)
+    [reg] = apply(db, drive)
+    volunteers.approve(reg, admin)
+    db.session.commit()
+    slot = drive.slots[0]
+    checked_in(db, reg, slot.starts_at + timedelta(minutes=5))
+    url = f"/staff/volunteers/{reg.id}/times"
+    for name, message, data in [
+        ("checked_in_at", "可以签到的时段", {"checked_in_at": "2000-01-01T09:00",
+                                        "checked_out_at": "2100-12-31T23:00"}),
+        ("checked_in_at", "可以签到的时段",
+         {"checked_in_at": beijing(slot.starts_at - timedelta(days=26, hours=6, minutes=30))}),
+        ("checked_in_at", "可以签到的时段", {"checked_in_at": beijing(slot.starts_at - timedelta(minutes=61))}),
+        ("checked_in_at", "可以签到的时段", {"checked_in_at": beijing(slot.ends_at + timedelta(minutes=1))}),
+        ("checked_out_at", "不能晚于班次结束时间", {"checked_out_at": "2100-12-31T23:00"}),
+        ("checked_out_at", "不能晚于班次结束时间", {"checked_out_at": beijing(slot.ends_at + timedelta(minutes=1))}),
+        ("checked_out_at", "应晚于签到时间", {"checked_out_at": beijing(slot.starts_at + timedelta(minutes=5))}),
+        ("checked_out_at", "不能晚于延长至的时间",
+         {"checked_out_at": beijing(slot.ends_at + timedelta(minutes=31)),
+          "extended_until": beijing(slot.ends_at + timedelta(minutes=30))}),
+    ]:
+        response = client.post(url, data={**data, "reason": "x"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400, data
+        assert message in (field_error(page, name) or ""), (data, field_error(page, name))
+    db.session.expire_all()
+    checkin = db.session.get(Registration, reg.id).checkin
+    assert (checkin.checked_in_at, checkin.checked_out_at, checkin.extended_until) \
+        == (slot.starts_at + timedelta(minutes=5), None, None)
+    assert not db.session.execute(
+        select(AuditLog).where(AuditLog.action == "volunteer.correct_times")).scalars().all()
+    # The window's edges are taken (the door opens an hour early), and a volunteer who stayed
+    # on is recorded with the extension that lets the later check-out count.
+    response = client.post(url, data={
+        "checked_in_at": beijing(slot.starts_at - timedelta(minutes=60)),
+        "checked_out_at": beijing(slot.ends_at + timedelta(minutes=30)),
+        "extended_until": beijing(slot.ends_at + timedelta(minutes=30)), "reason": "提前布置，延时收尾"})
+    assert response.status_code == 303
+    page = client.get(f"/staff/volunteers/{reg.id}").get_data(as_text=True)
+    assert re.search(r'class="hours">3\.50<', page)
+
+
+def test_hours_never_count_from_before_the_check_in_window(client, auth, db, drive):
+    """A record already stored across years (before corrections were bounded) counts from the
+    window's opening to the shift's end, and its dates are shown where they differ."""
+    from datetime import datetime, timezone
+
+    admin = auth_admin(auth, db)
+    [reg] = apply(db, drive, name="周年")
+    volunteers.approve(reg, admin)
+    db.session.commit()
+    slot = drive.slots[0]
+    db.session.add(CheckIn(registration_id=reg.id, event_id=reg.event_id, gate="",
+                           checked_in_at=datetime(2000, 1, 1, 1, 0, tzinfo=timezone.utc),
+                           checked_out_at=datetime(2100, 12, 31, 15, 0, tzinfo=timezone.utc)))
+    db.session.commit()
+    # From an hour before the start (the window) to the end: 3 hours, not 877,000.
+    record = client.get(f"/staff/volunteers/{reg.id}").get_data(as_text=True)
+    assert re.search(r'class="hours">3\.00<', record)
+    hours_page = client.get(f"/staff/events/{drive.slug}/volunteers/hours").get_data(as_text=True)
+    assert re.search(r'id="drive-total">3\.00<', hours_page)
+    assert "2000-01-01 09:00–2100-12-31 23:00" in hours_page  # not "09:00–23:00"
+    rows = list(csv.reader(io.StringIO(
+        client.get(f"/staff/events/{drive.slug}/export/hours.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[1][rows[0].index("服务时长（小时）")] == "3.00"
+    rows = list(csv.reader(io.StringIO(
+        client.get(f"/staff/events/{drive.slug}/export/registrations.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[1][rows[0].index("服务时长（小时）")] == "3.0"
+    certificate = client.get(f"/staff/volunteers/{reg.id}/certificate").get_data(as_text=True)
+    assert re.search(r'class="cert-total">3\.00<', certificate) and "2000-01-01" not in certificate
+    # Correcting the check-in into the window is taken (the stored check-out stays, capped);
+    # the trail shows the year that changed.
+    response = client.post(f"/staff/volunteers/{reg.id}/times",
+                           data={"checked_in_at": beijing(slot.starts_at), "reason": "按签到表更正"})
+    assert response.status_code == 303
+    record = client.get(f"/staff/volunteers/{reg.id}").get_data(as_text=True)
+    assert re.search(r'class="hours">2\.00<', record)
+    assert f"签到 2000-01-01 09:00 → {trail_time(slot.starts_at)}" in record

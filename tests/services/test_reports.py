@@ -27,6 +27,14 @@ def test_volunteer_hours(checked_out, extended, expected):
     assert reports.volunteer_hours(T0, checked_out, END, extended) == pytest.approx(expected)
 
 
+def test_volunteer_hours_never_count_from_before_the_check_in_window():
+    opens = T0 - timedelta(hours=1)  # the door opens an hour before the slot
+    assert reports.volunteer_hours(T0 - timedelta(days=30), END + timedelta(days=1), END, None,
+                                   opens) == pytest.approx(3.0)
+    assert reports.volunteer_hours(T0 - timedelta(minutes=20), END, END, None,
+                                   opens) == pytest.approx(2 + 20 / 60)
+
+
 def test_period_bounds_are_shanghai_quarters(app):
     start, end, label = reports.period_bounds(2026, 3)
     assert start == datetime(2026, 6, 30, 16, 0, tzinfo=timezone.utc)
