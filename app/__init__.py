@@ -100,9 +100,13 @@ def register_request_hooks(app):
 
 def register_template_helpers(app):
     from app.i18n import install_template_gettext, register_filters
+    from app.services.privacy import mask_contacts
 
     install_template_gettext(app)
     register_filters(app)
+    # Free text someone typed (a reason, a note, a label) may hold a phone number or an
+    # e-mail address: staff pages show it through this filter, as they show comments.
+    app.add_template_filter(mask_contacts, "mask_contacts")
 
 
 def register_commands(app):

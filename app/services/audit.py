@@ -17,7 +17,8 @@ from app.services.privacy import mask_contacts, mask_phone
 
 def record(action, target=None, *, event=None, detail=None, actor=None):
     """Add an audit row to the current transaction. ``detail`` must hold no phone number,
-    e-mail, password or ticket token: callers pass masked values."""
+    e-mail, password or ticket token: callers pass masked values, and the free text in it
+    (a reason, a label, a gate) is masked here as well."""
     row = AuditLog(**row_values(action, target, event_id=getattr(event, "id", None),
                                 detail=detail, actor=actor))
     db.session.add(row)
@@ -40,9 +41,22 @@ def row_values(action, target=None, *, event_id=None, detail=None, actor=None,
         target_type=target_type or "",
         target_id=str(target_id or ""),
         event_id=event_id,
-        detail=detail or {},
+        detail=masked_detail(detail or {}),
         ip=request.remote_addr if has_request_context() else None,
     )
+
+
+def masked_detail(value):
+    """The detail with every phone number, e-mail address and WeChat ID in its texts masked,
+    at any depth: callers mask the phone they pass, but a reason or a label is what someone
+    typed, and people type their numbers into it."""
+    if isinstance(value, str):
+        return mask_contacts(value)
+    if isinstance(value, dict):
+        return {key: masked_detail(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [masked_detail(item) for item in value]
+    return value
 
 
 # What the audit page calls each action and kind of record (the codes stay in the rows).

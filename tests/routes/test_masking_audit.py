@@ -3,14 +3,19 @@ e-mail address: every GET route of the staff workspace and the check-in API is r
 as a staff member and as an admin, for events whose people's numbers are known. Only the
 admin's export files (which carry full numbers on purpose) and the admin's explicit
 "reveal" action (a POST, recorded in the audit log) show them."""
+import json
 import re
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
+from app.models import AuditLog
 from app.services import feedback as feedback_service
 from app.services import volunteers
+from tests.conftest import event_data, now_utc
 from tests.feedback_factories import answers, check_in, started_slots
-from tests.services.test_volunteers import FIELDS
+from tests.services.test_volunteers import FIELDS, shift
 from tests.test_security import _rules, _url_values
 
 PHONE = "13812345678"
@@ -106,3 +111,87 @@ def test_admin_exports_and_reveal_do_show_the_full_number(app, client, auth, peo
     assert export.status_code == 200 and PHONE in export.get_data(as_text=True)
     revealed = client.post(f"/staff/registrations/{people[0]['registration_id']}/reveal")
     assert PHONE in revealed.get_data(as_text=True) or revealed.status_code in (302, 303)
+
+
+# Free text typed by staff and citizens: reasons, invitation labels, the application's own
+# fields, a gate. People write their numbers into it.
+TYPED_PHONE = "13812345678"
+TYPED_EMAIL = "zhang.san@example.com"
+TYPED = f"联系 {TYPED_PHONE} 或 {TYPED_EMAIL}"
+
+
+@pytest.fixture
+def typed(client, auth, db, make_event, make_registration):
+    """Everything typed through the staff screens (as an admin), with a phone and e-mail in it."""
+    day = make_event(slug="typed-day", slots=[dict(event_data()["slots"][0], capacity=4)])
+    cancelled = make_registration(day, name="赵六", phone="13900001111")
+    start = (now_utc() + timedelta(days=2)).replace(second=0, microsecond=0)
+    drive = make_event(slug="typed-drive", kind="volunteer", max_party_size=1,
+                       slots=[shift("am", "早班", start)])
+    fields = {**FIELDS, "organisation": f"岳阳街道 {TYPED_PHONE}",
+              "experience": f"督导两年，{TYPED}", "availability": f"周末，{TYPED_EMAIL}"}
+    [rejected] = volunteers.apply(drive, drive.slots, name="钱七", phone="13900002222", **fields)
+    [served] = volunteers.apply(drive, drive.slots, name="孙八", phone="13900003333", **fields)
+    db.session.commit()
+    auth.login("admin")
+    base = "/staff"
+    assert client.post(f"{base}/registrations/{cancelled.id}/cancel",
+                       data={"reason": f"本人来电取消，{TYPED}"}).status_code == 303
+    assert client.post(f"{base}/events/{drive.slug}/volunteers/review",
+                       data={"reject_one": rejected.id,
+                             f"reason_{rejected.id}": f"不符合条件，{TYPED}"}).status_code == 303
+    assert client.post(f"{base}/volunteers/{served.id}/decision",
+                       data={"action": "approve"}).status_code == 303
+    in_at = (start + timedelta(hours=8)).strftime("%Y-%m-%dT%H:%M")  # Beijing time
+    assert client.post(f"{base}/volunteers/{served.id}/times",
+                       data={"checked_in_at": in_at, "reason": f"补录，{TYPED}"}).status_code == 303
+    assert client.post("/api/checkout", json={"event": drive.slug, "code": served.ticket_number,
+                                              "gate": f"东门 {TYPED_PHONE}"}).status_code == 200
+    assert client.post(f"{base}/events/{day.slug}/invitations/new",
+                       data={"invite-slot": "am", "invite-label": f"居民代表 {TYPED}",
+                             "invite-max_uses": "1"}).status_code == 303
+    auth.logout()
+    return {"registration": cancelled.id, "rejected": rejected.id, "served": served.id,
+            "drive": drive.slug, "day": day.slug}
+
+
+def _typed_leaks(text):
+    return [secret for secret in (TYPED_PHONE, TYPED_EMAIL) if secret in text]
+
+
+@pytest.mark.parametrize("role", ["staff", "admin"])
+def test_free_text_typed_into_reasons_and_labels_is_shown_masked(client, auth, typed, role):
+    auth.login(role)
+    pages = [f"/staff/registrations/{typed['registration']}",
+             f"/staff/events/{typed['drive']}/volunteers",
+             f"/staff/volunteers/{typed['rejected']}",
+             f"/staff/volunteers/{typed['served']}",
+             f"/staff/events/{typed['drive']}/volunteers/hours",
+             "/staff/audit"]
+    if role == "admin":
+        pages.append(f"/staff/events/{typed['day']}/invitations")
+    for url in pages:
+        response = client.get(url)
+        if response.status_code == 403:  # a page for admins only
+            continue
+        assert response.status_code == 200, url
+        text = response.get_data(as_text=True)
+        assert not _typed_leaks(text), f"{role} GET {url} shows {_typed_leaks(text)}"
+    registration = client.get(pages[0]).get_data(as_text=True)
+    assert "本人来电取消，联系 138****5678 或 z***@example.com" in registration
+    record = client.get(f"/staff/volunteers/{typed['served']}").get_data(as_text=True)
+    assert "补录，联系 138****5678 或 z***@example.com" in record  # the correction's reason
+    assert "东门 138****5678" in record and "岳阳街道 138****5678" in record
+    queue = client.get(pages[1]).get_data(as_text=True)
+    assert "不符合条件，联系 138****5678 或 z***@example.com" in queue
+
+
+def test_free_text_is_masked_before_it_goes_into_the_audit_log(db, typed):
+    rows = db.session.execute(select(AuditLog)).scalars().all()
+    stored = {row.action: json.dumps(row.detail, ensure_ascii=False) for row in rows}
+    for action in ("registration.cancel", "volunteer.reject", "volunteer.correct_times",
+                   "volunteer.checkout", "invitation.create"):
+        assert action in stored, action
+        assert not _typed_leaks(stored[action]), f"{action}: {stored[action]}"
+        assert "138****5678" in stored[action], action
+    assert "z***@example.com" in stored["registration.cancel"]
