@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from werkzeug.exceptions import MethodNotAllowed
 
 from app.database import begin_writing, read_only
 from app.extensions import db
@@ -258,6 +259,25 @@ def ticket_erase(token):
 @bp.get("/privacy")
 def privacy_notice():
     return render_template("public/privacy.html")
+
+
+@bp.app_template_global()
+def preferences_return_path():
+    """Where the language and large-text switches send the reader back to: this page when a
+    GET shows it again; a page that answered a POST to a POST-only route ("请查收邮箱" after
+    /resend-ticket, or its 429) would be a 405 there, so the event's page or the home page."""
+    rule = request.url_rule
+    if rule is not None:
+        gettable = "GET" in (rule.methods or ())
+    else:  # not routed: a 404 shows again on GET; a 405 to a GET does not
+        gettable = (request.method in ("GET", "HEAD")
+                    and not isinstance(request.routing_exception, MethodNotAllowed))
+    if gettable:
+        return request.full_path.rstrip("?")
+    slug = (request.view_args or {}).get("slug")
+    if slug and request.blueprint == "public":
+        return url_for("public.event_detail", slug=slug)
+    return url_for("public.index")
 
 
 @bp.post("/preferences")
