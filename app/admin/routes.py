@@ -503,9 +503,9 @@ def invitations_revoke(slug, invitation_id):
     invitation = invitations.get_invitation(event, invitation_id)
     if not ActionForm().validate_on_submit():
         raise InvalidData(_("页面已过期，请刷新后再试。"))
-    invitations.revoke(invitation)
-    audit.record("invitation.revoke", invitation, event=event, detail={"label": invitation.label})
-    db.session.commit()
+    if invitations.revoke(invitation):
+        audit.record("invitation.revoke", invitation, event=event, detail={"label": invitation.label})
+        db.session.commit()
     flash(_("邀请链接已作废。"), "success")
     return redirect(url_for("admin.invitations_page", slug=slug), code=303)
 
@@ -577,10 +577,10 @@ def _set_active(user_id, active):
     user = staff_service.get_staff(user_id)
     if not ActionForm().validate_on_submit():
         raise InvalidData(_("页面已过期，请刷新后再试。"))
-    staff_service.set_active(user, active, by=current_user)
-    audit.record("staff.activate" if active else "staff.deactivate", user,
-                 detail={"username": user.username})
-    db.session.commit()
+    if staff_service.set_active(user, active, by=current_user):
+        audit.record("staff.activate" if active else "staff.deactivate", user,
+                     detail={"username": user.username})
+        db.session.commit()
     flash(_("账号 %(u)s 已启用。", u=user.username) if active
           else _("账号 %(u)s 已停用，其登录已失效。", u=user.username), "success")
     return redirect(url_for("admin.accounts"), code=303)
@@ -593,7 +593,13 @@ def accounts_password(user_id):
     form = PasswordResetForm()
     if not form.validate_on_submit():
         return _accounts_page(reset_form=form, reset_user_id=user.id, status=400)
-    staff_service.reset_password(user, form.password.data)
+    try:
+        staff_service.reset_password(user, form.password.data)
+    except DomainError as error:
+        # A rule the form cannot see (mostly the user name): said beside the field.
+        db.session.rollback()
+        form.password.errors = [*form.password.errors, str(error.message)]
+        return _accounts_page(reset_form=form, reset_user_id=user.id, status=error.status)
     audit.record("staff.reset_password", user, detail={"username": user.username})
     db.session.commit()
     flash(_("账号 %(u)s 的密码已重置，该账号需用新密码重新登录。", u=user.username), "success")

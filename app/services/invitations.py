@@ -84,9 +84,13 @@ def create_invitation(event, slot, *, label, max_uses=1, created_by=None):
 
 
 def revoke(invitation):
+    """Make the link unusable; True if it was usable until now (a second click, another
+    tab: nothing changes and nothing more is recorded)."""
+    if invitation.revoked:
+        return False
     invitation.revoked = True
     db.session.flush()
-    return invitation
+    return True
 
 
 def invitations_for(event):

@@ -124,9 +124,12 @@ def get_staff(user_id):
 
 def set_active(user, active, *, by):
     """Deactivate (or reactivate) an account; a deactivated account's sessions end at once.
-    Nobody deactivates themselves, and the last active admin stays."""
+    Nobody deactivates themselves, and the last active admin stays. True if it changed (a
+    second click, another tab: nothing changes and nothing more is recorded)."""
     from app.services.errors import NotAllowed
 
+    if user.active == active:
+        return False
     if not active:
         if by is not None and user.id == by.id:
             raise NotAllowed(_("不能停用自己的账号。"))
@@ -135,7 +138,7 @@ def set_active(user, active, *, by):
         end_sessions(user)
     user.active = active
     db.session.flush()
-    return user
+    return True
 
 
 def reset_password(user, password):
