@@ -296,6 +296,8 @@ def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None
             return registration
     if found:
         raise AlreadyRegistered(existing=found[0])
+    if event.kind != "volunteer" and event.waitlist and slot.seats_left < int(party_size):
+        _may_wait(slot, int(party_size))
     if (event.kind != "volunteer" and not event.waitlist
             and slot.seats_left < int(party_size)):
         if slot.seats_left > 0:
@@ -316,8 +318,8 @@ def _status_before_seats(event, slot, seats, invitation):
         return "pending"
     if invitation is None and slot.seats_left < seats:
         # No UPDATE, so no wait for the row lock that a busy slot's bookings hold (seats
-        # come back only by cancelling).
-        return _full_or_waitlist(event)
+        # that come back go to the waiting list first: services.waitlist).
+        return _full_or_waitlist(event, slot, seats)
     return "confirmed"
 
 
@@ -331,13 +333,27 @@ def _take_seats_for(event, slot, seats, invitation):
         return "confirmed"
     if take_seats(slot.id, seats):
         return "confirmed"
-    return _full_or_waitlist(event)
+    return _full_or_waitlist(event, slot, seats)
 
 
-def _full_or_waitlist(event):
+def _full_or_waitlist(event, slot, seats):
     if event.waitlist:
+        _may_wait(slot, seats)
         return "waitlisted"
     raise SlotFull()
+
+
+def _may_wait(slot, seats):
+    """Refuse a place on the slot's waiting list to a party larger than all its public
+    seats (capacity less the invitees' reserve): promotion takes public seats only, so
+    such a party would wait forever."""
+    public = slot.capacity - slot.reserved
+    if seats <= public:
+        return
+    if public <= 0:
+        raise SlotFull()
+    raise SlotFull(_("这个场次最多 %(n)d 人，请减少到场人数，或选择其他场次。", n=public),
+                   field="party_size")
 
 
 def use_invitation(invitation):

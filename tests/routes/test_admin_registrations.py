@@ -235,6 +235,22 @@ def test_a_full_slot_with_a_waiting_list_refuses_a_walk_in_but_waitlists_a_phone
     assert statuses == {"甲": "confirmed", "丙": "waitlisted"}
 
 
+def test_a_phone_in_larger_than_the_slot_is_not_put_on_its_waiting_list(
+        client, auth, make_event, db):
+    from tests.conftest import event_data
+
+    make_event(slug="phone-big", waitlist=True,
+               slots=[dict(event_data()["slots"][0], capacity=3)])
+    auth.login("staff")
+    response = client.post("/staff/events/phone-big/walk-in", data={
+        "slot": "am", "name": "甲", "phone": "13800000001", "party_size": "4",
+        "source": "phone_in"})
+    assert response.status_code == 409
+    assert "这个场次最多 3 人" in response.get_data(as_text=True)
+    assert db.session.execute(select(Registration)).first() is None
+    assert audit_rows(db, "registration.walk_in") == []
+
+
 def test_walk_in_refuses_bad_phone_and_duplicates(client, auth, make_event, make_registration):
     event = make_event(slug="walk-bad")
     make_registration(event, phone="13811112222")

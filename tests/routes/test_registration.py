@@ -5,10 +5,10 @@ from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from app.models import OutboxMessage, Registration, Slot
-from tests.conftest import iso, now_utc
+from tests.conftest import event_data, iso, now_utc
 
 
 def form_data(**overrides):
@@ -260,6 +260,36 @@ def test_full_slot_with_waitlist_offers_it_and_waitlists(client, db, make_event,
     assert number in page  # a reference to quote when calling the office
     assert client.get(f"/tickets/{token}/qr.png").status_code == 404
     assert booked(db, event) == 10
+
+
+def test_a_party_larger_than_the_slot_is_refused_not_put_on_its_waiting_list(
+        client, db, make_event):
+    """No cancellation ever frees four seats of a slot of three: such a party would wait
+    forever. Refused beside the party size, as without a waiting list, and nothing kept."""
+    from app.services.invitations import reserve_seats
+
+    event = make_event(waitlist=True, slots=[dict(event_data()["slots"][0], capacity=3)])
+    response = client.post("/events/test-open-day/register",
+                           data=form_data(party_size="4", name="赵六"))
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "这个场次最多 3 人" in page and 'value="赵六"' in page and 'name="party_size"' in page
+    assert registrations(db) == [] and booked(db, event) == 0
+    # The invitees' reserve is not the public's: two of five seats held back leave three.
+    db.session.execute(update(Slot).where(Slot.id == event.slots[0].id).values(capacity=5))
+    reserve_seats(db.session.get(Slot, event.slots[0].id), 2)
+    db.session.commit()
+    response = client.post("/events/test-open-day/register", data=form_data(party_size="4"))
+    assert response.status_code == 409 and "这个场次最多 3 人" in response.get_data(as_text=True)
+    assert registrations(db) == []
+    # A party that fits the slot, only not the seats left, still joins the waiting list.
+    token_of(client.post("/events/test-open-day/register",
+                         data=form_data(party_size="2", phone="13900002222",
+                                        submission_key="a" * 24)))
+    token_of(client.post("/events/test-open-day/register",
+                         data=form_data(party_size="3", phone="13900003333",
+                                        submission_key="b" * 24)))
+    assert sorted(r.status for r in registrations(db)) == ["confirmed", "waitlisted"]
 
 
 def test_full_slot_without_waitlist_is_marked_and_not_offered(client, make_event, make_registration):

@@ -98,3 +98,23 @@ def test_a_booking_that_loses_the_last_seats_at_the_update_mails_the_waiting_lis
     assert [(m.kind, m.dedupe_key) for m in messages] == [
         ("waitlisted", f"waitlisted:{registration.id}")]
     assert "候补" in messages[0].subject
+
+
+def test_a_party_larger_than_the_public_seats_never_joins_the_waiting_list(app, db, make_event):
+    """Promotion takes public seats only (capacity less the invitees' reserve), so such a
+    party would wait forever. A party that fits the slot still waits, also when it loses
+    the seats it read as free at the UPDATE."""
+    from app.services.invitations import reserve_seats
+    from tests.conftest import event_data
+
+    event = make_event(waitlist=True, slots=[dict(event_data()["slots"][0], capacity=5)])
+    slot = event.slots[0]
+    reserve_seats(slot, 2)
+    with pytest.raises(SlotFull) as refused:
+        register(event, slot, name="甲", phone="13900000001", party_size=4)
+    assert refused.value.field == "party_size" and "最多 3 人" in str(refused.value.message)
+    assert slot.seats_left == 3  # what this request read: three seats free
+    db.session.execute(update(Slot).where(Slot.id == slot.id).values(booked=3)
+                       .execution_options(synchronize_session=False))
+    assert register(event, slot, name="乙", phone="13900000002", party_size=3).status == \
+        "waitlisted"
