@@ -11,6 +11,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
@@ -151,6 +152,8 @@ class EventForm(FlaskForm):
     feedback_topics = LinesField(_l("评价项目（每行一项）"), validators=[
         Optional(), Length(max=1000), no_hidden_characters(multiline=True)])
     slots = FieldList(FormField(SlotForm), min_entries=1, max_entries=50)
+    # The event's version (services.events.version_of) when the form was opened.
+    edited_version = HiddenField()
     general_errors = None  # service refusals that name no single field
 
     def to_data(self, status):

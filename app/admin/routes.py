@@ -89,8 +89,16 @@ def event_edit(slug):
     event = event_service.require_event(slug)
     form = EventForm(data=None if request.method == "POST" else _event_form_data(event))
     form.slug.data = event.slug  # the slug is the event's address; it does not change
+    current_version = event_service.version_of(event)
     if not form.is_submitted():
+        form.edited_version.data = current_version
         _pad_slot_rows(form, len(event.slots) + EXTRA_SLOT_ROWS)
+    elif form.edited_version.data and form.edited_version.data != current_version:
+        # Saved meanwhile in another tab or by someone else: nothing is saved. What was
+        # typed stays on the page; saving it again, now knowingly, takes it.
+        form.edited_version.data = current_version
+        return render_template("admin/event_form.html", form=form, event=event,
+                               edited_meanwhile=True), 409
     elif form.validate():
         before = event_service.event_to_json(event)
         saved = _save_from_form(form, status=event.status)

@@ -1,5 +1,7 @@
 """Events and their slots: validation shared by `flask events import` and the admin
 pages, create-or-update by slug, and the event's JSON form."""
+import hashlib
+import json
 import re
 from datetime import datetime, timezone
 from typing import NamedTuple
@@ -365,6 +367,15 @@ def event_to_json(event):
             for s in event.slots
         ],
     }
+
+
+def version_of(event):
+    """A fingerprint of what the event form edits (not its status, which the form leaves
+    alone): a form opened on one version and saved after another tab or another person saved
+    a second one would undo that change without a word."""
+    content = {k: v for k, v in event_to_json(event).items() if k != "status"}
+    data = json.dumps(content, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()[:24]
 
 
 def published_events():

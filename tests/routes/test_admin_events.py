@@ -149,6 +149,35 @@ def test_admin_edits_an_event_and_adds_a_slot(client, auth, make_event, db):
     assert "title" in row.detail["changed"] and "slots" in row.detail["changed"]
 
 
+def test_two_tabs_editing_one_event_do_not_silently_undo_each_other(client, auth, make_event, db):
+    event = make_event(slug="two-tabs")
+    auth.login("admin")
+    tab_a = _form_values(client.get("/staff/events/two-tabs/edit").get_data(as_text=True))
+    tab_b = _form_values(client.get("/staff/events/two-tabs/edit").get_data(as_text=True))
+    assert tab_a["edited_version"] == tab_b["edited_version"] != ""
+    assert client.post("/staff/events/two-tabs/edit",
+                       data={**tab_a, "title": "甲改的标题", "location": "新址"}).status_code == 303
+    # The second tab still shows the old title: its save is refused, and says why.
+    stale = client.post("/staff/events/two-tabs/edit", data={**tab_b, "slots-0-capacity": "15"})
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    assert "这个活动刚被修改过，您的修改没有保存" in page
+    assert 'value="15"' in page  # what was typed is still there
+    db.session.expire_all()
+    event = db.session.get(Event, event.id)
+    assert (event.title, event.location, event.slots[0].capacity) == ("甲改的标题", "新址", 10)
+    # Saved again from that page, knowingly: it is taken.
+    again = client.post("/staff/events/two-tabs/edit", data=_form_values(page))
+    assert again.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).slots[0].capacity == 15
+    # Publishing meanwhile (the form does not edit the status) is no conflict.
+    fresh = _form_values(client.get("/staff/events/two-tabs/edit").get_data(as_text=True))
+    assert client.post("/staff/events/two-tabs/publish").status_code == 303
+    assert client.post("/staff/events/two-tabs/edit",
+                       data={**fresh, "title": "再改"}).status_code == 303
+
+
 def test_capacity_cannot_drop_below_seats_taken(client, auth, make_event, make_registration, db):
     event = make_event(slug="busy")
     make_registration(event, party_size=3)
