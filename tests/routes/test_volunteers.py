@@ -146,6 +146,8 @@ def test_the_queue_lists_pending_applications_first(client, auth, db, drive):
     db.session.commit()
     page = client.get(f"/staff/events/{drive.slug}/volunteers").get_data(as_text=True)
     assert page.index("后到") < page.index("先到")
+    # The bulk buttons act on the ticked rows and say so (not "approve all").
+    assert "通过勾选的申请" in page and "勾选的申请不通过" in page and "全部通过" not in page
 
 
 def auth_admin(auth, db):
