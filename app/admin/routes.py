@@ -357,7 +357,7 @@ def registration_cancel(registration_id):
     else:
         flash(_("已代为取消报名，名额已释放。"), "success")
     if promoted:
-        flash(_("候补名单中有 %(n)d 条报名递补成功，已通知本人。", n=len(promoted)), "info")
+        flash(waitlist.summary(promoted), "info")
     return redirect(url_for("admin.registration_detail", registration_id=registration.id),
                     code=303)
 

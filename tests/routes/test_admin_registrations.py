@@ -155,9 +155,12 @@ def test_cancel_promotes_the_waiting_list(client, auth, make_event, make_registr
     waiting = make_registration(event)
     assert waiting.status == "waitlisted"
     auth.login("admin")
-    client.post(f"/staff/registrations/{first.id}/cancel", data={"reason": "让位"})
+    page = client.post(f"/staff/registrations/{first.id}/cancel", data={"reason": "让位"},
+                       follow_redirects=True).get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Registration, waiting.id).status == "confirmed"
+    # Promoted without an e-mail address: nobody was told yet, and staff are asked to phone.
+    assert "1 位未留邮箱，需电话通知" in page and "已通知本人" not in page
 
 
 def test_staff_cannot_cancel(client, auth, make_event, make_registration):
