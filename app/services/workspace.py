@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from app.extensions import db
 from app.models import CheckIn, Registration
 from app.models.types import utcnow
-from app.services.errors import Conflict, NotFound, RegistrationClosed, SlotFull
+from app.services.errors import AlreadyRegistered, Conflict, NotFound, RegistrationClosed, SlotFull
 from app.services.registration import normalise_phone, register
 
 # draft -> published -> closed; a closed event may be published again.
@@ -121,6 +121,13 @@ def register_walk_in(event, slot, *, how, entered_by, now=None, **fields):
     once the slot has ended. Only a phone-in may be put on the waiting list."""
     if slot.ends_at <= (now or utcnow()):
         raise RegistrationClosed(_("这个场次已经结束，不能再登记。"))
+    # Someone already registered is told so first, whether or not seats remain: "no seats
+    # left" would send them away although they hold a ticket.
+    from app.services.registration import find_active, normalise_phone
+
+    existing = find_active(event, slot, normalise_phone(fields.get("phone", "")) or "")
+    if existing is not None:
+        raise AlreadyRegistered(existing=existing)
     # Someone calling in may join the waiting list; someone standing at the door needs a
     # seat now, and a place on a list is no use to them.
     if slot.seats_left < fields["party_size"] and (how == "walk_in" or not event.waitlist):

@@ -301,6 +301,20 @@ def test_someone_who_has_come_in_cannot_be_cancelled(client, auth, make_event, m
     assert audit_rows(db, "registration.cancel") == []
 
 
+def test_a_walk_in_already_registered_is_told_so_even_when_the_slot_is_full(
+        client, auth, make_event, make_registration):
+    from tests.conftest import event_data
+
+    event = make_event(slug="walk-full", slots=[dict(event_data()["slots"][0], capacity=1)])
+    make_registration(event, phone="13811112222")
+    auth.login("staff")
+    again = client.post("/staff/events/walk-full/walk-in", data={
+        "slot": "am", "name": "乙", "phone": "13811112222", "party_size": "1"})
+    assert again.status_code == 409
+    assert "已经报名" in again.get_data(as_text=True)
+    assert "剩余名额不足" not in again.get_data(as_text=True)
+
+
 def test_no_walk_in_for_a_slot_that_has_ended(client, auth, make_event, db):
     from datetime import timedelta
 
