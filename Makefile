@@ -47,7 +47,7 @@ lint: $(VENV)/.dev
 
 # --ignore-dirs: Babel skips folders named _x by default, and templates/_macros, _partials hold text.
 babel-extract: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".* __pycache__" \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --ignore-dirs=".* __pycache__" \
 	  -o translations/messages.pot .
 
 babel-update: babel-extract

@@ -12,7 +12,8 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
-KEYWORDS = ["_l", "lazy_gettext"]  # besides Babel's defaults (_, gettext, ngettext, …)
+# Besides Babel's defaults (_, gettext, ngettext, pgettext, …).
+KEYWORDS = ["_l", "lazy_gettext", "lazy_pgettext:1c,2"]
 IGNORE_DIRS = ".* __pycache__"
 
 IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
@@ -107,6 +108,8 @@ _TEMPLATE_NOISE = [
     re.compile(r"\{#.*?#\}", re.S),  # Jinja comments
     re.compile(r"<!--.*?-->", re.S),  # HTML comments
     re.compile(r"\{%\s*trans\b.*?\{%\s*endtrans\s*%\}", re.S),
+    # ngettext("…", "…", n): both strings (the same Chinese; English has two forms)
+    re.compile(r'''\bngettext\(\s*"(?:[^"\\]|\\.)*"\s*,\s*"(?:[^"\\]|\\.)*"'''),
     # a translation call's first (string) argument: what gets extracted
     re.compile(r"""\b(?:_|gettext|ngettext|_l|lazy_gettext)\(\s*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""),
     # pgettext("context", "…"): one Chinese word read two ways (报名时间: a period, a moment)
@@ -138,7 +141,8 @@ def test_templates_have_no_chinese_outside_translation_calls():
     assert not found, f"wrap these in {{{{ _(\"…\") }}}}: {found}"
 
 
-TRANSLATION_CALLS = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext"}
+TRANSLATION_CALLS = {"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext",
+                     "pgettext", "lazy_pgettext"}
 
 # Chinese written into Python on purpose: (file, enclosing function or assigned name).
 PYTHON_ALLOWED = {

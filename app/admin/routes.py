@@ -637,5 +637,6 @@ def audit_log():
         select(Event).where(Event.id.in_(event_ids))).scalars()} if event_ids else {}
     return render_template("admin/audit.html", rows=rows, events=events, page=page,
                            pages=max((total + AUDIT_PER_PAGE - 1) // AUDIT_PER_PAGE, 1),
-                           total=total, action=action, action_label=audit.action_label,
+                           total=total, action=action, action_groups=audit.ACTION_GROUPS,
+                           action_label=audit.action_label,
                            target_label=audit.target_label, detail_items=audit.detail_items)

@@ -3,7 +3,7 @@ import re
 from datetime import datetime, timezone
 
 from flask import has_request_context, request
-from flask_babel import format_datetime
+from flask_babel import format_datetime, lazy_pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -95,16 +95,32 @@ ACTION_LABELS = {
     "event.publish": _l("发布活动"),
     "event.close": _l("关闭报名"),
 }
+# One record each ("Registration #3"), hence a context of their own in English.
 TARGET_LABELS = {
-    "registration": _l("报名"),
-    "staffuser": _l("账号"),
-    "event": _l("活动"),
-    "slot": _l("场次"),
-    "invitation": _l("邀请"),
-    "feedback": _l("评价"),
-    "followup": _l("跟进事项"),
-    "outboxmessage": _l("邮件"),
+    "registration": lazy_pgettext("one record", "报名"),
+    "staffuser": lazy_pgettext("one record", "账号"),
+    "event": lazy_pgettext("one record", "活动"),
+    "slot": lazy_pgettext("one record", "场次"),
+    "invitation": lazy_pgettext("one record", "邀请"),
+    "feedback": lazy_pgettext("one record", "评价"),
+    "followup": lazy_pgettext("one record", "跟进事项"),
+    "outboxmessage": lazy_pgettext("one record", "邮件"),
 }
+# The audit page's filter: kinds of action, each the prefix of the codes it covers.
+ACTION_GROUPS = (
+    ("checkin", _l("签到")),
+    ("volunteer.", _l("志愿者审核、签退和时间更正")),
+    ("registration.", _l("报名：登记、取消、查看手机号、删除")),
+    ("event.", _l("活动：新建、修改、发布、关闭")),
+    ("slot.", _l("场次变更")),
+    ("invitation.", _l("邀请和预留名额")),
+    ("export", _l("导出")),
+    ("follow_up.", _l("评价跟进")),
+    ("feedback.", _l("查看评价联系方式")),
+    ("staff.", _l("账号和登录")),
+    ("mail.", _l("邮件")),
+    ("privacy.", _l("到期匿名化")),
+)
 
 
 def action_label(action):

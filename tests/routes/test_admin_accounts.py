@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from app.models import AuditLog, CheckIn, StaffUser
+from app.models import AuditLog, CheckIn, Event, StaffUser
 from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD
 
 
@@ -123,6 +123,13 @@ def test_audit_log_page_lists_changes_newest_first(client, auth, make_event, db)
     assert ">活动 #" in body  # the kind of record, not the model's name
     filtered = client.get("/staff/audit?action=event.").get_data(as_text=True)
     assert "event.close" in filtered and "staff.login" not in filtered
+    # The filter offers kinds of action in words (no code to know), the chosen one kept;
+    # the event is named by its title, linking to it.
+    assert re.search(r'<option value="event\."\s+selected>活动：新建、修改、发布、关闭</option>', filtered)
+    event = db.session.execute(select(Event).where(Event.slug == "audited")).scalar_one()
+    assert f'<a href="/staff/events/audited">{event.title}</a>' in filtered
+    english = client.get("/staff/audit?action=event.&lang=en").get_data(as_text=True)
+    assert ">Event #" in english and "Events #" not in english
 
 
 def test_audit_log_page_shows_details_in_words_and_beijing_time(client, auth, make_event,
