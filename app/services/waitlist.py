@@ -14,6 +14,9 @@ from app.services.registration import take_seats, utcnow
 
 def promote(slot, now=None):
     now = now or utcnow()
+    if slot.ends_at <= now:
+        # Over: nobody is promoted (and mailed a ticket) into a session that has passed.
+        return []
     waiting = db.session.execute(
         select(Registration)
         .where(Registration.slot_id == slot.id, Registration.status == "waitlisted")

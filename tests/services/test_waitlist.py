@@ -99,3 +99,19 @@ def test_releasing_reserved_seats_promotes_the_waiting_list_first(app, db, make_
     assert (slot.booked, slot.reserved) == (2, 1)
     assert promoted_mail_to(db) == ["first@example.com"]
     assert waitlist.summary(released.promoted) == "候补名单中有 1 条报名递补成功，已通知本人。"
+
+
+def test_a_cancellation_after_the_slot_ended_promotes_nobody(app, db, make_event,
+                                                            make_registration):
+    """Staff tidying up after the day (someone who never came) free the seat for the
+    record; nobody on the waiting list gets a ticket for a session that has passed."""
+    from app.services.registration import cancel_by_staff
+
+    event = one_slot_event(make_event, capacity=1)
+    holder = make_registration(event)
+    waiting = make_registration(event, email="wait@example.com")
+    with time_machine.travel(event.slots[0].ends_at + timedelta(minutes=1)):
+        assert cancel_by_staff(holder, reason="未到场") == []
+        db.session.commit()
+    assert statuses(db, holder, waiting) == ["cancelled", "waitlisted"]
+    assert promoted_mail_to(db) == []
