@@ -226,7 +226,7 @@
       }
       if (!response.ok) { throw new Error("server " + response.status); }
       return response.json().then(function (answer) {
-        show(answer);
+        show(answer, code);
         rememberAnswer(code, answer);
         refreshStatsSoon();
         if (onAnswer) { onAnswer(answer); }
@@ -266,7 +266,7 @@
       showQueue();
     }
     answer.offline = true;
-    show(answer);
+    show(answer, item.code);
   }
 
   function offlineAnswer(entry, at) {
@@ -284,6 +284,7 @@
     }
     if (slot.opens && (at < new Date(slot.opens) || at > new Date(slot.closes))) {
       answer.result = "outside_window";
+      answer.opens_date = mmdd(new Date(slot.opens));  // as the server says it online
       answer.opens_time = hhmm(new Date(slot.opens));
       answer.closes_time = hhmm(new Date(slot.closes));
       return answer;
@@ -301,10 +302,25 @@
     }
   }
 
+  function mmdd(date) {
+    try {
+      var parts = {};
+      new Intl.DateTimeFormat("en-US", {month: "2-digit", day: "2-digit", timeZone: "Asia/Shanghai"})
+        .formatToParts(date).forEach(function (part) { parts[part.type] = part.value; });
+      if (parts.month && parts.day) { return parts.month + "-" + parts.day; }
+    } catch (e) { /* below */ }
+    var shanghai = new Date(date.getTime() + 8 * 3600 * 1000);  // UTC+8, no summer time
+    return ("0" + (shanghai.getUTCMonth() + 1)).slice(-2) + "-" + ("0" + shanghai.getUTCDate()).slice(-2);
+  }
+
   // --- the answer panel, sound, vibration -------------------------------------------------
   var TONE = {ok: "ok", already_checked_in: "warn"};
 
-  function show(answer) {
+  var CODE_SHOWN_MAX = 80;
+
+  // ``code``: what was scanned or typed. The input is cleared for the next person, so an
+  // unknown ticket shows it here (as text) for the steward to check against the ticket.
+  function show(answer, code) {
     var tone = TONE[answer.result] || "bad";
     el.result.className = "ck-result ck-" + tone;
     el.result.dataset.result = answer.result;
@@ -312,6 +328,8 @@
     var name = answer.name || "";
     if (answer.party_size) { name += (name ? "  " : "") + t("people", {n: answer.party_size}); }
     el.name.textContent = name;
+    el.name.classList.remove("ck-result-code");
+    if (answer.result === "not_found" && code) { showCode(code); }
     var detail = [];
     if (answer.result === "already_checked_in") {
       detail.push(t("first_at", {time: answer.checked_in_time || "", gate: answer.gate || t("no_gate")}));
@@ -325,11 +343,30 @@
     if (answer.offline && answer.result === "not_found") {
       // The local list is only this event's, as of its last refresh: say what that means.
       detail.push(t("not_found_offline"));
-    } else if (answer.offline) { detail.push(t("offline_note")); }
+    } else if (answer.offline && answer.result === "ok") {
+      // Only an admission is a check-in made offline; a refusal is not one.
+      detail.push(t("offline_note"));
+    }
     el.detail.textContent = detail.join(" · ");
     signal(tone);
     clearTimeout(state.idleTimer);
     state.idleTimer = setTimeout(function () { el.result.classList.add("ck-faded"); }, IDLE_AFTER_MS);
+  }
+
+  // "Scanned or typed: <code>", the code in a span of its own (text, never markup) that a
+  // short ticket number keeps on one line.
+  function showCode(code) {
+    var shown = String(code).trim();
+    if (shown.length > CODE_SHOWN_MAX) { shown = shown.slice(0, CODE_SHOWN_MAX - 1) + "…"; }
+    var around = t("scanned_code").split("{code}");
+    var span = document.createElement("span");
+    span.className = "ck-code" + (shown.length <= 24 ? " ck-code-short" : "");
+    span.textContent = shown;
+    el.name.textContent = "";
+    el.name.appendChild(document.createTextNode(around[0] || ""));
+    el.name.appendChild(span);
+    el.name.appendChild(document.createTextNode(around.slice(1).join("")));
+    el.name.classList.add("ck-result-code");
   }
 
   function showError(message) {
@@ -337,6 +374,7 @@
     el.result.dataset.result = "error";
     el.title.textContent = message;
     el.name.textContent = "";
+    el.name.classList.remove("ck-result-code");
     el.detail.textContent = "";
     signal("bad");
   }
