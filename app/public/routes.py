@@ -176,6 +176,7 @@ def ticket(token):
         cancel_refusal=registration_service.holder_may_not_cancel(registration),
         erase_refusal=privacy.erase_refusal(registration),
         applications=volunteer_service.applications_in_drive(registration),
+        served_hours=volunteer_service.hours_served(registration),
     ))
 
 

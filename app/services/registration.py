@@ -472,13 +472,17 @@ def cancel_by_staff(registration, *, reason, now=None):
 
 def holder_may_not_cancel(registration, now=None):
     """Why the ticket holder may not cancel (a message), or None: not once checked in, not
-    after the slot has ended. (Cancelling a cancelled ticket again is harmless.)"""
+    once the slot has started. (Cancelling a cancelled ticket again is harmless.)"""
     if not registration.is_active:
         return None
     if registration.checkin is not None:
         return _("这张票已经签到入场，不能再取消。")
-    if registration.slot.ends_at <= (now or utcnow()):
+    now = now or utcnow()
+    if registration.slot.ends_at <= now:
         return _("这个场次已经结束，不能再取消。")
+    if registration.slot.starts_at <= now:
+        # Under way: a seat given back now helps nobody, and the ticket page offers none.
+        return _("这个场次已经开始，不能再取消。")
     return None
 
 

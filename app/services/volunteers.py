@@ -396,6 +396,15 @@ def minutes_to_hours(minutes):
     return (Decimal(minutes) / Decimal(60)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def hours_served(registration):
+    """A volunteer's certified hours on their shift once they have checked out, else None
+    (their ticket page says what has been recorded)."""
+    checkin = registration.checkin
+    if registration.event.kind != "volunteer" or checkin is None or checkin.checked_out_at is None:
+        return None
+    return service_hours(checkin, registration.slot)
+
+
 def service_hours(checkin, slot):
     """Hours served as a Decimal with two places (see ``service_minutes``)."""
     return minutes_to_hours(service_minutes(checkin, slot))

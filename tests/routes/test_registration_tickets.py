@@ -200,6 +200,21 @@ def test_a_waiting_ticket_promises_only_what_will_happen(client, db, make_event,
     assert client.get(f"/tickets/{waiting.token}/calendar.ics").status_code == 404
 
 
+def test_once_the_slot_has_started_the_ticket_cannot_be_cancelled(client, db, make_event,
+                                                                  make_registration):
+    """The page offers no cancelling once the slot is under way; the address typed or kept
+    from before says why, and nothing changes."""
+    start = now_utc() - timedelta(minutes=30)
+    event = make_event(slots=[{"key": "am", "label": "上午场", "starts_at": iso(start),
+                               "ends_at": iso(start + timedelta(hours=2)), "capacity": 10,
+                               "mode": "onsite"}])
+    registration = make_registration(event)
+    response = client.post(f"/tickets/{registration.token}/cancel")
+    assert response.status_code == 409
+    assert "这个场次已经开始，不能再取消。" in response.get_data(as_text=True)
+    assert fresh(db, Registration, registration.id).status == "confirmed"
+
+
 def test_after_the_slot_has_ended_the_ticket_cannot_be_cancelled(client, db, make_event,
                                                                  make_registration):
     start = now_utc() - timedelta(hours=5)
