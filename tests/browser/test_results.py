@@ -65,6 +65,11 @@ def test_results_page_draws_the_charts(live_server, desktop_page, db, make_event
         for n in range(labels.count()):
             box = labels.nth(n).bounding_box()
             assert box["x"] >= edge["x"] - 0.5, (labels.nth(n).inner_html(), box, edge)
+    # On a phone the page does not scroll sideways: the charts take one column.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/staff/events/{slug}/results")
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
 def test_feedback_form_and_poster_on_a_phone(live_server, phone_page, db, make_event):
