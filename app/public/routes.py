@@ -25,7 +25,7 @@ from app.security import (
     registration_limits,
     resend_ticket_limits,
 )
-from app.services import audit, privacy, tickets
+from app.services import audit, privacy, tickets, waitlist
 from app.services import events as event_service
 from app.services import feedback as feedback_service
 from app.services import registration as registration_service
@@ -177,6 +177,7 @@ def ticket(token):
         erase_refusal=privacy.erase_refusal(registration),
         applications=volunteer_service.applications_in_drive(registration),
         served_hours=volunteer_service.hours_served(registration),
+        places_ahead=waitlist.places_ahead(registration),
     ))
 
 

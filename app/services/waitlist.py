@@ -4,7 +4,7 @@ when staff add them: a slot's capacity raised (services.events.save_event_tellin
 the admin form and `flask events import`) or reserved seats released to the public
 (services.invitations.release_seats)."""
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
@@ -43,6 +43,20 @@ def promote(slot, now=None):
             queue_registration_mail(registration, "promoted")
     db.session.refresh(slot)
     return promoted
+
+
+def places_ahead(registration):
+    """How many registrations wait before ``registration`` on its slot's list (the order
+    promotion follows), or None when it is not waiting."""
+    if registration.status != "waitlisted":
+        return None
+    return db.session.execute(
+        select(func.count()).select_from(Registration).where(
+            Registration.slot_id == registration.slot_id,
+            Registration.status == "waitlisted",
+            tuple_(Registration.waitlisted_at, Registration.id)
+            < tuple_(registration.waitlisted_at, registration.id))
+    ).scalar_one()
 
 
 def offer_added_seats(slots, now=None):

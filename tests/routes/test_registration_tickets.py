@@ -182,6 +182,21 @@ def test_ticket_pages_are_not_cached(client, make_event, make_registration):
             "no-store"
 
 
+def test_a_waiting_ticket_says_how_many_wait_before_it(client, db, make_event, make_registration):
+    slot = {"key": "am", "label": "上午场", "starts_at": iso(now_utc() + timedelta(days=2)),
+            "ends_at": iso(now_utc() + timedelta(days=2, hours=2)), "capacity": 1, "mode": "onsite"}
+    event = make_event(waitlist=True, slots=[slot])
+    make_registration(event)
+    first, second, third = (make_registration(event) for _ in range(3))
+    pages = [client.get(f"/tickets/{r.token}").get_data(as_text=True) for r in (first, second, third)]
+    assert "您是第一位候补。" in pages[0]
+    assert "您前面还有 1 位候补。" in pages[1] and "您前面还有 2 位候补。" in pages[2]
+    # Not a ticket yet: nothing to screenshot and show at the door.
+    assert "截图保存" not in pages[0] and "补上后本页会变成电子票" in pages[0]
+    client.post(f"/tickets/{first.token}/cancel")
+    assert "您是第一位候补。" in client.get(f"/tickets/{second.token}").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("email", ["wait@example.com", None])
 def test_a_waiting_ticket_promises_only_what_will_happen(client, db, make_event, make_registration,
                                                          email):
