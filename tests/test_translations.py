@@ -482,3 +482,17 @@ def test_pages_and_mail_switch_language_within_one_request(app):
     with app.test_request_context("/?lang=en"):
         refresh()
         assert render_template_string("{{ _('开放日') }}") == "Open day"
+
+
+def test_one_word_read_as_one_or_many_in_english(client, auth, make_event, make_registration):
+    """活动, 场次 and 班次 are one word in Chinese for one or many; English says which."""
+    event = _english_event(make_event)
+    registration = make_registration(event)
+    drive = _english_event(make_event, slug="drive", kind="volunteer", max_party_size=1)
+    public = client.get(f"/events/{event.slug}?lang=en").get_data(as_text=True)
+    assert "<h2>Sessions</h2>" in public
+    assert "<h2>Shifts</h2>" in client.get(f"/events/{drive.slug}?lang=en").get_data(as_text=True)
+    auth.login("admin")
+    detail = client.get(f"/staff/registrations/{registration.id}?lang=en").get_data(as_text=True)
+    assert ">Events</a>" in detail  # the menu: the list of them
+    assert "<dt>Event</dt>" in detail  # this registration's one event
