@@ -59,19 +59,47 @@ def staff_create(username, role, password):
     click.echo(f"Created {role} {user.username}")
 
 
+def _read_json_file(file):
+    """The JSON in ``file``, or a ClickException saying in Chinese what is wrong with it
+    (an operator reads it; click's and Python's own messages are English and technical)."""
+    from flask_babel import gettext as _
+
+    if not file.exists():
+        raise click.ClickException(_("找不到文件 %(f)s。", f=file))
+    if file.is_dir():
+        raise click.ClickException(_("%(f)s 是一个文件夹，请给出 JSON 文件。", f=file))
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.ClickException(
+            _("文件 %(f)s 不是 UTF-8 编码的文本，请另存为 UTF-8 后再导入。", f=file)) from None
+    except OSError as error:
+        raise click.ClickException(_("无法读取文件 %(f)s（%(e)s）。", f=file, e=error.strerror)) from None
+    try:
+        data = json.loads(text)
+        # A lone surrogate (\ud800) parses, but no database can store it.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except json.JSONDecodeError as error:
+        raise click.ClickException(_("文件 %(f)s 不是有效的 JSON：第 %(line)d 行第 %(col)d 列有误。",
+                                     f=file, line=error.lineno, col=error.colno)) from None
+    except (ValueError, RecursionError, UnicodeEncodeError):
+        # A number of thousands of digits, arrays nested thousands deep, a broken character.
+        raise click.ClickException(
+            _("文件 %(f)s 无法读取：含有过长的数字、过深的嵌套或无法识别的字符。", f=file)) from None
+    return data
+
+
 @events_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
 def events_import(file):
     """Create, or update by slug, an event and its slots from a JSON file."""
     from flask_babel import gettext as _
+    from sqlalchemy.exc import OperationalError
 
     from app.services import audit, waitlist
     from app.services.events import save_event_telling_holders, setup_warnings
 
-    try:
-        data = json.loads(file.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise click.ClickException(f"{file}: not valid JSON ({error})") from None
+    data = _read_json_file(file)
     try:
         saved = save_event_telling_holders(data)
         event = saved.event
@@ -79,9 +107,13 @@ def events_import(file):
         if saved.promoted:
             detail["promoted"] = [r.ticket_number for r in saved.promoted]
         audit.record("event.import", event, event=event, detail=detail)
+        db.session.commit()
     except DomainError as error:
         _fail(error)
-    db.session.commit()
+    except OperationalError:
+        # SQLite's write lock held too long by another writer, PostgreSQL unreachable.
+        db.session.rollback()
+        raise click.ClickException(_("数据库正忙或无法连接，没有导入任何内容，请稍后再试。")) from None
     click.echo(event.slug)
     for change in saved.slot_changes:
         click.echo(change.summary())
@@ -179,10 +211,15 @@ def privacy_purge(days):
     """Remove the personal data that the retention rule says is due."""
     from datetime import datetime, timezone
 
+    from flask_babel import gettext as _
+
     from app.services import audit
     from app.services.privacy import purge_due
 
     days = current_app.config["PRIVACY_RETENTION_DAYS"] if days is None else days
+    if days < 0:
+        # A negative retention would anonymise events still to come.
+        raise click.ClickException(_("保留天数不能为负数（收到 %(n)d）。", n=days))
     purged = purge_due(datetime.now(timezone.utc), days)
     for slug, count in purged.items():
         audit.record("privacy.purge", None, detail={"slug": slug, "registrations": count})

@@ -40,6 +40,8 @@ def test_backup_and_restore_bring_back_the_same_data(app, db, runner, make_regis
     result = runner.invoke(args=["backup", "create", str(backup)])
     assert result.exit_code == 0, result.output
     assert backup.stat().st_size > 0
+    # Every citizen's name and phone: readable by the owner only.
+    assert backup.stat().st_mode & 0o777 == 0o600
 
     # Damage: a registration deleted, a title changed.
     db.session.delete(db.session.execute(select(Registration).limit(1)).scalar_one())
@@ -50,6 +52,27 @@ def test_backup_and_restore_bring_back_the_same_data(app, db, runner, make_regis
 
     result = runner.invoke(args=["backup", "restore", "--yes", str(backup)])
     assert result.exit_code == 0, result.output
+    db.session.remove()
+    assert _snapshot(db) == before
+
+
+def test_restoring_a_file_that_is_not_an_openday_backup_changes_nothing(app, db, runner,
+                                                                       make_registration,
+                                                                       tmp_path):
+    import sqlite3
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the SQLite restore reads the file itself; pg_restore checks its own")
+    _load(runner, make_registration, db)
+    before = _snapshot(db)
+    text = tmp_path / "notes.db"
+    text.write_text("not a database")
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    for source, said in ((text, "不是 SQLite 数据库备份文件"), (other, "不是 OpenDay 的备份")):
+        result = runner.invoke(args=["backup", "restore", "--yes", str(source)])
+        assert result.exit_code == 1 and said in result.output, result.output
+        assert "Traceback" not in result.output
     db.session.remove()
     assert _snapshot(db) == before
 

@@ -51,6 +51,13 @@ def test_staff_create_refuses_a_short_password_and_a_duplicate(runner, db):
     assert db.session.execute(select(func.count(StaffUser.id))).scalar() == 1
 
 
+@pytest.mark.parametrize("password", [" " * 14, "a-long-password\x07x", "\tlong-enough-pass"])
+def test_staff_create_refuses_a_password_the_sign_in_form_cannot_send(runner, db, password):
+    result = runner.invoke(args=["staff", "create", "spaceman", "--password", password])
+    assert result.exit_code == 1 and "不能只有空格，也不能含有控制字符" in result.output
+    assert db.session.execute(select(func.count(StaffUser.id))).scalar() == 0
+
+
 def test_staff_create_refuses_a_name_differing_only_in_case_and_a_password_of_the_name(
         runner, db):
     assert runner.invoke(args=["staff", "create", "qadoor", "--password",
@@ -154,11 +161,58 @@ def test_events_import_keeps_line_breaks_and_emoji(runner, db, tmp_path):
     assert event.description == "第一行\n第二行\n第三行" and event.slots[0].description == "一\n二"
 
 
-def test_events_import_refuses_a_file_that_is_not_json(runner, tmp_path):
+@pytest.mark.parametrize("content, said", [
+    (b"{not json", "不是有效的 JSON：第 1 行第 2 列有误"),
+    (b"", "不是有效的 JSON：第 1 行第 1 列有误"),
+    ('{"title": "节能"}'.encode("gbk"), "不是 UTF-8 编码的文本"),
+    ('{"title": "节能"}'.encode("utf-16"), "不是 UTF-8 编码的文本"),
+    (b'{"capacity": ' + b"9" * 5000 + b"}", "过长的数字"),
+    (b"[" * 100_000, "过深的嵌套"),
+    (b'{"title": "\\ud800x"}', "无法识别的字符"),
+])
+def test_events_import_says_in_chinese_what_is_wrong_with_the_file(runner, db, tmp_path,
+                                                                  content, said):
     path = tmp_path / "event.json"
-    path.write_text("{not json", encoding="utf-8")
+    path.write_bytes(content)
     result = runner.invoke(args=["events", "import", str(path)])
-    assert result.exit_code != 0 and "not valid JSON" in result.output
+    assert result.exit_code == 1 and said in result.output, result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)  # click's own exit, not a crash
+    assert db.session.execute(select(func.count(Event.id))).scalar() == 0
+
+
+def test_events_import_says_when_there_is_no_such_file(runner, tmp_path):
+    missing = runner.invoke(args=["events", "import", str(tmp_path / "none.json")])
+    assert missing.exit_code == 1 and "找不到文件" in missing.output
+    folder = runner.invoke(args=["events", "import", str(tmp_path)])
+    assert folder.exit_code == 1 and "是一个文件夹" in folder.output
+
+
+def test_a_title_of_spaces_is_missing(runner, db, tmp_path):
+    data = event_data(title="   ")
+    data["slots"][0]["label"] = " \t "
+    result = runner.invoke(args=["events", "import", str(write_json(tmp_path / "e.json", data))])
+    assert result.exit_code == 1 and "缺少字段 title" in result.output
+    data["title"] = "节能开放日"
+    result = runner.invoke(args=["events", "import", str(write_json(tmp_path / "e.json", data))])
+    assert result.exit_code == 1 and "缺少字段 slots[0].label" in result.output
+    assert db.session.execute(select(func.count(Event.id))).scalar() == 0
+
+
+@pytest.mark.parametrize("status", ["closed", "draft"])
+def test_reimport_without_a_status_keeps_the_events_own(runner, db, tmp_path, make_event, status):
+    event = make_event(slug="kept", status=status)
+    data = event_data(slug="kept", title="改过的标题")
+    data.pop("status", None)
+    result = runner.invoke(args=["events", "import", str(write_json(tmp_path / "e.json", data))])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    event = db.session.get(Event, event.id)
+    assert (event.title, event.status) == ("改过的标题", status)
+    data["status"] = "published"  # said in the file: done
+    runner.invoke(args=["events", "import", str(write_json(tmp_path / "e.json", data))])
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == "published"
 
 
 def test_reimport_updates_without_losing_registrations(
@@ -349,3 +403,12 @@ def test_events_import_keeps_a_slot_with_registrations_even_when_its_key_is_rena
     db.session.expire_all()
     assert [s.key for s in db.session.get(Event, event.id).slots] == ["am"]
 
+
+
+def test_privacy_purge_refuses_a_negative_retention(runner, db, make_event, make_registration):
+    event = make_event()  # its slot is still to come
+    registration = make_registration(event)
+    result = runner.invoke(args=["privacy", "purge", "--days", "-30"])
+    assert result.exit_code == 1 and "保留天数不能为负数" in result.output
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).name == registration.name != "（已删除）"

@@ -3,6 +3,7 @@
 SQLite is backed up with its online backup API (consistent while the app keeps writing);
 PostgreSQL with ``pg_dump --format=custom`` and restored with ``pg_restore``.
 """
+import os
 import shutil
 import sqlite3
 
@@ -10,11 +11,14 @@ import sqlite3
 import subprocess  # noqa: S404  # nosec B404
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
 from app.services.errors import InvalidData
+
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _sqlite_path(url):
@@ -29,6 +33,10 @@ def _libpq_url(url):
 def create_backup(url, target):
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A backup holds every citizen's name and phone: readable by its owner only, from the
+    # moment it exists (sqlite3 and pg_dump would create it readable by every local user).
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(target, 0o600)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         source = sqlite3.connect(_sqlite_path(url))
@@ -52,6 +60,7 @@ def restore_backup(url, source):
     source = Path(source)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
+        _require_openday_sqlite_backup(source)
         db.engine.dispose()
         backup = sqlite3.connect(source)
         try:
@@ -74,6 +83,22 @@ def restore_backup(url, source):
               f"--dbname={_libpq_url(url)}", str(source)])
     else:
         raise InvalidData(f"unsupported database: {backend}")
+
+
+def _require_openday_sqlite_backup(source):
+    """Refuse, before the live database is touched, a file that is no SQLite database or
+    not one of ours (restoring it would replace every table with nothing)."""
+    with open(source, "rb") as handle:
+        if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+            raise InvalidData(_("%(f)s 不是 SQLite 数据库备份文件，数据库没有改动。", f=source))
+    backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        backup.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.DatabaseError:
+        raise InvalidData(_("%(f)s 不是 OpenDay 的备份（没有数据库版本记录），数据库没有改动。",
+                            f=source)) from None
+    finally:
+        backup.close()
 
 
 def _tool(name):

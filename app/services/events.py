@@ -40,6 +40,8 @@ def _text(data, field, max_len, where="", required=True, multiline=False):
     # A browser's text area sends CRLF line breaks; a JSON file usually LF. Stored one way,
     # saving an unchanged page changes nothing.
     value = _require(data, field, str, where).replace("\r\n", "\n").strip()
+    if required and not value:  # only spaces: nothing a reader would see
+        raise InvalidData(_("缺少字段 %(field)s。", field=f"{where}{field}"), field=f"{where}{field}")
     if len(value) > max_len:
         raise InvalidData(
             _("字段 %(field)s 过长（最多 %(n)d 个字符）。", field=f"{where}{field}", n=max_len),
@@ -106,9 +108,12 @@ def validate_event_data(data):
         "registration_closes_at": parse_datetime(
             _require(data, "registration_closes_at", str), "registration_closes_at"),
         "waitlist": bool(data.get("waitlist", False)),
-        "status": data.get("status", "published"),
     }
-    if cleaned["status"] not in ("draft", "published", "closed"):
+    # Without a status, a new event is published and an existing one keeps its own (a file
+    # re-imported to fix a title must not reopen a closed event or publish a draft).
+    if "status" in data:
+        cleaned["status"] = data["status"]
+    if cleaned.get("status", "published") not in ("draft", "published", "closed"):
         raise InvalidData(_("字段 status 应为 draft、published 或 closed。"), field="status")
     if not isinstance(data.get("waitlist", False), bool):
         raise InvalidData(_("字段 waitlist 应为 true 或 false。"), field="waitlist")

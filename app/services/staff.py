@@ -28,6 +28,9 @@ def validate_password(password, username=""):
                           field="password")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise InvalidData(_("密码最多 %(n)d 个字符。", n=MAX_PASSWORD_LENGTH), field="password")
+    # Only spaces, or a control character: the sign-in form could never send it back.
+    if not password.strip() or any(unicodedata.category(char) == "Cc" for char in password):
+        raise InvalidData(_("密码不能只有空格，也不能含有控制字符。"), field="password")
     # A password that is mostly the user name ("door6door6ab" for door6) is guessed first.
     name = (username or "").strip().lower()
     if name and len(password.lower().replace(name, "")) < MIN_PASSWORD_LENGTH // 2 + 2:
