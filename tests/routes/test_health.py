@@ -12,6 +12,16 @@ def test_healthz_ok(client):
     assert response.get_json()["database"] == "ok"
 
 
+def test_healthz_503_when_the_database_is_not_migrated(make_app, tmp_path):
+    """A database that answers but was never upgraded (or is behind the code): every page
+    would fail, so the load balancer must not send people there."""
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    app = make_app(DATABASE_URL=url, SQLALCHEMY_DATABASE_URI=url)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "not_migrated"
+
+
 def test_healthz_503_when_the_database_is_unreachable(make_app):
     port = free_port()  # nothing listens there
     url = f"postgresql://postgres@127.0.0.1:{port}/test"
