@@ -389,6 +389,9 @@ def test_screen_carries_csrf_meta_and_needs_staff(client, auth, door_event):
     assert response.status_code == 200
     assert '<meta name="csrf-token" content="' in page
     assert "vendor/jsqr/jsQR.js" in page and "js/checkin.js" in page
+    # Someone at the door without a ticket is registered on the spot from here.
+    assert 'href="/staff/events/door-day/walk-in"' in page
+    assert client.get("/staff/events/door-day/walk-in").status_code == 200  # staff may
     assert client.get("/staff/events/nope/checkin").status_code == 404
 
 
