@@ -11,8 +11,10 @@ Periods are calendar quarters or years in Asia/Shanghai. What counts where:
   to have attended yet, so they are counted apart, as ``ahead``;
 - *registered* are confirmed tickets of open-day slots (and the people on them);
   *attended* are those tickets with a check-in; attendance rate = attended ÷ registered;
-- *volunteers* are the distinct phones of volunteer shifts with a check-in; their hours come
-  from ``volunteer_hours`` (below), which the volunteer pages reuse;
+- *volunteers* are the distinct people of volunteer shifts with a check-in, told apart by
+  phone, or once purged by the stand-in that replaces it (``privacy.people_behind``): the
+  same figure before and after the purge. Their hours come from ``volunteer_hours``
+  (below), which the volunteer pages reuse;
 - *evaluations* are those of the period's slots, plus venue-poster evaluations (no slot)
   made in the period; satisfaction rate as on the results page (``SATISFIED_LEVELS``);
 - *follow-ups closed on time*: of the follow-ups due in the period that are settled
@@ -31,6 +33,7 @@ from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
 from app.models.types import FIRST_YEAR, LAST_YEAR
 from app.services.errors import InvalidData
 from app.services.feedback import local_date, rate, satisfaction_definition, satisfied_levels
+from app.services.privacy import people_behind
 
 
 def volunteer_hours(checked_in_at, checked_out_at, slot_ends_at, extended_until=None,
@@ -110,7 +113,7 @@ def build_report(year, quarter=None, now=None):
             .join(Event, Event.id == Registration.event_id)
             .where(in_period, Event.status != "draft", Event.kind == "volunteer")):
         row = rows[event_id]
-        row["volunteers"].add(phone)
+        row["volunteers"].add(phone)  # a phone or a stand-in; made people below
         row["hours"] += volunteer_hours(checked_in_at, checked_out_at, slot.ends_at, extended_until,
                                         counting_starts(row["event"], slot))
 
@@ -139,9 +142,11 @@ def build_report(year, quarter=None, now=None):
     settled = len(due) - pending
 
     events = sorted(rows.values(), key=lambda r: r["event"].first_starts_at or start)
-    all_phones = set()
+    people = people_behind(set().union(*(row["volunteers"] for row in events)))
+    all_people = set()
     for row in events:
-        all_phones |= row["volunteers"]
+        row["volunteers"] = {people[phone] for phone in row["volunteers"]}
+        all_people |= row["volunteers"]
         row["volunteer_count"] = len(row["volunteers"])
         row["attendance_rate"] = rate(row["attended"], row["registered"])
         row["satisfaction_rate"] = rate(row["satisfied"], row["evaluations"])
@@ -150,7 +155,7 @@ def build_report(year, quarter=None, now=None):
         "evaluations", "satisfied")}
     totals.update(
         events=len(events),
-        volunteer_count=len(all_phones),
+        volunteer_count=len(all_people),
         attendance_rate=rate(totals["attended"], totals["registered"]),
         satisfaction_rate=rate(totals["satisfied"], totals["evaluations"]),
         follow_ups_due=len(due),

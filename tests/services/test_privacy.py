@@ -1,12 +1,12 @@
 """PIPL retention: personal data goes after the event; the counts that reports need stay."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select, text
 
 from app.models import AuditLog, CheckIn, Feedback, OutboxMessage, Registration
 from app.services import audit
-from app.services.privacy import mask_name, mask_phone
+from app.services.privacy import ERASED_NAME, mask_name, mask_phone
 from app.services.registration import register
 from tests.conftest import event_data, now_utc
 
@@ -201,3 +201,287 @@ def test_purge_masks_a_wechat_id_typed_into_a_comment(app, db, runner):
     db.session.expire_all()
     purged = db.session.get(Feedback, feedback_id)
     assert (purged.comment, purged.suggestions) == ("加我微信 ab**** 聊", "VX zs****")
+
+
+# --- The purge keeps the report's figures, leaves nothing personal, and is quiet on re-runs --
+
+SHANGHAI = timezone(timedelta(hours=8))
+# Two drives and an open day in the fourth quarter of 2026, the report made in January 2027:
+# the autumn drive 104 days before, the winter drive 41 days before (a retention of 45 days
+# purges the first only, one of 30 days both).
+REPORT_DAY = datetime(2027, 1, 20, 10, 0, tzinfo=SHANGHAI)
+AUTUMN = datetime(2026, 10, 8, 9, 0, tzinfo=SHANGHAI)
+WINTER = datetime(2026, 12, 10, 9, 0, tzinfo=SHANGHAI)
+
+
+def _event_on(db, slug, kind, starts):
+    """An event whose slots (key → start) last two hours each."""
+    from app.services.events import save_event
+
+    first = min(starts.values())
+    event, _ = save_event(event_data(
+        slug=slug, kind=kind, max_party_size=1 if kind == "volunteer" else 4,
+        registration_opens_at=(first - timedelta(days=20)).isoformat(),
+        registration_closes_at=(first - timedelta(days=1)).isoformat(),
+        slots=[{"key": key, "label": key, "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(hours=2)).isoformat(), "capacity": 10}
+               for key, start in starts.items()]))
+    db.session.flush()
+    return event
+
+
+def _served(db, event, key, phone, name, minutes):
+    """An approved volunteer's shift, checked in at its start and out ``minutes`` later."""
+    slot = next(s for s in event.slots if s.key == key)
+    registration = register(event, slot, name=name, phone=phone, source="staff")
+    registration.status = "confirmed"
+    db.session.add(CheckIn(registration_id=registration.id, event_id=event.id,
+                           checked_in_at=slot.starts_at,
+                           checked_out_at=slot.starts_at + timedelta(minutes=minutes)))
+    db.session.flush()
+    return registration
+
+
+def _quarter_of_volunteers(db):
+    """Autumn drive: 王芳 on both shifts, 李明 on one. Winter drive: 王芳 again and 赵敏.
+    An open day: three tickets, two checked in. Three people served in the quarter."""
+    autumn = _event_on(db, "autumn-drive", "volunteer",
+                       {"am": AUTUMN, "pm": AUTUMN + timedelta(hours=4)})
+    winter = _event_on(db, "winter-drive", "volunteer", {"am": WINTER})
+    open_day = _event_on(db, "autumn-open-day", "open_day", {"am": AUTUMN + timedelta(days=1)})
+    _served(db, autumn, "am", "13700000001", "王芳", 120)
+    _served(db, autumn, "pm", "13700000001", "王芳", 90)
+    _served(db, autumn, "am", "13700000002", "李明", 60)
+    _served(db, winter, "am", "13700000001", "王芳", 120)
+    _served(db, winter, "am", "13700000003", "赵敏", 30)
+    for n, party in enumerate((2, 1, 3)):
+        registration = register(open_day, open_day.slots[0], name=f"市民{n}",
+                                phone=f"1390000000{n}", party_size=party, source="staff")
+        if n < 2:
+            db.session.add(CheckIn(registration_id=registration.id, event_id=open_day.id))
+    db.session.commit()
+    return autumn, winter
+
+
+def _figures(db):
+    """What the quarterly and yearly reports and the drives' hours pages count."""
+    from app.models import Event
+    from app.services import reports, volunteers
+
+    db.session.expire_all()
+    now = REPORT_DAY.astimezone(timezone.utc)
+    figures = {}
+    for period in ((2026, 4), (2026, None)):
+        report = reports.build_report(*period, now=now)
+        figures[period] = (report["totals"], [
+            (row["event"].slug, {k: v for k, v in row.items() if k not in ("event", "volunteers")})
+            for row in report["events"]])
+    for slug in ("autumn-drive", "winter-drive"):
+        event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one()
+        drive = volunteers.drive_report(event)
+        figures[slug] = (
+            drive.minutes, [(slot.key, n, came, hours) for slot, n, came, hours in drive.per_shift],
+            sorted((p.minutes, sorted(s.slot.key for s in p.shifts)) for p in drive.volunteers))
+    return figures
+
+
+@pytest.mark.parametrize("retentions", [(45, 30), (30,)], ids=["drive-by-drive", "both-at-once"])
+def test_purge_keeps_the_volunteer_and_hours_figures_of_reports(app, db, retentions):
+    from app.services.privacy import is_stand_in, purge_due
+
+    _quarter_of_volunteers(db)
+    phones = {r.id: (r.event.kind, r.event_id, r.phone)
+              for r in db.session.execute(select(Registration)).scalars()}
+    before = _figures(db)
+    totals = before[(2026, 4)][0]
+    assert (totals["volunteer_count"], totals["hours"]) == (3, pytest.approx(7.0))
+    assert (totals["registered"], totals["attended"], totals["attended_people"]) == (3, 2, 3)
+    assert before["autumn-drive"][2] == [(60, ["am"]), (210, ["am", "pm"])]
+
+    for days in retentions:
+        assert purge_due(REPORT_DAY.astimezone(timezone.utc), days)
+        db.session.commit()
+        assert _figures(db) == before
+    # Nothing of the numbers is left: the open day's phones are blank; a volunteer's are a
+    # stand-in, one per person and drive.
+    after = dict(db.session.execute(select(Registration.id, Registration.phone)).all())
+    assert all(after[i] == "" for i, (kind, _event, _phone) in phones.items() if kind == "open_day")
+    people = {(event, phone): set() for kind, event, phone in phones.values() if kind == "volunteer"}
+    for i, (kind, event, phone) in phones.items():
+        if kind == "volunteer":
+            assert is_stand_in(after[i])
+            people[event, phone].add(after[i])
+    assert all(len(stand_ins) == 1 for stand_ins in people.values())
+    # 王芳 on both drives may share one (it names her, not her number); two people never do.
+    owners = {}
+    for (_event, phone), stand_ins in people.items():
+        owners.setdefault(stand_ins.pop(), set()).add(phone)
+    assert all(len(phones) == 1 for phones in owners.values())
+    assert "137000000" not in _database_text(db) and "139000000" not in _database_text(db)
+
+
+def test_a_stand_in_survives_the_holder_erasing_the_registration_it_points_to(app, db):
+    """王芳's purged autumn shifts stand for her registration still held in the same year:
+    here her spring application (made first). When she withdraws it and deletes her data, the
+    autumn shifts must still count as the same person as her winter shift."""
+    from app.services.privacy import erase_registration, purge_due
+
+    spring = _event_on(db, "spring-drive", "volunteer", {"am": WINTER + timedelta(days=10)})
+    withdrawn = register(spring, spring.slots[0], name="王芳", phone="13700000001",
+                         source="staff")
+    _quarter_of_volunteers(db)
+    before = _figures(db)
+    assert purge_due(REPORT_DAY.astimezone(timezone.utc), 45)  # the autumn drive
+    db.session.commit()
+    autumn_phone = db.session.execute(
+        select(Registration.phone).where(Registration.name == ERASED_NAME)).scalars().first()
+    assert autumn_phone == f"~{withdrawn.id}"
+    withdrawn.status, withdrawn.active_key = "cancelled", None
+    erase_registration(withdrawn, now_utc())
+    db.session.commit()
+    assert _figures(db) == before
+    assert purge_due(REPORT_DAY.astimezone(timezone.utc), 30)  # the winter drive
+    db.session.commit()
+    assert _figures(db) == before
+
+
+@pytest.fixture
+def purged_leftovers(app, db, runner, make_staff):
+    """An event 40 days past with personal data where the purge used to leave it, purged by
+    the command: {what: id}."""
+    from app.services.invitations import create_invitation
+
+    event = _past_event(db, "old-open-day", days_ago=40)
+    invitation = create_invitation(event, event.slots[0], label="人大代表 钱七 13500135005")
+    registration = register(event, event.slots[0], name="王秀英", phone="13912345678",
+                            email="bad.person@example.com", source="staff")
+    failed = OutboxMessage(kind="confirmation", recipient="bad.person@example.com",
+                           subject="报名成功", body_text="…", registration_id=registration.id,
+                           status="failed", attempts=5, last_error=(
+                               "SMTPRecipientsRefused: {'bad.person@example.com': "
+                               "(550, b'5.1.1 bad.person@example.com: user unknown')}"))
+    waiting = OutboxMessage(kind="feedback_invite", recipient="bad.person@example.com",
+                            subject="请评价", body_text="…", registration_id=registration.id,
+                            next_attempt_at=now_utc() - timedelta(minutes=1))
+    checkin = CheckIn(registration_id=registration.id, event_id=event.id, gate="东门 13800000000")
+    feedback = Feedback(event_id=event.id, registration_id=registration.id, overall=1,
+                        comment="请回电，座机 021-57712345")
+    # As requests write them: a staff member's action, and a citizen's (no staff behind it).
+    staff = AuditLog(**{**audit.row_values("registration.cancel", registration, event_id=event.id,
+                                           actor=make_staff()), "ip": "10.0.0.7"})
+    citizen = AuditLog(**{**audit.row_values("invitation.register", invitation,
+                                             event_id=event.id), "ip": "203.0.113.9"})
+    db.session.add_all([failed, waiting, checkin, feedback, staff, citizen])
+    db.session.commit()
+    ids = {"invitation": invitation.id, "failed": failed.id, "waiting": waiting.id,
+           "checkin": checkin.id, "feedback": feedback.id, "staff": staff.id,
+           "citizen": citizen.id}
+    result = runner.invoke(args=["privacy", "purge"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    return ids
+
+
+def test_purge_clears_a_mail_servers_error_quoting_the_address(db, purged_leftovers):
+    assert db.session.get(OutboxMessage, purged_leftovers["failed"]).last_error == "purged"
+
+
+def test_purge_stops_a_message_still_waiting_instead_of_sending_it_to_nobody(db, purged_leftovers):
+    from app.services import mail
+
+    waiting = db.session.get(OutboxMessage, purged_leftovers["waiting"])
+    assert (waiting.status, waiting.recipient, waiting.last_error) == ("failed", "", "purged")
+    assert mail.send_queued() == (0, 0)
+
+
+def test_purge_masks_the_contacts_in_an_invitations_label(db, purged_leftovers):
+    from app.models import Invitation
+
+    label = db.session.get(Invitation, purged_leftovers["invitation"]).label
+    assert label == "人大代表 钱七 135****5005"
+
+
+def test_purge_clears_the_address_a_citizen_acted_from_but_not_staffs(db, purged_leftovers):
+    assert db.session.get(AuditLog, purged_leftovers["citizen"]).ip is None
+    assert db.session.get(AuditLog, purged_leftovers["staff"]).ip == "10.0.0.7"
+
+
+def test_purge_masks_landlines_in_comments(db, purged_leftovers):
+    assert db.session.get(Feedback, purged_leftovers["feedback"]).comment == "请回电，座机 ****2345"
+
+
+def test_purge_masks_a_phone_typed_as_the_gate(db, purged_leftovers):
+    assert db.session.get(CheckIn, purged_leftovers["checkin"]).gate == "东门 138****0000"
+
+
+def test_purge_leaves_none_of_these_contacts_anywhere(db, purged_leftovers):
+    stored = _database_text(db) + " ".join(
+        str(v) for table in ("invitation", "checkin") for row in
+        db.session.execute(text(f"SELECT * FROM {table}")) for v in row)
+    for personal in ("bad.person", "13500135005", "13800000000", "57712345", "203.0.113.9"):
+        assert personal not in stored
+
+
+def test_the_holders_own_erase_clears_the_mail_servers_error_too(app, db):
+    from app.services.privacy import erase_registration
+
+    event = _past_event(db, "old-open-day", days_ago=3)
+    registration = register(event, event.slots[0], name="王秀英", phone="13912345678",
+                            email="bad.person@example.com", source="staff")
+    db.session.add(OutboxMessage(kind="confirmation", recipient="bad.person@example.com",
+                                 subject="报名成功", body_text="…", status="failed",
+                                 registration_id=registration.id,
+                                 last_error="SMTPRecipientsRefused: {'bad.person@example.com': 550}"))
+    registration.status, registration.active_key = "cancelled", None
+    erase_registration(registration, now_utc())
+    db.session.commit()
+    assert "bad.person" not in _database_text(db)
+    assert db.session.execute(select(OutboxMessage.last_error)).scalar_one() == "erased"
+
+
+def test_purge_says_nothing_and_rewrites_nothing_when_run_again(app, db, runner):
+    from sqlalchemy import event as sa_event
+
+    old = _past_event(db, "old-open-day", days_ago=40)
+    _past_event(db, "older-open-day", days_ago=400)
+    _everything(db, old, "13912345678", "wang@example.com")
+    db.session.add(Feedback(event_id=old.id, overall=2,
+                            comment="微信 abc123，手机 13912345678 1234567，座机 021-57712345"))
+    db.session.commit()
+
+    first = runner.invoke(args=["privacy", "purge"])
+    assert first.exit_code == 0, first.output
+    # The older event holds nothing personal: not a word about it, even the first time.
+    assert first.output.strip() == "old-open-day: 1 registrations anonymised"
+
+    def purge_rows():
+        return db.session.execute(select(func.count(AuditLog.id))
+                                  .where(AuditLog.action == "privacy.purge")).scalar()
+
+    purges = purge_rows()
+    assert purges == 1
+    written = []
+
+    def count_updates(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE"):
+            written.append((statement.split()[1], cursor.rowcount))
+
+    sa_event.listen(db.engine, "after_cursor_execute", count_updates)
+    try:
+        again = runner.invoke(args=["privacy", "purge"])
+        assert again.exit_code == 0, again.output
+        assert again.output.strip() == "Nothing due."
+        assert purge_rows() == purges
+        assert all(rowcount == 0 for _table, rowcount in written), written
+
+        # A staff export of the purged event afterwards: its row is cleared on the next
+        # run, and only it.
+        audit.record("export", old, event=old, detail={"export": "registrations", "rows": 1})
+        db.session.commit()
+        written.clear()
+        later = runner.invoke(args=["privacy", "purge"])
+        assert later.output.strip() == "old-open-day: 0 registrations anonymised"
+        assert sum(n for table, n in written if table == "audit_log") == 1
+        assert runner.invoke(args=["privacy", "purge"]).output.strip() == "Nothing due."
+    finally:
+        sa_event.remove(db.engine, "after_cursor_execute", count_updates)
