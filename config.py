@@ -81,7 +81,17 @@ class Config:
     REGISTRATION_PHONE_LIMIT = "5 per hour"
     # The check-in API, per signed-in staff member: only stops a runaway script.
     CHECKIN_API_LIMIT = "600 per minute"
+    # Seconds any one exchange with the SMTP server may take (connect, greeting, each
+    # command): a server that accepts and never answers must not hang the mail worker.
+    MAIL_TIMEOUT = 10
+    # A worker claims a message for this long while it sends; should the worker die, the
+    # message is sent once the claim lapses. Far beyond a send's dozen exchanges.
+    MAIL_CLAIM_SECONDS = 300
+    # Retries after a failure: 30 s, doubling. A refusal of the message counts towards
+    # MAIL_MAX_ATTEMPTS (a 5xx refusal fails it at once); an unreachable server does not,
+    # and is tried again after at most MAIL_RETRY_MAX_SECONDS, however long it is down.
     MAIL_RETRY_BASE_SECONDS = 30
+    MAIL_RETRY_MAX_SECONDS = 15 * 60
     MAIL_MAX_ATTEMPTS = 8
     HSTS = False
     LOG_JSON = False
@@ -106,6 +116,8 @@ class Config:
                 settings[name] = env[name]
         if env.get("MAIL_PORT"):
             settings["MAIL_PORT"] = int(env["MAIL_PORT"])
+        if env.get("MAIL_TIMEOUT"):
+            settings["MAIL_TIMEOUT"] = float(env["MAIL_TIMEOUT"])
         for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
             if env.get(name) is not None:
                 settings[name] = _bool(env[name])

@@ -1,8 +1,10 @@
 """The e-mail outbox. A message is a row written in the same transaction as the change
 that caused it; ``send_queued`` delivers it after the commit and retries with backoff."""
 import logging
+import smtplib
 import time
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.utils import make_msgid
 from pathlib import Path
 
@@ -10,11 +12,11 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_mail import Message
-from sqlalchemy import and_, func, or_, select
+from flask_mail import Connection, Message
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db, mail
+from app.extensions import db
 from app.models import OutboxMessage
 from app.models.types import utcnow
 from app.services.errors import Conflict
@@ -91,20 +93,65 @@ def queue_registration_mail(registration, kind, *, dedupe_key=None, fresh=False,
     )
 
 
+# How a failed attempt counts (see _kind_of_failure).
+UNREACHABLE = "unreachable"  # the server, the link or our settings for it: not the message
+TEMPORARY = "temporary"      # the server refused this message for now (4xx): counts
+PERMANENT = "permanent"      # the server refused this message for good (5xx): no retry
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What a worker needs of a claimed message to send it, read before the claim commits:
+    sending touches no row, so no transaction (on SQLite, the write lock) stays open."""
+
+    id: int
+    kind: str
+    recipient: str
+    subject: str
+    body_text: str
+    body_html: str | None
+    qr_content: str | None
+    created_at: datetime
+    lease: datetime  # the claim's next_attempt_at: proves the claim is still this worker's
+
+
 def _claim_next(tried):
-    """The next due message not yet tried this round, locked for this worker until it
-    commits."""
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= utcnow(),
+    """Claim the next due message not yet tried this round, in one short transaction.
+
+    The claim moves the message's next_attempt_at MAIL_CLAIM_SECONDS ahead, so no other
+    worker takes it while this one sends, and one whose worker died is due again then.
+    It is one UPDATE, so two workers never claim the same message; on PostgreSQL its
+    subquery skips rows another worker is claiming at this moment."""
+    now = utcnow()
+    lease = now + timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now,
                OutboxMessage.id.not_in(tried))
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(1)
     )
     if db.engine.dialect.name == "postgresql":
-        # Several workers at once: each message is claimed by exactly one of them.
-        query = query.with_for_update(skip_locked=True)
-    return db.session.execute(query).scalar_one_or_none()
+        due = due.with_for_update(skip_locked=True)
+    claimed_id = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == due.scalar_subquery())
+        .values(next_attempt_at=lease)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if claimed_id is None:
+        db.session.rollback()
+        return None
+    row = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.id == claimed_id)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    claimed = Claimed(id=row.id, kind=row.kind, recipient=row.recipient, subject=row.subject,
+                      body_text=row.body_text, body_html=row.body_html,
+                      qr_content=row.qr_content, created_at=row.created_at, lease=lease)
+    db.session.commit()
+    return claimed
 
 
 def build_message(row):
@@ -121,50 +168,177 @@ def build_message(row):
     return message
 
 
+class SMTPConnection(Connection):
+    """Flask-Mail's connection (its settings, its suppression under TESTING), with two
+    changes: every socket operation times out after MAIL_TIMEOUT seconds (Flask-Mail 0.10
+    has no such setting; a server that accepts and never answers would hang the worker),
+    and once the server has accepted the message, a failure to say goodbye is not a
+    failure to send (retrying it would deliver the message again)."""
+
+    def configure_host(self):
+        settings, timeout = self.mail, current_app.config["MAIL_TIMEOUT"]
+        if settings.use_ssl:
+            host = smtplib.SMTP_SSL(settings.server, settings.port, timeout=timeout)
+        else:
+            host = smtplib.SMTP(settings.server, settings.port, timeout=timeout)
+        try:
+            host.set_debuglevel(int(settings.debug))
+            if settings.use_tls:
+                host.starttls()
+            if settings.username and settings.password:
+                host.login(settings.username, settings.password)
+        except BaseException:
+            host.close()
+            raise
+        return host
+
+    def __exit__(self, exc_type, exc_value, tb):
+        if self.host is None:
+            return
+        if exc_type is not None:
+            self.host.close()  # no QUIT on a broken exchange: its error is the one to keep
+            return
+        try:
+            self.host.quit()
+        except OSError as error:  # smtplib's errors are OSErrors too
+            log.info("mail server closed badly after accepting a message: %s",
+                     type(error).__name__)
+            self.host.close()
+
+
 def deliver(message, row):
     """Send through SMTP, or write an .eml file when no MAIL_SERVER is configured."""
     if current_app.config.get("MAIL_SERVER"):
-        mail.send(message)
+        with SMTPConnection(current_app.extensions["mail"]) as connection:
+            message.send(connection)
         return
     folder = Path(current_app.config["MAIL_OUTBOX_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{row.id:08d}-{row.kind}.eml").write_bytes(message.as_bytes())
 
 
+def _kind_of_failure(error):
+    """Whether an error is this message's fault, and for how long. The server may refuse the
+    recipient or the content (4xx for now, 5xx for good); anything else that goes wrong on
+    the way (refused or timed-out connection, a disconnect, greeting, STARTTLS, login or
+    sender refused) would fail every message alike, so it must not use up this one's
+    attempts: an outage of a few hours would otherwise fail every message for good."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in error.recipients.values()]
+        return PERMANENT if codes and all(500 <= code < 600 for code in codes) else TEMPORARY
+    if isinstance(error, smtplib.SMTPDataError):
+        return PERMANENT if 500 <= error.smtp_code < 600 else TEMPORARY
+    if isinstance(error, OSError):
+        return UNREACHABLE
+    return TEMPORARY  # a fault of ours (a header, a template): counts, so it ends
+
+
+def describe_error(error):
+    """The error as stored and shown to staff: its type and the SMTP code and answer, every
+    address in it masked (a refusal quotes the recipient's address)."""
+    from app.logging import mask_secrets
+
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        answers = [f"{code} {_text(text)}" for code, text in error.recipients.values()]
+        detail = "; ".join(answers)
+    elif isinstance(error, smtplib.SMTPResponseException):
+        detail = f"{error.smtp_code} {_text(error.smtp_error)}"
+    else:
+        detail = str(error)
+    return mask_secrets(f"{type(error).__name__}: {detail}")[:2000]
+
+
+def _text(answer):
+    return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+
+
+def _retry_delay(failure, row):
+    config = current_app.config
+    base = config["MAIL_RETRY_BASE_SECONDS"]
+    if failure != UNREACHABLE:
+        return base * (2 ** (row.attempts - 1))
+    # No attempts counted to double from: wait as long as the message has waited so far
+    # (the same doubling), at least the base and at most MAIL_RETRY_MAX_SECONDS. A base of
+    # 0 (tests) retries at once.
+    waited = (utcnow() - row.created_at).total_seconds()
+    return min(config["MAIL_RETRY_MAX_SECONDS"], max(base, waited)) if base else 0
+
+
+def _record_failure(claimed, error):
+    """Record a failed attempt in its own short transaction; returns the kind of failure.
+    Nothing is written when the claim has lapsed and another worker holds the message."""
+    failure = _kind_of_failure(error)
+    row = _still_claimed(claimed)
+    if row is None:
+        db.session.rollback()
+        log.warning("mail %s failed after its claim lapsed: %s", claimed.id,
+                    type(error).__name__)
+        return failure
+    row.last_error = describe_error(error)
+    if failure == UNREACHABLE:
+        delay = _retry_delay(failure, row)
+        row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        log.warning("mail %s not sent, mail server unavailable: %s; next try in %d s",
+                    row.id, type(error).__name__, delay)
+    else:
+        row.attempts += 1
+        if failure == PERMANENT or row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+            row.status = "failed"
+            row.next_attempt_at = utcnow()
+        else:
+            delay = _retry_delay(failure, row)
+            row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        log.warning("mail %s attempt %s failed: %s%s", row.id, row.attempts,
+                    type(error).__name__, " (refused for good)" if failure == PERMANENT else "")
+    db.session.commit()
+    return failure
+
+
+def _still_claimed(claimed):
+    query = select(OutboxMessage).where(
+        OutboxMessage.id == claimed.id, OutboxMessage.status == "queued",
+        OutboxMessage.next_attempt_at == claimed.lease)
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return db.session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def _record_sent(claimed):
+    """Mark a delivered message sent, whoever holds its claim now: it went out."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == claimed.id, OutboxMessage.status == "queued")
+        .values(status="sent", sent_at=utcnow(), attempts=OutboxMessage.attempts + 1,
+                last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
 def send_queued(limit=100):
     """Send what is due, once. Returns (sent, failed_attempts).
 
-    One message per transaction: the row stays locked while it is sent and is marked in
-    the same commit, so a message is neither sent twice nor forgotten.
+    Each message is claimed in a short transaction, sent with no transaction open, and its
+    outcome recorded in another: on SQLite a slow or silent mail server never holds the
+    database's write lock, and several workers still send each message once. A worker that
+    dies mid-send leaves its claim to lapse, and the message is sent then.
     """
     sent = failed = 0
     tried = []
     for _round in range(limit):
-        row = _claim_next(tried)
-        if row is None:
+        claimed = _claim_next(tried)
+        if claimed is None:
             break
-        tried.append(row.id)
+        tried.append(claimed.id)
         try:
-            deliver(build_message(row), row)
+            deliver(build_message(claimed), claimed)
         except Exception as error:  # noqa: BLE001 - keep the error and retry later
-            row.attempts += 1
-            row.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-                row.status = "failed"
-            else:
-                delay = current_app.config["MAIL_RETRY_BASE_SECONDS"] * (2 ** (row.attempts - 1))
-                row.next_attempt_at = utcnow() + timedelta(seconds=delay)
             failed += 1
-            log.warning("mail %s attempt %s failed: %s", row.id, row.attempts,
-                        type(error).__name__)
-            db.session.commit()
+            if _record_failure(claimed, error) == UNREACHABLE:
+                break  # the next messages would only wait for the same server
         else:
-            row.status = "sent"
-            row.sent_at = utcnow()
-            row.attempts += 1
-            row.last_error = None
+            _record_sent(claimed)
             sent += 1
-            db.session.commit()
     db.session.rollback()  # end the read that found nothing more to send
     return sent, failed
 
