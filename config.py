@@ -14,6 +14,18 @@ def _bool(value, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _whole_number(name, value, minimum=0):
+    """An environment setting that must be a whole number: a wrong one stops the app at
+    start with a message naming it (not a ValueError from deep inside)."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
 def normalise_database_url(url):
     """A plain ``postgresql://`` URL means psycopg 3, the only driver we ship."""
     if url.startswith("postgresql://"):
@@ -115,7 +127,7 @@ class Config:
             if env.get(name):
                 settings[name] = env[name]
         if env.get("MAIL_PORT"):
-            settings["MAIL_PORT"] = int(env["MAIL_PORT"])
+            settings["MAIL_PORT"] = _whole_number("MAIL_PORT", env["MAIL_PORT"], 1)
         if env.get("MAIL_TIMEOUT"):
             settings["MAIL_TIMEOUT"] = float(env["MAIL_TIMEOUT"])
         for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
@@ -129,7 +141,8 @@ class Config:
             settings["RATELIMIT_ENABLED"] = _bool(env["RATELIMIT_ENABLED"], True)
         if env.get("RATELIMIT_KEY_PREFIX"):
             settings["RATELIMIT_KEY_PREFIX"] = env["RATELIMIT_KEY_PREFIX"]
-        settings["PROXY_COUNT"] = int(env.get("PROXY_COUNT", settings.get("PROXY_COUNT", 0)) or 0)
+        settings["PROXY_COUNT"] = _whole_number(
+            "PROXY_COUNT", env.get("PROXY_COUNT", settings.get("PROXY_COUNT", 0)) or 0)
         for name in ("REGISTRATION_IP_LIMIT", "REGISTRATION_PHONE_LIMIT", "CHECKIN_API_LIMIT",
                      "FEEDBACK_ANONYMOUS_LIMIT"):
             if env.get(name):
@@ -140,7 +153,8 @@ class Config:
             if env.get(name):
                 settings[name] = env[name].strip()
         if env.get("PRIVACY_RETENTION_DAYS"):
-            settings["PRIVACY_RETENTION_DAYS"] = int(env["PRIVACY_RETENTION_DAYS"])
+            settings["PRIVACY_RETENTION_DAYS"] = _whole_number(
+                "PRIVACY_RETENTION_DAYS", env["PRIVACY_RETENTION_DAYS"])
         settings["MAIL_OUTBOX_DIR"] = (env.get("MAIL_OUTBOX_DIR") or settings.get("MAIL_OUTBOX_DIR")
                                        or str(Path(instance_path) / "mail"))
         return settings

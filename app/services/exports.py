@@ -30,6 +30,7 @@ from app.extensions import db
 from app.labels import in_chinese
 from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
 from app.models.feedback import OVERALL_LEVELS
+from app.services.privacy import is_stand_in
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # XML 1.0 cannot hold these control characters; openpyxl refuses them (tab, LF, CR are fine).
@@ -209,6 +210,8 @@ def registration_rows(event):
             row = list(row)
             row[7] = statuses.get(row[7], row[7])
             row[8] = sources.get(row[8], row[8])
+            if is_stand_in(row[4]):  # a purged volunteer's stand-in is no phone number
+                row[4] = ""
             if volunteer:
                 extended, ends_at, slot_id = row.pop(), row.pop(), row.pop()  # the last three
                 row.append(round(volunteer_hours(row[10], row[12], ends_at, extended,

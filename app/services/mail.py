@@ -463,6 +463,9 @@ def retry(message):
     afresh (after the address or the mail server was put right)."""
     if message.status != "failed":
         raise Conflict(_("这封邮件没有发送失败，无需重发。"))
+    if not message.recipient:
+        # Its address went with the person's data (purged, or erased by them).
+        raise Conflict(_("这封邮件的收件人信息已按规定删除，不能重发。"))
     message.status = "queued"
     message.attempts = 0
     message.next_attempt_at = utcnow()

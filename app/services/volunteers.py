@@ -621,7 +621,8 @@ def applications_in_drive(registration):
     the same event and the same phone (stored normalised), in the order of the shifts, with
     the rejected and withdrawn ones too. For the volunteer's ticket pages, where each shift
     has its own ticket. Empty for an open day and once the data has been erased."""
-    if registration.event.kind != "volunteer" or not registration.phone:
+    if (registration.event.kind != "volunteer" or not registration.phone
+            or registration.anonymised_at is not None):  # purged: a stand-in, not a person's
         return []
     return list(db.session.execute(
         select(Registration).join(Slot, Slot.id == Registration.slot_id)

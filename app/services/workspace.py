@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import CheckIn, Registration
 from app.models.types import utcnow
 from app.services.errors import AlreadyRegistered, Conflict, NotFound, RegistrationClosed, SlotFull
+from app.services.privacy import STAND_IN
 from app.services.registration import normalise_phone, register
 
 # draft -> published -> closed; a closed event may be published again.
@@ -72,7 +73,9 @@ def search_conditions(text, *, shortest_tail=3):
     conditions = [Registration.name.contains(text, autoescape=True),
                   Registration.ticket_number == digits.upper()]
     if digits.isdigit() and shortest_tail <= len(digits) <= 11:
-        conditions.append(Registration.phone.endswith(digits, autoescape=True))
+        # Not a purged volunteer's stand-in ("~42"): its digits are an id, no phone's.
+        conditions.append(and_(Registration.phone.endswith(digits, autoescape=True),
+                               ~Registration.phone.startswith(STAND_IN)))
     whole = normalise_phone(text)  # "+86 138-1234-5678", as people write it
     if whole is not None:
         conditions.append(Registration.phone == whole)

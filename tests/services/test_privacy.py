@@ -485,3 +485,37 @@ def test_purge_says_nothing_and_rewrites_nothing_when_run_again(app, db, runner)
         assert runner.invoke(args=["privacy", "purge"]).output.strip() == "Nothing due."
     finally:
         sa_event.remove(db.engine, "after_cursor_execute", count_updates)
+
+
+def test_a_purged_volunteers_stand_in_is_never_taken_for_a_phone(app, db):
+    """The stand-in keeps the reports' people apart; anywhere a phone is read it is none: the
+    registrations CSV, the volunteer's own list of shifts, a search by the end of a number,
+    a message to send again."""
+    from app.models import Event
+    from app.services import exports, mail, volunteers, workspace
+    from app.services.errors import Conflict
+    from app.services.privacy import is_stand_in, purge_due
+
+    autumn, _winter = _quarter_of_volunteers(db)
+    first = db.session.execute(select(Registration).where(Registration.event_id == autumn.id)
+                               .order_by(Registration.id).limit(1)).scalar_one()
+    message = OutboxMessage(kind="confirmation", recipient="wang@example.com", subject="s",
+                            body_text="b", status="failed", registration_id=first.id)
+    db.session.add(message)
+    db.session.commit()
+    assert purge_due(REPORT_DAY.astimezone(timezone.utc), 30)
+    db.session.commit()
+    db.session.expire_all()
+    autumn = db.session.get(Event, autumn.id)
+    purged = db.session.get(Registration, first.id)
+    assert is_stand_in(purged.phone)
+    _header, rows = exports.registration_rows(autumn)
+    phones = [row[4] for row in rows]
+    assert phones and all(phone == "" for phone in phones)
+    assert volunteers.applications_in_drive(purged) == []
+    # A stand-in's digits are an id (here made long enough to be searched for), no phone's.
+    purged.phone = "~4321"
+    db.session.commit()
+    assert purged not in workspace.search_registrations(autumn, q="4321").items
+    with pytest.raises(Conflict):
+        mail.retry(db.session.get(OutboxMessage, message.id))
