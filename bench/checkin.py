@@ -48,7 +48,7 @@ MARK_END = "<!-- bench:checkin:end -->"
 def bare_app():
     """A Flask app with one endpoint: one INSERT and a COMMIT, nothing else."""
     from flask import Flask, jsonify, request
-    from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, event
+    from sqlalchemy import create_engine, event
 
     url = os.environ["BENCH_DATABASE_URL"]
     engine = create_engine(url)
@@ -73,11 +73,7 @@ def bare_app():
         def _begin(connection):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-    metadata = MetaData()
-    scans = Table("bench_scan", metadata, Column("id", Integer, primary_key=True),
-                  Column("code", String(500)), Column("gate", String(50)),
-                  Column("at", DateTime(timezone=True)))
-    metadata.create_all(engine)
+    scans = bare_table()
     app = Flask("bare")
 
     @app.post("/scan")
@@ -90,6 +86,24 @@ def bare_app():
         return jsonify({"result": "ok"})
 
     return app
+
+
+def bare_table(metadata=None):
+    from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table
+
+    return Table("bench_scan", metadata or MetaData(), Column("id", Integer, primary_key=True),
+                 Column("code", String(500)), Column("gate", String(50)),
+                 Column("at", DateTime(timezone=True)))
+
+
+def create_bare_table(url):
+    """Before gunicorn starts: its 4 workers each build the bare app, and four CREATE TABLEs
+    at once on PostgreSQL fail all but one worker, which stops gunicorn."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    bare_table().metadata.create_all(engine)
+    engine.dispose()
 
 
 # --- set-up -------------------------------------------------------------------------------
@@ -198,6 +212,7 @@ def staff_session(base):
     import requests
 
     session = requests.Session()
+    session.headers["User-Agent"] = loadgen.USER_AGENT  # the device the scans come from
     page = session.get(f"{base}/staff/login").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = session.post(f"{base}/staff/login", allow_redirects=False,
@@ -243,6 +258,7 @@ def bench_backend(label, database_url, bare_url, scans, warmup, rounds):
     env = {"DATABASE_URL": database_url, "SECRET_KEY": "bench-secret",
            "BASE_URL": f"http://127.0.0.1:{app_port}", "RATELIMIT_ENABLED": "0"}
     app_process = start_gunicorn("app:create_app()", app_port, env)
+    create_bare_table(bare_url)
     bare_process = start_gunicorn("bench.checkin:bare_app()", bare_port, {"BENCH_DATABASE_URL": bare_url})
     results = []
     try:

@@ -92,25 +92,33 @@ function init(args)
   end
 end
 
+-- Every request carries one browser's User-Agent, as a real device's do. The staff sessions
+-- of the scan mode are signed in with the same one (bench/loadgen.py USER_AGENT): Flask-Login
+-- ties a session to its address and User-Agent, and a request whose pair differs from the
+-- sign-in's marks the session "not fresh" and so rewrites its cookie on every answer.
+local USER_AGENT = os.getenv("LOADGEN_USER_AGENT")
+
 local function scan_request()
   local body = string.format('{"event": "bench-day", "code": "%s", "gate": "gate-%d", "nonce": "%d-%d-%d"}',
     codes[position], id, id, position, now_us())
   if mode == "scan" then
     return wrk.format("POST", "/api/checkin", {
       ["Content-Type"] = "application/json", ["Cookie"] = cookie, ["X-CSRFToken"] = csrf,
+      ["User-Agent"] = USER_AGENT,
     }, body)
   end
-  return wrk.format("POST", "/scan", { ["Content-Type"] = "application/json" }, body)
+  return wrk.format("POST", "/scan", { ["Content-Type"] = "application/json", ["User-Agent"] = USER_AGENT }, body)
 end
 
 local function register_request()
   if phase == "get" then
     cookie = nil
     kind = "G"
-    return wrk.format("GET", mode == "register" and ("/events/" .. slug .. "/register") or "/form")
+    return wrk.format("GET", mode == "register" and ("/events/" .. slug .. "/register") or "/form",
+      { ["User-Agent"] = USER_AGENT })
   end
   kind = "P"
-  local headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
+  local headers = { ["Content-Type"] = "application/x-www-form-urlencoded", ["User-Agent"] = USER_AGENT }
   if cookie then headers["Cookie"] = cookie end
   local name = urlencode("市民" .. registrant)
   if mode == "register-bare" then

@@ -23,6 +23,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 SCRIPT = Path(__file__).resolve().parent / "loadgen.lua"
+# The one browser every client claims to be. A staff session signed in for the load (the
+# check-in benchmark) must use it too: Flask-Login ties a session to the address and
+# User-Agent it signed in from, and a request from another pair marks the session "not
+# fresh", which rewrites its cookie on every answer - work no real tablet causes.
+USER_AGENT = "Mozilla/5.0 (Linux; Android 12) OpenDay-bench"
 
 
 def wrk_path():
@@ -58,7 +63,7 @@ def run(mode, urls, clients, *, inputs=None, registrants=None, slug=None, timeou
         env = {**os.environ, "LOADGEN_DIR": str(folder), "LOADGEN_MODE": mode,
                "LOADGEN_HOSTS": hosts, "LOADGEN_CLIENTS": str(clients),
                "LOADGEN_REGISTRANTS": str(registrants or 0), "LOADGEN_SLUG": slug or "",
-               "LOADGEN_PARK": park}
+               "LOADGEN_PARK": park, "LOADGEN_USER_AGENT": USER_AGENT}
         process = subprocess.Popen(
             [wrk_path(), "--threads", str(clients), "--connections", str(clients),
              # A parked client's request is never answered: wrk's timeout must not count it
