@@ -19,7 +19,6 @@ Run: ``.venv/bin/python bench/checkin.py`` (``--scans N``, ``--rounds N``, ``--n
 import argparse
 import os
 import re
-import secrets
 import shutil
 import signal
 import socket
@@ -34,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import loadgen  # noqa: E402 - after the path is set
+from bench.common import bare_engine, scratch_postgres  # noqa: E402
 
 CONCURRENCY = 10
 WORKERS = 4
@@ -48,31 +48,8 @@ MARK_END = "<!-- bench:checkin:end -->"
 def bare_app():
     """A Flask app with one endpoint: one INSERT and a COMMIT, nothing else."""
     from flask import Flask, jsonify, request
-    from sqlalchemy import create_engine, event
 
-    url = os.environ["BENCH_DATABASE_URL"]
-    engine = create_engine(url)
-    if engine.dialect.name == "postgresql":
-        # The app's pool policy (app/database.py): ping a connection only after it sat idle.
-        from app.database import ping_idle_connections
-        from config import Config
-
-        ping_idle_connections(engine, Config.DATABASE_PING_AFTER_IDLE_SECONDS)
-    if engine.dialect.name == "sqlite":
-        # The same settings as app/database.py, so the comparison is fair.
-        @event.listens_for(engine, "connect")
-        def _connect(dbapi_connection, _record):
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA busy_timeout = 5000")
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _begin(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
+    engine = bare_engine(os.environ["BENCH_DATABASE_URL"])
     scans = bare_table()
     app = Flask("bare")
 
@@ -296,30 +273,6 @@ def bench_backend(label, database_url, bare_url, scans, warmup, rounds):
             "checked_in": checked_in, "expected_checkins": warmup + rounds * scans}
 
 
-def postgres_database(base_url):
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from config import normalise_database_url
-
-    url = make_url(normalise_database_url(base_url))
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    names = [f"openday_bench_{secrets.token_hex(4)}" for _ in range(2)]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                             {"n": name})
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-    return [url.set(database=n).render_as_string(hide_password=False) for n in names], drop
-
-
 def write_results(results, scans, rounds, load_before):
     path = ROOT / "bench" / "RESULTS.md"
     lines = [MARK_START, "## Check-in: `POST /api/checkin` (bench/checkin.py)", "",
@@ -399,7 +352,7 @@ def main():
                                      args.rounds))
         print_result(results[-1])
         if not args.no_postgres:
-            (app_url, bare_url), drop = postgres_database(args.pg_url)
+            (app_url, bare_url), drop = scratch_postgres(args.pg_url, count=2)
             try:
                 bare_url = bare_url.replace("postgresql://", "postgresql+psycopg://", 1)
                 results.append(bench_backend("PostgreSQL", app_url, bare_url, args.scans, args.warmup,

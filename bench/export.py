@@ -15,7 +15,6 @@ import os
 import platform
 import random
 import sys
-import tempfile
 import time
 import tracemalloc
 import uuid
@@ -25,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.common import scratch_database  # noqa: E402
 from config import normalise_database_url  # noqa: E402
 
 TOPICS = ["公共机构节能", "垃圾分类", "食堂餐饮节约"]
@@ -52,25 +51,6 @@ def reset_peak_rss():
         return True
     except OSError:
         return False
-
-
-def scratch_database(url):
-    if not url:
-        folder = tempfile.mkdtemp(prefix="openday-bench-")
-        return f"sqlite:///{folder}/bench.db", lambda: None
-    base = make_url(normalise_database_url(url))
-    name = f"openday_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = :n"), {"n": name})
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def fill(app, rows):
@@ -130,7 +110,7 @@ def download(client, path):
 
 
 def run(args):
-    url, drop = scratch_database(args.database_url)
+    url, _label, drop = scratch_database(args.database_url)
     try:
         app = create_app("testing", {"DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI":
                                      normalise_database_url(url), "SECRET_KEY": "bench",

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import loadgen  # noqa: E402 - after the path is set
+from bench.common import bare_engine, scratch_postgres  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -41,30 +41,9 @@ SECTION_END = "<!-- registration_rush:end -->"
 def bare_app():
     """gunicorn "bench.registration_rush:bare_app()" with BENCH_DB_URL set."""
     from flask import Flask
-    from sqlalchemy import create_engine, event, text
+    from sqlalchemy import text
 
-    from config import normalise_database_url
-
-    url = normalise_database_url(os.environ["BENCH_DB_URL"])
-    engine = create_engine(url)
-    if engine.dialect.name == "postgresql":
-        # The app's pool policy (app/database.py): ping a connection only after it sat idle.
-        from app.database import ping_idle_connections
-        from config import Config
-
-        ping_idle_connections(engine, Config.DATABASE_PING_AFTER_IDLE_SECONDS)
-    if engine.dialect.name == "sqlite":
-        # The same SQLite settings as the app (app/database.py), to compare like with like.
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_connection, _record):
-            dbapi_connection.isolation_level = None
-            for pragma in ("busy_timeout = 5000", "journal_mode = WAL", "synchronous = NORMAL"):
-                dbapi_connection.execute(f"PRAGMA {pragma}")
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(connection):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
+    engine = bare_engine(os.environ["BENCH_DB_URL"])
     app = Flask(__name__)
 
     @app.get("/form")
@@ -104,25 +83,8 @@ def sqlite_database(folder):
 
 
 def postgres_database(base_url):
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from config import normalise_database_url
-
-    url = make_url(normalise_database_url(base_url))
-    name = f"openday_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = :n"), {"n": name})
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
+    (url,), drop = scratch_postgres(base_url)
+    return url, drop
 
 
 def prepare_app_database(db_url, seats, env, rounds):

@@ -10,14 +10,14 @@ import argparse
 import re
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import scratch_database  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Staff workspace (issue 5)"
@@ -122,35 +122,11 @@ def main():
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    drop = None
-    if args.database_url:
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        from config import normalise_database_url
-
-        base = make_url(normalise_database_url(args.database_url))
-        name = f"openday_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = base.set(database=name).render_as_string(hide_password=False)
-
-        def drop():
-            with admin.connect() as conn:
-                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                             {"n": name})
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        label = "PostgreSQL"
-    else:
-        folder = tempfile.mkdtemp(prefix="openday-bench-")
-        url = f"sqlite:///{folder}/bench.db"
-        label = "SQLite"
+    url, label, drop = scratch_database(args.database_url)
     try:
         figures = run(url, args.rows, args.repeat)
     finally:
-        if drop:
-            drop()
+        drop()
     lines = [f"### {label}, {args.rows} registrations, median / max of {args.repeat} runs "
              f"({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC)", "",
              "| operation | median ms | max ms |", "|---|---:|---:|"]

@@ -42,9 +42,9 @@ def main():
     url = args.database_url or f"sqlite:///{tmp.name}/bench.db"
     drop = None
     if url.startswith("postgres"):
-        from tests.conftest import _server_database
+        from bench.common import scratch_postgres
 
-        url, drop = _server_database(url)
+        (url,), drop = scratch_postgres(url)
     app = create_app("testing", {"DATABASE_URL": url, "SECRET_KEY": "bench", "MAIL_OUTBOX_DIR": tmp.name,
                                  "SQLITE_IMMEDIATE_OUTSIDE_REQUESTS": True})
     now = datetime.now(timezone.utc)
