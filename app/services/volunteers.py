@@ -10,8 +10,9 @@ import hashlib
 import hmac
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import format_datetime
@@ -291,7 +292,9 @@ def correct_times(registration, staff, *, reason, checked_in_at=None, checked_ou
 
     A time given here is bounded as the door bounds a scan: the check-in lies in the shift's
     check-in window, the check-out after the check-in and no later than the shift's end (or
-    the extension). A check-out the door recorded later stays as it is (hours are capped)."""
+    the extension, which ends on the shift's own day: ``latest_extension``). A check-out the
+    door recorded later stays as it is (hours are capped); so does an extension stored before
+    that bound, unless it is the one being changed."""
     now = now or utcnow()
     _require_volunteer(registration)
     reason = (reason or "").strip()
@@ -314,6 +317,10 @@ def correct_times(registration, staff, *, reason, checked_in_at=None, checked_ou
         extended_until or (checkin.extended_until if checkin is not None else None))
     if new_extension is not None and new_extension <= slot.ends_at:
         raise InvalidData(_("延长时间应晚于班次结束时间。"), field="extended_until")
+    if extended_until is not None and not clear_extension and extended_until > latest_extension(slot):
+        raise InvalidData(_("延长时间不能晚于班次结束当天的 24:00（%(day)s）。",
+                            day=format_datetime(slot.ends_at, "yyyy-MM-dd")),
+                          field="extended_until")
     if checked_in_at is not None:
         opens, closes = checkin_window(registration.event, slot)
         if not opens <= checked_in_at <= closes:
@@ -347,6 +354,15 @@ def correct_times(registration, staff, *, reason, checked_in_at=None, checked_ou
                  detail={**_audit_detail(registration), "reason": reason, "before": before,
                          "after": after})
     return checkin
+
+
+def latest_extension(slot):
+    """How far staff may extend a shift: to midnight (Beijing time) of the day it ends. A
+    volunteer who stays on is recorded that day; a slip of the date picker (a day, a month
+    later) would otherwise count every hour up to it."""
+    ends = slot.ends_at.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    next_midnight = datetime.combine(ends.date() + timedelta(days=1), time(0), tzinfo=ends.tzinfo)
+    return next_midnight.astimezone(timezone.utc)
 
 
 def _minute(moment):
