@@ -31,7 +31,7 @@ from app.services import feedback as feedback_service
 from app.services import registration as registration_service
 from app.services import volunteers as volunteer_service
 from app.services.errors import AlreadyRegistered, DomainError, RegistrationClosed, SlotFull
-from app.services.registration import get_event_for_registration
+from app.services.registration import get_event_for_registration, normalise_phone
 
 
 @bp.get("/")
@@ -66,6 +66,9 @@ def register(slug):
         # Nothing to fill in: the page says why (closed, or every seat taken).
         error = None
         if request.method == "POST":
+            earlier = _ticket_already_made(event)
+            if earlier is not None:
+                return earlier
             error = RegistrationClosed() if state != "open" else SlotFull()
         return _registration_page(event, None, state, error=error, status=409 if error else 200)
     form = registration_form_for(event)
@@ -101,6 +104,22 @@ def register(slug):
     db.session.commit()
     my_tickets.remember(token)
     return redirect(url_for("public.ticket", token=token), code=303)
+
+
+def _ticket_already_made(event):
+    """A form that a full or closed event refuses may have been booked already: by its own
+    first click (a double click that took the last seat, or the same form sent again from
+    the back button), or, in this browser, for the same phone (a second tab). Those people
+    are shown their ticket, not "full"; a redirect to it, or None."""
+    made = registration_service.active_made_by_form(event, request.form.get("submission_key"))
+    if made is not None:
+        return redirect(url_for("public.ticket", token=made.token), code=303)
+    phone = normalise_phone(request.form.get("phone"))
+    mine = registration_service.find_active(event, None, phone) if phone else None
+    if mine is not None and my_tickets.is_mine(mine.token):
+        flash(_("您已经报名成功，不用再报一次。这是您的电子票。"), "success")
+        return redirect(url_for("public.ticket", token=mine.token), code=303)
+    return None
 
 
 def _ticket_of_this_browser(error):

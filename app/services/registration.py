@@ -93,6 +93,17 @@ def find_by_submission(submission_key):
     ).scalar_one_or_none()
 
 
+def active_made_by_form(event, submission_key):
+    """The registration for ``event`` that this very form (its submission key) made, while
+    it still holds its place; else None. A double click whose first click took the last
+    seat, or the form sent again from the back button once registration has closed, is
+    then shown its ticket rather than "full" or "closed"."""
+    registration = find_by_submission(submission_key)
+    if registration is None or registration.event_id != event.id or not registration.is_active:
+        return None
+    return registration
+
+
 def find_active(event, slot, phone):
     return db.session.execute(
         select(Registration).where(Registration.active_key == active_key_for(event, slot, phone))
