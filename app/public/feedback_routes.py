@@ -7,7 +7,7 @@ from app.public import bp
 from app.public.feedback_forms import feedback_form_for
 from app.security import limits_off
 from app.services import feedback as feedback_service
-from app.services.errors import DomainError
+from app.services.errors import Conflict, DomainError
 from app.services.tickets import qr_png
 
 BROWSER_COOKIE = "fb_key"
@@ -37,6 +37,12 @@ def ticket_feedback(token):
                             registration=registration)
     try:
         feedback_service.submit(event, form.answers(), registration=registration)
+    except Conflict:
+        # The twin of a double tap (or another tab) got there first: the same thanks as a
+        # repeat made later, not an error page.
+        db.session.rollback()
+        return render_template("public/feedback_closed.html", event=event, state="done",
+                               registration=registration), 409
     except DomainError as error:
         db.session.rollback()
         if error.status == 400:
@@ -70,6 +76,10 @@ def event_feedback(slug):
         browser_key = feedback_service.new_browser_key()
     try:
         feedback_service.submit(event, form.answers(), browser_key=browser_key)
+    except Conflict:  # a double tap's twin: as for a repeat made later
+        db.session.rollback()
+        return _with_cookie(render_template("public/feedback_closed.html", event=event,
+                                            state="done_browser"), 409, browser_key)
     except DomainError as error:
         db.session.rollback()
         if error.status == 400:

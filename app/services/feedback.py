@@ -242,6 +242,8 @@ def submit(event, answers, *, registration=None, browser_key=None, now=None):
     else:
         if not event_feedback_open(event, now):
             raise NotAllowed(_("活动开始后才能评价，请到时再来。"))
+        if valid_browser_key(browser_key):
+            _one_poster_evaluation_at_a_time(event)
         if browser_already_evaluated(event, browser_key):
             raise Conflict(_("您已经在这台设备上评价过本次活动了，感谢您的参与！"))
     feedback = Feedback(
@@ -263,6 +265,15 @@ def submit(event, answers, *, registration=None, browser_key=None, now=None):
     if follow_up_reasons(feedback):
         open_follow_up(feedback, now=now)
     return feedback
+
+
+def _one_poster_evaluation_at_a_time(event):
+    """Hold the event's row until the commit, so that a double tap's twin (same browser
+    key) waits, then finds the first evaluation and is refused, instead of both passing
+    the check and counting twice. PostgreSQL: FOR NO KEY UPDATE, which registrations'
+    foreign keys do not wait for; SQLite writes one transaction at a time anyway."""
+    db.session.execute(select(Event.id).where(Event.id == event.id)
+                       .with_for_update(key_share=True))
 
 
 # ---- follow-ups ---------------------------------------------------------------------------
