@@ -197,7 +197,14 @@ def ticket(token):
         applications=volunteer_service.applications_in_drive(registration),
         served_hours=volunteer_service.hours_served(registration),
         places_ahead=waitlist.places_ahead(registration),
+        in_wechat=_in_wechat(),
     ))
+
+
+def _in_wechat():
+    """WeChat's own browser, where many open their link: it downloads no files, so the
+    calendar file needs the page opened in the phone's browser first."""
+    return "MicroMessenger" in request.headers.get("User-Agent", "")
 
 
 @bp.get("/tickets/<token>/qr.png")
