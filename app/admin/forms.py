@@ -41,6 +41,7 @@ from app.public.forms import RegistrationForm
 from app.services import staff as staff_service
 from app.services.errors import InvalidData
 from app.services.staff import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from app.services.text import has_hidden_characters
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 DT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -198,10 +199,17 @@ class CancelForm(FlaskForm):
 class SearchForm(TranslatedForm):
     """The registrations list's query string (GET, no CSRF)."""
 
-    q = StringField(_l("姓名、手机尾号或票号"), validators=[Optional(), Length(max=50)])
+    q = StringField(_l("姓名、手机尾号或票号"), validators=[Optional(), Length(
+        max=50, message=_l("最多输入 %(max)d 个字：请只输入姓名、手机尾号或票号。"))])
     slot = SelectField(_l("场次"), choices=[], validate_choice=False, default="")
     status = SelectField(_l("状态"), choices=STATUS_CHOICES, validate_choice=False, default="")
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)], default=1)
+
+
+def without_hidden_characters(value):
+    if not isinstance(value, str):
+        return value
+    return "".join(char for char in value if not has_hidden_characters(char))
 
 
 class WalkInForm(FlaskForm):
@@ -209,8 +217,10 @@ class WalkInForm(FlaskForm):
     # The public form's name: spaces trimmed, hidden characters (zero-width spaces, bidi
     # overrides) refused; a name of nothing visible would be a blank line on every list.
     name = RegistrationForm.name
-    phone = StringField(_l("手机号码"), validators=[DataRequired(_l("请填写手机号码。")),
-                                                Length(max=30)])
+    # A number copied from a phone's contacts or call log comes wrapped in invisible
+    # direction marks (U+202D … U+202C): they go, the digits stay.
+    phone = StringField(_l("手机号码"), filters=[without_hidden_characters],
+                        validators=[DataRequired(_l("请填写手机号码。")), Length(max=30)])
     email = EmailField(_l("电子邮箱（选填）"), validators=[Optional(), Length(max=254),
                                                      Email(_l("电子邮箱格式不正确。"))])
     party_size = party_size_field()  # the event's own limit: for_party_size() in the view

@@ -286,8 +286,9 @@ def registrations(slug):
             status=form.status.data if form.status.data in REGISTRATION_STATUSES else None,
             page=form.page.data if not form.page.errors and form.page.data else 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    status = 400 if form.q.errors else 200  # the box says why it could not search
     return render_template("admin/registrations.html", event=event, form=form, page=page,
-                           args=args, arrived=workspace.checked_in_ids(page.items))
+                           args=args, arrived=workspace.checked_in_ids(page.items)), status
 
 
 @bp.get("/registrations/<int:registration_id>")

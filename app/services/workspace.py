@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 
 from app.extensions import db
 from app.models import CheckIn, Registration
@@ -14,6 +14,7 @@ from app.models.types import utcnow
 from app.services.errors import AlreadyRegistered, Conflict, NotFound, RegistrationClosed, SlotFull
 from app.services.privacy import STAND_IN
 from app.services.registration import normalise_phone, register
+from app.services.text import has_hidden_characters
 
 # draft -> published -> closed; a closed event may be published again.
 STATUS_CHANGES = {"publish": ("published", ("draft", "closed")),
@@ -64,11 +65,25 @@ class Page:
 MASKED_PHONE = re.compile(r"(1\d{2})\*{4}(\d{4})")
 
 
+def search_text(raw):
+    """A search box's text as stored text reads: NFKC (full-width digits and letters become
+    ASCII), without the invisible characters a copy brings along, and trimmed. A number
+    copied from a phone's contacts comes wrapped in direction marks (U+202D … U+202C), a
+    name copied from a chat may carry a zero-width space; names never hold them (the forms
+    refuse them), so the search drops them rather than find no one."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    return "".join(char for char in text
+                   if not has_hidden_characters(char)).strip()
+
+
 def search_conditions(text, *, shortest_tail=3):
-    """What a search box's ``text`` (NFKC-normalised) may mean, as alternatives: part of a
-    name, a ticket number (any case), the end of a phone number (``shortest_tail`` to 11
-    digits), a whole number however it is written, or one masked as staff screens show it.
-    The registrations list and the check-in screen's search both ask this."""
+    """What a search box's ``text`` may mean, as alternatives: part of a name, a ticket
+    number (any case), the end of a phone number (``shortest_tail`` to 11 digits), a whole
+    number however it is written, or one masked as staff screens show it. The
+    registrations list and the check-in screen's search both ask this."""
+    text = search_text(text)
+    if not text:  # only invisible characters: they match no one (not everyone)
+        return [false()]
     digits = re.sub(r"[\s-]", "", text)  # "K7M2 X9QA", "138-1234": as people group them
     conditions = [Registration.name.contains(text, autoescape=True),
                   Registration.ticket_number == digits.upper()]
@@ -95,7 +110,7 @@ def search_registrations(event, *, q=None, slot_id=None, status=None, page=1, pe
         query = query.where(Registration.slot_id == slot_id)
     if status:
         query = query.where(Registration.status == status)
-    text = unicodedata.normalize("NFKC", q or "").strip()
+    text = search_text(q)
     if text:
         query = query.where(or_(*search_conditions(text)))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()

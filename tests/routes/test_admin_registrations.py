@@ -44,6 +44,44 @@ def test_search_by_name_phone_tail_and_ticket_number(client, auth, make_event, m
     assert found(q="王" * 60) == set()  # too long to search: nothing, not everyone
 
 
+
+def test_a_search_copied_with_invisible_marks_still_finds_the_person(client, auth, make_event,
+                                                                       make_registration):
+    """A number copied from a phone's contacts comes wrapped in direction marks, a name
+    copied from a chat may carry a zero-width space: the list found no one."""
+    event = make_event(slug="pasted")
+    make_registration(event, name="王小明", phone="13812345678")
+    make_registration(event, name="李四", phone="13900001111")
+    auth.login("staff")
+
+    def found(q):
+        response = client.get("/staff/events/pasted/registrations", query_string={"q": q})
+        assert response.status_code == 200
+        body = response.get_data(as_text=True)
+        return {name for name in ("王小明", "李四") if name in body}
+
+    assert found("\u202d+86 138 1234 5678\u202c") == {"王小明"}  # iOS contacts
+    assert found("\u2066138-1234-5678\u2069") == {"王小明"}
+    assert found("王小\u200b明") == {"王小明"}  # from a chat message
+    assert found("\ufeff1111") == {"李四"}  # a byte order mark in front of a tail
+    assert found("\u200b\u200b") == {"王小明", "李四"}  # nothing visible: as an empty box
+
+
+def test_a_search_of_twenty_thousand_characters_is_refused_in_chinese(client, auth, make_event,
+                                                                      make_registration, db):
+    event = make_event(slug="long-search")
+    make_registration(event, name="王小明", phone="13812345678")
+    auth.login("staff")
+    response = client.get("/staff/events/long-search/registrations",
+                          query_string={"q": "王" * 20000})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    error = re.search(r'<p class="error"[^>]*>(.*?)</p>', body)
+    assert error and error.group(1) == "最多输入 50 个字：请只输入姓名、手机尾号或票号。"
+    assert "王小明" not in body  # nothing listed, not everyone
+    assert db.session.execute(select(Registration)).scalar_one().status == "confirmed"
+
+
 def test_filters_by_slot_and_status(client, auth, make_event, make_registration, db):
     from tests.conftest import event_data
 
@@ -194,6 +232,19 @@ def test_staff_register_a_walk_in_outside_the_window(client, auth, make_event, d
     assert row.actor_name == "staff" and row.detail["phone"] == "138****8000"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert registration.ticket_number in page and "13800138000" not in page
+
+
+
+def test_a_phone_in_number_copied_from_the_call_log_is_registered(client, auth, make_event, db):
+    """Staff taking a call copy the caller's number from the phone's call log or contacts,
+    which wraps it in invisible direction marks: it was refused as not 11 digits."""
+    make_event(slug="walk-copied")
+    auth.login("staff")
+    response = client.post("/staff/events/walk-copied/walk-in", data={
+        "slot": "am", "name": "来电市民", "phone": "\u202d+86 138 0013 8000\u202c",
+        "party_size": "1", "source": "phone_in"})
+    assert response.status_code == 303, response.get_data(as_text=True)[:1500]
+    assert db.session.execute(select(Registration)).scalar_one().phone == "13800138000"
 
 
 def test_walk_in_respects_capacity_and_reserved_seats(client, auth, make_event, db):
