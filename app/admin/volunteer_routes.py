@@ -40,7 +40,7 @@ def volunteer_queue(slug):
     for registration in volunteer_service.review_queue(event):
         counts[registration.status] = counts.get(registration.status, 0) + 1
     return render_template("admin/volunteers/queue.html", event=event, applications=applications,
-                           status=status, counts=counts,
+                           status=status, counts=counts, now=datetime.now(timezone.utc),
                            status_label=volunteer_service.status_label)
 
 
@@ -75,8 +75,13 @@ def volunteer_review(slug):
         label = _("通过") if decision == "approve" else _("不通过")
         flash(_("已%(what)s %(n)d 份申请：%(names)s", what=label, n=len(result.done),
                 names=_("、").join(r.name for r in result.done)), "success")
+    # One message per reason, naming everyone it refused: a bulk run against a full shift
+    # otherwise stacked one red box per applicant above the queue.
+    refused = {}
     for registration, message in result.failed:
-        flash(_("%(name)s：%(message)s", name=registration.name, message=message), "error")
+        refused.setdefault(message, []).append(registration.name)
+    for message, names in refused.items():
+        flash(_("%(name)s：%(message)s", name=_("、").join(names), message=message), "error")
     return redirect(url_for("admin.volunteer_queue", slug=event.slug), code=303)
 
 
@@ -96,7 +101,7 @@ def _render_detail(registration, form):
         hours=volunteer_service.service_hours(checkin, registration.slot),
         others=volunteer_service.same_person_applications(registration),
         trail=[(row, _time_changes(row.detail)) for row in volunteer_service.audit_trail(registration)],
-        person_key=volunteer_service.phone_key(registration.phone),
+        person_key=volunteer_service.phone_key(registration.phone), now=datetime.now(timezone.utc),
         status_label=volunteer_service.status_label, masked_email=mask_email(registration.email),
     )
 

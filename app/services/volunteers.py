@@ -120,9 +120,14 @@ def queue_application_mail(registrations):
 
 def approve(registration, staff, now=None):
     """Approve a pending application: take its seat (never past the shift's capacity),
-    mail the volunteer and audit the decision. Raises Conflict / SlotFull."""
+    mail the volunteer and audit the decision. Raises Conflict / SlotFull, and Conflict
+    once the shift is over (rejecting it, with a reason, still closes the application)."""
     now = now or utcnow()
     _require_volunteer(registration)
+    if registration.status == "pending" and now >= registration.slot.ends_at:
+        # The approval mail would tell them to come and scan in for a shift already over.
+        raise Conflict(_("“%(shift)s”已于 %(end)s 结束，不能再通过这份申请。",
+                         shift=registration.slot.label, end=_minute(registration.slot.ends_at)))
     with db.session.begin_nested():
         # Claim the application first: of two staff approving it at once only one moves it
         # out of ``pending``, so its seat is taken once.

@@ -1,5 +1,6 @@
 """Staff review and time corrections at their edges: how far a shift may be extended, a
 decision on a shift that is over, a certificate with nothing to certify, a long bulk run."""
+import re
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -81,3 +82,60 @@ def test_an_extension_stored_before_the_bound_does_not_block_other_corrections(c
     checkin = db.session.get(Registration, reg.id).checkin
     assert checkin.checked_in_at == slot.starts_at
     assert checkin.extended_until == slot.ends_at + timedelta(days=2)
+
+
+def shift_is_over(db, slot):
+    """Time passes: the shift ran yesterday."""
+    slot.starts_at = now_utc() - timedelta(days=1)
+    slot.ends_at = slot.starts_at + timedelta(hours=2)
+    db.session.commit()
+
+
+def test_an_application_is_not_approved_once_its_shift_is_over(client, auth, db, drive):
+    """Issue 4: approved the day after the shift, the volunteer was mailed "到岗时请出示电子票上的
+    二维码签到" and shown a QR code to scan in for a shift already over."""
+    from app.models import OutboxMessage
+
+    auth_admin(auth, db)
+    [late] = apply(db, drive, email="late@example.com")
+    [other] = apply(db, drive, name="赵六", phone="13900008888", email="zhao@example.com")
+    shift_is_over(db, drive.slots[0])
+    queue = client.get(f"/staff/events/{drive.slug}/volunteers").get_data(as_text=True)
+    assert f'name="approve_one" value="{late.id}"' not in queue
+    assert "班次已结束，不能再通过" in queue
+    record = client.get(f"/staff/volunteers/{late.id}").get_data(as_text=True)
+    assert 'name="action" value="approve"' not in record and "班次已结束，不能再通过" in record
+    # A page left open from before (or a bulk run) is refused with a message, row by row.
+    for data in ({"approve_one": late.id}, {"ids": [late.id, other.id], "action": "approve"}):
+        response = client.post(f"/staff/events/{drive.slug}/volunteers/review", data=data,
+                               follow_redirects=True)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "结束，不能再通过这份申请" in page, page
+    response = client.post(f"/staff/volunteers/{late.id}/decision", data={"action": "approve"})
+    assert response.status_code == 409
+    assert "结束，不能再通过这份申请" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert {db.session.get(Registration, r.id).status for r in (late, other)} == {"pending"}
+    assert drive.slots[0].booked == 0
+    assert not db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.kind == "approved")).scalars().all()
+    # Rejecting, with a reason, still closes the application.
+    response = client.post(f"/staff/events/{drive.slug}/volunteers/review",
+                           data={"reject_one": late.id, f"reason_{late.id}": "班次已结束"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Registration, late.id).status == "rejected"
+
+
+def test_a_bulk_approval_past_capacity_gives_one_message_per_reason(client, auth, db, drive):
+    """Ticking 8 applicants for a 2-place shift stacked six identical red boxes above the
+    queue; one box names the six."""
+    auth_admin(auth, db)
+    ids = [apply(db, drive, name=f"志愿者{n}", phone=f"1390000{n:04d}")[0].id for n in range(8)]
+    page = client.post(f"/staff/events/{drive.slug}/volunteers/review",
+                       data={"ids": ids, "action": "approve"}, follow_redirects=True).get_data(as_text=True)
+    assert page.count("名额已满，不能再通过") == 1
+    refused = re.search(r"([^>]*)：“1号楼投放点 早班”的志愿者名额已满", page).group(1)
+    assert refused.split("、") == [f"志愿者{n}" for n in range(2, 8)]
+    assert "已通过 2 份申请：志愿者0、志愿者1" in page
