@@ -6,6 +6,7 @@ from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from app.checkin import bp
 from app.database import reads_first
@@ -48,7 +49,14 @@ def screen(slug):
 @staff_required
 def api_checkin():
     if current_app.config.get("WTF_CSRF_ENABLED", True):
-        csrf.protect()
+        try:
+            csrf.protect()
+        except CSRFError:
+            # The page's token no longer fits the session (signed in again, in another tab
+            # or on another screen). Not a refusal of the ticket: ``reload`` tells the screen
+            # to keep its queued scans and ask for a reload, which brings a fresh token.
+            return jsonify({"error": 400, "reload": True,
+                            "message": _("页面已过期或来源不明，请刷新页面后重新提交。")}), 400
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise InvalidData(_("请求格式有误。"))

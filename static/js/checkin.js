@@ -33,7 +33,9 @@
   var el = {
     gate: $("gate-input"), scanForm: $("scan-form"), scan: $("scan-input"),
     result: $("result"), title: $("result-title"), name: $("result-name"), detail: $("result-detail"),
-    net: $("net-status"), netText: $("net-text"), queue: $("queue-text"),
+    net: $("net-status"), netText: $("net-text"), queue: $("queue-text"), relogin: $("relogin-link"),
+    report: $("sync-report"), reportText: $("sync-report-text"), reportList: $("sync-report-list"),
+    reportClose: $("sync-report-close"),
     camToggle: $("camera-toggle"), camMessage: $("camera-message"), videoWrap: $("video-wrap"),
     video: $("camera-video"), canvas: $("camera-canvas"),
     searchForm: $("search-form"), search: $("search-input"), searchMessage: $("search-message"),
@@ -69,6 +71,10 @@
 
   var state = {
     online: true,
+    // The server answers but takes no scan from this page: "login" (the session ended) or
+    // "reload" (the page's CSRF token no longer fits the session). Scans go on from the
+    // local list and wait in the queue until the steward signs in again or reloads.
+    blocked: null,
     list: load(KEY_LIST, null),
     index: {},
     queue: load(KEY_QUEUE, []),
@@ -76,6 +82,9 @@
     lastAt: 0,
     syncing: false,
     conflicts: 0,
+    refused: 0,
+    seq: 0,          // each scan's number, in the order the steward made them
+    shownSeq: 0,     // the newest scan whose answer the panel shows
     idleTimer: null
   };
   indexList();
@@ -187,10 +196,35 @@
 
   function setOnline(online) {
     state.online = online;
-    el.net.classList.toggle("ck-net-online", online);
-    el.net.classList.toggle("ck-net-offline", !online);
-    el.netText.textContent = online ? t("online") : t("offline");
-    root.dataset.online = online ? "1" : "0";
+    showNet();
+  }
+
+  // Returns true when the reason is new (the caller then tells the steward once).
+  function setBlocked(reason) {
+    var changed = state.blocked !== reason;
+    state.blocked = reason;
+    showNet();
+    return changed && !!reason;
+  }
+
+  function blockedBy(status, body) {
+    if (status === 401) { return "login"; }
+    if (status === 400 && body && body.reload) { return "reload"; }
+    return null;
+  }
+
+  function blockedMessage() { return state.blocked === "login" ? t("login") : t("page_stale"); }
+
+  function showNet() {
+    var fine = state.online && !state.blocked;
+    el.net.classList.toggle("ck-net-online", fine);
+    el.net.classList.toggle("ck-net-offline", !fine);
+    el.netText.textContent = state.blocked === "login" ? t("signed_out")
+      : state.blocked === "reload" ? t("stale_queue") : state.online ? t("online") : t("offline");
+    el.relogin.hidden = !state.blocked;
+    el.relogin.textContent = state.blocked === "login" ? t("relogin") : t("reload");
+    root.dataset.online = state.online ? "1" : "0";
+    root.dataset.blocked = state.blocked || "";
     showQueue();
   }
 
@@ -214,26 +248,34 @@
     }
     state.lastCode = code;
     state.lastAt = now;
+    var seq = ++state.seq;
     var item = {code: code, gate: gateName(), nonce: newNonce(),
                 scanned_at: new Date(now).toISOString(), source: source || "scan"};
-    if (!state.online) { admitOffline(item); return; }
+    if (!state.online || state.blocked) { admitOffline(item, seq); return; }
     postScan(item).then(function (response) {
-      if (response.status === 401) { showError(t("login")); return null; }
       // Too many requests (429): not a refusal of this ticket; keep the scan for later.
       if (response.status === 429) { throw new Error("busy"); }
       if (response.status >= 400 && response.status < 500) {
-        return response.json().then(function (body) { showError(body.message || t("error")); });
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          var reason = blockedBy(response.status, body);
+          if (!reason) { showError(body.message || t("error"), seq); return; }
+          // Signed out, or a stale page: not this ticket's fault. Answer from the local
+          // list as offline, and keep the scan until the steward signs in or reloads.
+          setBlocked(reason);
+          scheduleProbe();
+          admitOffline(item, seq);
+        });
       }
       if (!response.ok) { throw new Error("server " + response.status); }
       return response.json().then(function (answer) {
-        show(answer, code);
+        show(answer, code, seq);
         rememberAnswer(code, answer);
         refreshStatsSoon();
         if (onAnswer) { onAnswer(answer); }
       });
     }).catch(function () {
       setOnline(false);
-      admitOffline(item);
+      admitOffline(item, seq);
       scheduleProbe();
     });
   }
@@ -250,8 +292,8 @@
     if (answer.result === "ok" && !answer.repeat) { bumpCount(answer.slot_key, answer.party_size); }
   }
 
-  function admitOffline(item) {
-    if (!state.list) { showError(t("no_list")); return; }
+  function admitOffline(item, seq) {
+    if (!state.list) { showError(state.blocked ? blockedMessage() : t("no_list"), seq); return; }
     var entry = localEntry(item.code);
     var answer = offlineAnswer(entry, new Date(item.scanned_at));
     if (answer.result === "ok") {
@@ -260,13 +302,14 @@
       entry.gate = item.gate;
       save(KEY_LIST, state.list);
       item.source = "offline";
+      item.name = entry.name;  // masked, as in the list: names the scan if the server refuses it
       state.queue.push(item);
       save(KEY_QUEUE, state.queue);
       bumpCount(entry.slot, entry.party_size);
       showQueue();
     }
     answer.offline = true;
-    show(answer, item.code);
+    show(answer, item.code, seq);
   }
 
   function offlineAnswer(entry, at) {
@@ -320,7 +363,17 @@
 
   // ``code``: what was scanned or typed. The input is cleared for the next person, so an
   // unknown ticket shows it here (as text) for the steward to check against the ticket.
-  function show(answer, code) {
+  // ``seq``: the scan's number. Answers may come back out of order (a slow request, then a
+  // quick one): an older scan's answer never replaces a newer one's on the panel.
+  function isNewest(seq) {
+    if (seq === undefined) { return true; }
+    if (seq < state.shownSeq) { return false; }
+    state.shownSeq = seq;
+    return true;
+  }
+
+  function show(answer, code, seq) {
+    if (!isNewest(seq)) { return; }
     var tone = TONE[answer.result] || "bad";
     el.result.className = "ck-result ck-" + tone;
     el.result.dataset.result = answer.result;
@@ -369,7 +422,8 @@
     el.name.classList.add("ck-result-code");
   }
 
-  function showError(message) {
+  function showError(message, seq) {
+    if (!isNewest(seq)) { return; }
     el.result.className = "ck-result ck-bad";
     el.result.dataset.result = "error";
     el.title.textContent = message;
@@ -450,7 +504,12 @@
   }
   function refreshStats() {
     if (!state.online || state.queue.length) { return; }
-    request(cfg.statsUrl).then(function (r) { return r.ok ? r.json() : null; })
+    request(cfg.statsUrl).then(function (r) {
+      // Signed out (the 30-minute idle limit, or the day's 12 hours): say so before the
+      // next person's scan finds out.
+      if (r.status === 401) { setBlocked("login"); scheduleProbe(); }
+      return r.ok ? r.json() : null;
+    })
       .then(function (counts) { if (counts) { setCounts(counts); } })
       .catch(function () { /* the next scan or probe will notice */ });
   }
@@ -486,24 +545,40 @@
       return request(cfg.statsUrl).then(function (r) {
         if (r.status >= 500) { throw new Error("server " + r.status); }
         setOnline(true);
+        if (r.status === 401) { setBlocked("login"); scheduleProbe(); return; }
+        if (state.blocked === "login" && r.ok) { setBlocked(null); }  // signed in again
         if (r.ok) { return r.json().then(setCounts); }
       }).catch(function () { setOnline(false); scheduleProbe(); });
     }
     state.syncing = true;
     var item = state.queue[0];
     return postScan(item).then(function (response) {
-      if (response.status >= 500 || response.status === 401 || response.status === 429) {
+      if (response.status >= 500 || response.status === 429) {
         state.syncing = false;
-        if (response.status === 401) { showError(t("login")); }
         throw new Error("sync " + response.status);
       }
-      // 200 (kept or reported as a conflict) or 400 (refused for good): done with this one.
-      // 429 (too many requests) stayed in the queue above and is sent again later.
       return response.json().catch(function () { return {}; }).then(function (answer) {
+        var reason = blockedBy(response.status, answer);
+        if (reason) {
+          // The server is there but takes nothing from this page: the scans stay queued
+          // (never dropped) until the steward signs in again or reloads.
+          state.syncing = false;
+          setOnline(true);
+          if (setBlocked(reason)) { showError(blockedMessage()); }
+          scheduleProbe();
+          return;
+        }
+        // 200 (kept, reported as a conflict, or refused) or another 4xx (refused for
+        // good): done with this one. A refusal means someone was let in on the local
+        // list's word (a ticket cancelled after the list was fetched): the steward is told.
         if (answer.conflict) { state.conflicts += 1; }
+        else if (!response.ok || (answer.result !== "ok" && answer.result !== "already_checked_in")) {
+          reportRefused(item, answer);
+        }
         state.queue.shift();
         save(KEY_QUEUE, state.queue);
         state.syncing = false;
+        setBlocked(null);
         setOnline(true);
         if (state.queue.length) { return sync(); }
         if (state.conflicts) {
@@ -520,6 +595,25 @@
       scheduleProbe();
     });
   }
+
+  // An offline admission the server refused: listed until the steward taps "got it".
+  function reportRefused(item, answer) {
+    var who = item.name || answer.name || item.code;
+    var why = answer.result && texts[answer.result] ? t(answer.result) : (answer.message || t("error"));
+    var li = document.createElement("li");
+    li.textContent = who + " · " + why + " · " + hhmm(new Date(item.scanned_at)) + (item.gate ? " · " + item.gate : "");
+    el.reportList.appendChild(li);
+    state.refused += 1;
+    el.reportText.textContent = t("sync_refused", {n: state.refused});
+    el.report.hidden = false;
+    root.dataset.refused = String(state.refused);
+  }
+  el.reportClose.addEventListener("click", function () {
+    el.report.hidden = true;
+    el.reportList.textContent = "";
+    state.refused = 0;
+    root.dataset.refused = "0";
+  });
 
   var probeTimer = null;
   function scheduleProbe() {

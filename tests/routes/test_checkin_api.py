@@ -307,6 +307,11 @@ def test_csrf_header_is_required_and_anonymous_still_gets_401(make_app, make_sta
     meta = re.search(r'<meta name="csrf-token" content="([^"]+)">', screen).group(1)
     refused = client.post("/api/checkin", json=body)
     assert refused.status_code == 400
+    # Not a refusal of the ticket: the screen keeps a queued scan and asks for a reload.
+    assert refused.get_json()["reload"] is True
+    assert "请刷新页面" in refused.get_json()["message"]
+    stale = client.post("/api/checkin", json=body, headers={"X-CSRFToken": meta + "x"})
+    assert stale.status_code == 400 and stale.get_json()["reload"] is True
     assert count(db, CheckIn) == 0
     accepted = client.post("/api/checkin", json=body, headers={"X-CSRFToken": meta})
     assert accepted.status_code == 200 and accepted.get_json()["result"] == "ok"
