@@ -8,7 +8,9 @@ the database with ``yield_per`` (server-side cursors on PostgreSQL).
 CSV (CONTRACT §5): UTF-8 with a byte order mark (Excel and WPS then read Chinese right), a
 header row, RFC 4180 quoting, CRLF line ends, and no cell that a spreadsheet would run as a
 formula: a cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-begins with ``'`` instead (OWASP's CSV-injection advice).
+begins with ``'`` instead (OWASP's CSV-injection advice). So does a text that Excel would
+read as a number and show otherwise than written: a landline left for a reply loses its
+leading zero (02157001234 → 2157001234), a long number turns into 8.61391E+12.
 
 XLSX: openpyxl's write-only mode; every text cell is typed as a string so a value such as
 ``=HYPERLINK(...)`` is kept as text and never becomes a formula.
@@ -41,6 +43,17 @@ BOM = "\ufeff"
 
 
 FORMULA_SET = frozenset(FORMULA_STARTS)
+# Texts Excel would take for a number it shows differently: a leading zero (dropped), more
+# than 11 digits (scientific notation, and past 15 digits rounded), an exponent (a ticket
+# number such as "2345E234"). Their first character is a digit, which is checked first.
+_READ_AS_ANOTHER_NUMBER = re.compile(r"0\d+|\d{12,}|\d+(?:\.\d*)?[eE][+-]?\d+")
+DIGITS = frozenset("0123456789")
+
+
+def _needs_quote(text):
+    first = text[0]
+    return first in FORMULA_SET or (
+        first in DIGITS and _READ_AS_ANOTHER_NUMBER.fullmatch(text) is not None)
 
 
 def _text(value, tz=None):
@@ -62,9 +75,10 @@ def _tz():
 
 
 def safe_cell(value):
-    """A CSV cell as text that no spreadsheet runs as a formula."""
+    """A CSV cell as text that no spreadsheet runs as a formula, nor reads as another
+    number than the one written."""
     text = _text(value)
-    if text and text[0] in FORMULA_SET:
+    if text and _needs_quote(text):
         return "'" + text
     return text
 
@@ -77,7 +91,7 @@ def _cell_formatter():
     def cell(value):
         kind = type(value)
         if kind is str:
-            return "'" + value if value and value[0] in FORMULA_SET else value
+            return "'" + value if value and _needs_quote(value) else value
         if value is None:
             return ""
         if kind is int:
@@ -86,7 +100,7 @@ def _cell_formatter():
             # isoformat is quicker than strftime: "YYYY-MM-DD HH:MM"
             return value.astimezone(tz).isoformat(" ", "minutes")[:16]
         text = _text(value, tz)
-        return "'" + text if text and text[0] in FORMULA_SET else text
+        return "'" + text if text and _needs_quote(text) else text
 
     return cell
 

@@ -97,6 +97,22 @@ def test_feedback_csv_is_formula_safe(client, auth, db, make_event, make_registr
             assert not cell or cell[0] not in "=+-@\t\r"
 
 
+def test_a_landline_left_for_a_reply_keeps_its_leading_zero_in_excel(client, auth, db,
+                                                                    make_event):
+    """Excel opens a CSV reading 02157001234 as the number 2157001234: the staff member
+    calling back would dial a wrong number. The cell begins with ' like a formula's."""
+    event = make_event(slots=started_slots())
+    feedback_service.submit(event, answers(1, comment="展板字太小", wants_reply=True,
+                                           contact="02157001234"), browser_key="poster")
+    db.session.commit()
+    auth.login("admin")
+    for path in (f"/staff/events/{event.slug}/export/feedback.csv", "/staff/follow-ups/export.csv",
+                 f"/staff/events/{event.slug}/export/follow-ups.csv"):
+        rows = read_csv(client.get(path))
+        record = dict(zip(rows[0], rows[1], strict=True))
+        assert record["联系方式"] == "'02157001234", path
+
+
 def test_feedback_xlsx_keeps_text(client, auth, db, make_event, make_registration):
     event = seed(db, make_event, make_registration)
     auth.login("admin")

@@ -43,6 +43,15 @@ def read_csv(data):
     (True, "是"),
     (12, "12"),
     (-3, "'-3"),
+    # Texts Excel would read as another number than the one written.
+    ("02157001234", "'02157001234"),  # a landline: the leading zero stays
+    ("8613912345678", "'8613912345678"),  # not 8.61391E+12
+    ("2345E234", "'2345E234"),  # a ticket number, not 2.345E+237
+    ("13912345678", "13912345678"),  # a mobile reads as written
+    ("0", "0"),
+    ("0.5", "0.5"),
+    ("12.5", "12.5"),
+    ("2026-12-21", "2026-12-21"),
 ])
 def test_safe_cell(app, value, expected):
     assert exports.safe_cell(value) == expected
