@@ -741,7 +741,8 @@
   function startCamera() {
     el.camMessage.hidden = true;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.jsQR) {
-      cameraError();
+      // Browsers hide the camera from a page not served over HTTPS (a bare LAN address).
+      cameraError(window.isSecureContext === false ? "camera_insecure" : "camera_error");
       return;
     }
     navigator.mediaDevices.getUserMedia({
@@ -756,9 +757,9 @@
       return el.video.play();
     }).then(function () {
       camera.timer = setInterval(decodeFrame, 150);
-    }).catch(function () {
+    }).catch(function (err) {
       stopCamera();
-      cameraError();
+      cameraError(cameraProblem(err));
     });
   }
 
@@ -772,9 +773,24 @@
     root.dataset.camera = "off";
   }
 
-  function cameraError() {
-    el.camMessage.textContent = t("camera_error");
+  // What the steward can do about it differs: allow the camera, find another device, or
+  // just scan with the handheld scanner; each message ends on what keeps working.
+  function cameraProblem(err) {
+    var name = (err && err.name) || "";
+    if (name === "NotAllowedError" || name === "SecurityError" || name === "PermissionDeniedError") {
+      return "camera_denied";
+    }
+    if (name === "NotFoundError" || name === "OverconstrainedError" || name === "DevicesNotFoundError") {
+      return "camera_missing";
+    }
+    if (name === "NotReadableError" || name === "TrackStartError") { return "camera_busy"; }
+    return "camera_error";
+  }
+
+  function cameraError(key) {
+    el.camMessage.textContent = t(key || "camera_error");
     el.camMessage.hidden = false;
+    root.dataset.cameraProblem = key || "camera_error";
   }
 
   function decodeFrame() {
