@@ -17,7 +17,7 @@ from app.security import admin_required, staff_required
 from app.services import audit, exports
 from app.services import events as event_service
 from app.services import volunteers as volunteer_service
-from app.services.errors import DomainError, NotFound
+from app.services.errors import Conflict, DomainError, NotFound
 from app.services.privacy import mask_email
 
 
@@ -242,6 +242,9 @@ def volunteer_certificate(person):
     if record is None:
         raise NotFound(_("没有找到这位志愿者的服务记录。"))
     served = record.served_shifts
+    if not served:
+        # A stamped paper certifying 0 hours helps no one: say why there is none yet.
+        raise Conflict(_("暂无已完成签到、签退的服务记录。"))
     return render_template("admin/volunteers/certificate.html", record=record, served=served,
                            event=event, issued_on=local(datetime.now(timezone.utc)),
                            number=f"SJJG-{record.key[:8].upper()}")

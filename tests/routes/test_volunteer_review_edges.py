@@ -139,3 +139,27 @@ def test_a_bulk_approval_past_capacity_gives_one_message_per_reason(client, auth
     refused = re.search(r"([^>]*)：“1号楼投放点 早班”的志愿者名额已满", page).group(1)
     assert refused.split("、") == [f"志愿者{n}" for n in range(2, 8)]
     assert "已通过 2 份申请：志愿者0、志愿者1" in page
+
+
+def test_no_certificate_of_zero_hours(client, auth, db, drive):
+    """Issue 4: a volunteer approved but not yet checked out got a printable, stamped 志愿服务
+    记录证明 of "累计服务 0 次，共 0.00 小时"; the page now says there is no record yet."""
+    reg, slot = approved_and_checked_in(auth, db, drive)  # checked in, never out: 0 hours
+    key = volunteers.phone_key(reg.phone)
+    for path in (f"/staff/volunteers/{reg.id}/certificate",
+                 f"/staff/volunteers/{key}/certificate?event={drive.slug}"):
+        response = client.get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 409
+        assert "暂无已完成签到、签退的服务记录" in page
+        assert "出具单位" not in page and "0.00" not in page
+    hours = client.get(f"/staff/events/{drive.slug}/volunteers/hours").get_data(as_text=True)
+    assert "打印证明" not in hours
+    # Once checked out, the certificate is there, and linked from the hours page.
+    volunteers.check_out(reg, slot.ends_at)
+    db.session.commit()
+    hours = client.get(f"/staff/events/{drive.slug}/volunteers/hours").get_data(as_text=True)
+    assert "打印证明" in hours
+    certificate = client.get(f"/staff/volunteers/{reg.id}/certificate")
+    assert certificate.status_code == 200
+    assert re.search(r'class="cert-total">1\.92<', certificate.get_data(as_text=True))
