@@ -158,5 +158,20 @@ class ResendTicketForm(FlaskForm):
     phone = HiddenField()
 
 
+class FindTicketForm(FlaskForm):
+    """The event page's "find my ticket": the phone registered with, typed again. Its
+    ticket is mailed again to the e-mail given then (the same route as ResendTicketForm)."""
+    phone = StringField(
+        _l("报名时填写的手机号码"), filters=[strip_text],
+        validators=[DataRequired(message=_l("请填写手机号码。")),
+                    MaxLength(max=40, message=_l("请输入 11 位中国大陆手机号码，例如 139 0000 1111。")),
+                    mainland_mobile],
+    )
+
+    @property
+    def normalised_phone(self):
+        return getattr(self.phone, "normalised", None)
+
+
 class CancelForm(FlaskForm):
     """Only the CSRF token: the confirmation page's button."""

@@ -17,7 +17,12 @@ from werkzeug.exceptions import MethodNotAllowed
 from app.database import begin_writing, read_only
 from app.extensions import db
 from app.public import bp, my_tickets
-from app.public.forms import CancelForm, ResendTicketForm, registration_form_for
+from app.public.forms import (
+    CancelForm,
+    FindTicketForm,
+    ResendTicketForm,
+    registration_form_for,
+)
 from app.public.volunteer_routes import handle_volunteer_application
 from app.security import (
     count_against_the_phone,
@@ -46,7 +51,8 @@ def event_detail(slug):
     event = get_event_for_registration(slug)
     now = datetime.now(timezone.utc)
     return render_template("public/event.html", event=event,
-                           registration_state=registration_service.booking_state(event, now))
+                           registration_state=registration_service.booking_state(event, now),
+                           find_form=FindTicketForm(formdata=None))
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
@@ -135,7 +141,12 @@ def resend_ticket(slug):
     """Someone who registered before and lost the ticket page: the ticket goes again to the
     e-mail they gave, if any. The answer is the same whether or not it was sent."""
     event = get_event_for_registration(slug)
-    registration_service.resend_ticket(event, ResendTicketForm().phone.data or "")
+    form = FindTicketForm()
+    if not form.validate():
+        # A slip in the number typed on the event page: say so, rather than "check your
+        # mail" for a ticket that cannot come. (This says nothing about who registered.)
+        return render_template("public/find_ticket.html", event=event, find_form=form), 400
+    registration_service.resend_ticket(event, form.normalised_phone)
     db.session.commit()
     return render_template("public/ticket_resent.html", event=event)
 
