@@ -25,7 +25,7 @@ from app.security import admin_required, staff_required
 from app.services import audit, exports, reports
 from app.services import events as event_service
 from app.services import feedback as feedback_service
-from app.services.errors import InvalidData
+from app.services.errors import Conflict, InvalidData
 from app.services.privacy import mask_contact, mask_contacts
 
 FORMATS = ("csv", "xlsx")
@@ -134,7 +134,14 @@ def close_follow_up(follow_up_id):
     if not form.validate_on_submit():
         flash(" ".join(str(e) for e in form.action_note.errors) or _("请填写办理情况。"), "error")
         return _follow_ups_page("open", form, failed_id=follow_up_id), 400
-    feedback_service.close_follow_up(follow_up, note=form.action_note.data, staff=current_user)
+    try:
+        feedback_service.close_follow_up(follow_up, note=form.action_note.data, staff=current_user)
+    except Conflict as error:
+        # Closed by a colleague a moment ago, or by this same double click: the list, which
+        # no longer shows it as open, says so (an error page would suggest the work was lost).
+        db.session.rollback()
+        flash(error.message, "info")
+        return _follow_ups_page(_show(), CloseFollowUpForm(formdata=None)), 409
     audit.record("follow_up.close", follow_up, event=db.session.get(Event, follow_up.event_id),
                  detail={"follow_up": follow_up.id, "feedback": follow_up.feedback_id})
     db.session.commit()

@@ -317,12 +317,16 @@ def get_follow_up(follow_up_id):
 
 
 def close_follow_up(follow_up, *, note, staff, now=None):
-    """Record what was done and close the item. Closing twice is refused."""
+    """Record what was done and close the item. Closing twice is refused, also when two
+    staff members close it at the same moment: the row is read again under a lock (on
+    PostgreSQL; SQLite writes one at a time), so the second finds it closed and its note
+    does not replace the first's."""
     note = clean_text(note)
     if not note:
         raise InvalidData(_("请填写办理情况。"), field="action_note")
     if len(note) > COMMENT_MAX:
         raise InvalidData(_("办理情况最多 %(n)d 个字。", n=COMMENT_MAX), field="action_note")
+    db.session.refresh(follow_up, with_for_update=True)
     if follow_up.status == "closed":
         raise Conflict(_("这条跟进已经办结。"))
     follow_up.status = "closed"
