@@ -15,8 +15,11 @@ Periods are calendar quarters or years in Asia/Shanghai. What counts where:
   phone, or once purged by the stand-in that replaces it (``privacy.people_behind``): the
   same figure before and after the purge. Their hours come from ``volunteer_hours``
   (below), which the volunteer pages reuse;
-- *evaluations* are those of the period's slots, plus venue-poster evaluations (no slot)
-  made in the period; satisfaction rate as on the results page (``SATISFIED_LEVELS``);
+- *evaluations* are those of the period's slots; a venue-poster evaluation tied to no slot
+  (made long after a slot, ``feedback.POSTER_SLOT_GRACE``) goes with the last slot of its
+  event that had started when it was made: one made on 2 January about a New Year's Eve
+  open day counts in the fourth quarter, as on the results page, not in no report at all.
+  Satisfaction rate as on the results page (``SATISFIED_LEVELS``);
 - *follow-ups closed on time*: of the follow-ups due in the period that are settled
   (closed, or still open after their due date), those closed on or before their due date;
   open ones not yet due are counted apart as pending.
@@ -26,7 +29,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
@@ -120,12 +124,17 @@ def build_report(year, quarter=None, now=None):
     levels = satisfied_levels()
     held_ids = list(rows)
     if held_ids:
+        # A slot-less evaluation's slot: the event's last one started before it was made.
+        before = aliased(Slot)
+        slot_before = (select(before.id).where(before.event_id == Feedback.event_id,
+                                               before.starts_at <= Feedback.created_at)
+                       .order_by(before.starts_at.desc(), before.id.desc()).limit(1)
+                       .correlate(Feedback).scalar_subquery())
+        slot_of_evaluation = func.coalesce(Feedback.slot_id, slot_before)
         for event_id, overall, count in db.session.execute(
                 select(Feedback.event_id, Feedback.overall, func.count())
-                .outerjoin(Slot, Slot.id == Feedback.slot_id)
-                .where(Feedback.event_id.in_(held_ids),
-                       or_(in_period, and_(Feedback.slot_id.is_(None), Feedback.created_at >= start,
-                                           Feedback.created_at < end)))
+                .join(Slot, Slot.id == slot_of_evaluation)
+                .where(Feedback.event_id.in_(held_ids), in_period)
                 .group_by(Feedback.event_id, Feedback.overall)):
             rows[event_id]["evaluations"] += count
             if overall in levels:
