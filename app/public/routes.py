@@ -21,6 +21,7 @@ from app.public.forms import (
     CancelForm,
     FindTicketForm,
     ResendTicketForm,
+    new_submission_key,
     registration_form_for,
 )
 from app.public.volunteer_routes import handle_volunteer_application
@@ -98,6 +99,12 @@ def register(slug):
     }
     try:
         registration = registration_service.look_before_booking(event, slot, **fields)
+        if registration is not None and not registration.is_active:
+            # This very form booked once, and that booking has been cancelled since (back
+            # from the cancelled ticket to the form, then "submit"): a new booking, under a
+            # key of its own, not the cancelled ticket again.
+            fields["submission_key"] = new_submission_key()
+            registration = registration_service.look_before_booking(event, slot, **fields)
         if registration is None:
             # On SQLite the booking needs the writing transaction; the event and its slots,
             # read a moment ago, come along without being read again.

@@ -80,3 +80,21 @@ def test_a_cancelled_booking_sent_again_to_a_full_event_hears_it_is_full(client,
     response = client.post(REGISTER, data=form_data())
     assert response.status_code == 409
     assert "该场次已约满" in response.get_data(as_text=True)
+
+
+def test_the_form_sent_again_after_cancelling_books_anew(client, db, make_event):
+    """Back from the cancelled ticket to the form still filled in (a phone's page cache
+    keeps it, its hidden key too), then "submit": they want to come after all."""
+    event = make_event()
+    cancelled = token_of(client.post(REGISTER, data=form_data(party_size="2")))
+    client.post(f"/tickets/{cancelled}/cancel", follow_redirects=True)
+    again = client.post(REGISTER, data=form_data(party_size="2"))
+    token = token_of(again)
+    assert token != cancelled
+    page = client.get(f"/tickets/{token}").get_data(as_text=True)
+    assert "报名成功" in page and "已取消" not in page
+    assert sorted(r.status for r in registrations(db)) == ["cancelled", "confirmed"]
+    assert db.session.get(Slot, event.slots[0].id).booked == 2
+    # And that new form, sent once more (a double click), is still the one new ticket.
+    assert token_of(client.post(REGISTER, data=form_data(party_size="2"))) == token
+    assert len(registrations(db)) == 2
