@@ -32,3 +32,18 @@ def test_pages_name_no_icon_to_fetch(client):
     page = client.get("/").get_data(as_text=True)
     assert '<link rel="icon" href="data:,">' in page
     assert client.get("/favicon.ico").status_code == 404  # nothing there to ask for
+
+
+def test_an_error_inside_the_workspace_leads_back_to_the_workspace(client, auth, make_event):
+    """Door staff sent to an admin page (403), or to an event that is gone (404), are
+    offered the way back to their workspace, not the citizens' home page."""
+    make_event(slug="open-day")
+    auth.login(role="staff", username="door")
+    for path, status in (("/staff/accounts", 403), ("/staff/events/no-such-event/checkin", 404)):
+        response = client.get(path)
+        assert response.status_code == status, path
+        page = response.get_data(as_text=True)
+        assert 'href="/staff/">返回工作台</a>' in page, path
+        assert "返回首页" not in page, path
+    public = client.get("/events/no-such-event").get_data(as_text=True)
+    assert 'href="/">返回首页</a>' in public and "返回工作台" not in public
