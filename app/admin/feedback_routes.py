@@ -61,9 +61,12 @@ def event_results(slug):
 def _results_page(event, q, revealed=None):
     """``revealed``: {feedback id: full contact} after an admin's audited reveal; every
     other contact is shown masked."""
+    shown = feedback_service.COMMENTS_SHOWN
+    comments = feedback_service.search_comments(event, q, limit=shown + 1)  # one more: are there?
     return render_template("admin/results.html", event=event,
                            results=feedback_service.event_results(event), q=q,
-                           comments=feedback_service.search_comments(event, q),
+                           comments=comments[:shown], comments_cut_at=shown
+                           if len(comments) > shown else None,
                            reveal_form=ActionForm(), revealed=revealed or {})
 
 

@@ -472,7 +472,11 @@ def slot_breakdown(event, levels):
     return rows
 
 
-def search_comments(event, q="", limit=200):
+# The results page lists this many comments, newest first; the export has them all.
+COMMENTS_SHOWN = 200
+
+
+def search_comments(event, q="", limit=COMMENTS_SHOWN):
     """The evaluations with a comment, a suggestion or a request for a reply, newest first;
     ``q`` searches comments and suggestions as staff see them (contacts masked): a phone
     number someone wrote in a comment cannot be found by typing it."""
