@@ -1,6 +1,6 @@
 """Locale and time zone: Simplified Chinese first, English available; times shown in
 Asia/Shanghai whatever the server's clock says."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -47,6 +47,21 @@ def local_moment(dt, day=None):
     return format_datetime(dt, "yyyy-MM-dd HH:mm")
 
 
+def local_span(starts, ends, with_date=True):
+    """A slot's time as people read it: "2026-12-02 周三 09:30–11:30" (without its date:
+    "09:30–11:30"). An end on another day carries its date ("22:00–12-03 01:00"), except
+    midnight, which reads "24:00" of the first day, as a timetable writes it."""
+    if starts is None or ends is None:
+        return ""
+    start, end = local(starts), local(ends)
+    if end.date() == start.date() + timedelta(days=1) and (end.hour, end.minute) == (0, 0):
+        until = "24:00"
+    else:
+        until = local_moment(ends, starts)
+    begins = format_datetime(starts, "yyyy-MM-dd EEE HH:mm" if with_date else "HH:mm")
+    return f"{begins}–{until}"
+
+
 def _catalogue():
     """The translations for the current locale, looked up once per request and locale.
     Flask-Babel looks the locale and the catalogue up again for every string (about 6 µs);
@@ -88,6 +103,7 @@ def register_filters(app):
         return format_datetime(dt, "yyyy-MM-dd EEE") if dt else ""
 
     app.add_template_filter(local_moment, "local_moment")
+    app.add_template_filter(local_span, "local_span")
 
     # What each stored code is called (app/labels.py); a global, so that imported macros
     # (admin/_status.html) see it too.

@@ -12,7 +12,7 @@ from flask_login import current_user
 from app.admin import bp
 from app.admin.volunteer_forms import TimeCorrectionForm
 from app.extensions import db
-from app.i18n import local, local_moment
+from app.i18n import local, local_moment, local_span
 from app.security import admin_required, staff_required
 from app.services import audit, exports
 from app.services import events as event_service
@@ -200,7 +200,7 @@ def _hours_rows(report):
         yield [
             r.name, r.masked_phone, r.age_group or "", r.organisation or "", slot.label,
             slot.location or "", _fmt(slot.starts_at, "%Y-%m-%d"),
-            f"{_fmt(slot.starts_at, '%H:%M')}-{_fmt(slot.ends_at, '%H:%M')}",
+            local_span(slot.starts_at, slot.ends_at, with_date=False),
             _fmt(checkin and checkin.checked_in_at), _fmt(checkin and checkin.checked_out_at),
             _fmt(checkin and checkin.extended_until), str(record.hours), str(totals[r.phone]),
             r.ticket_number,
