@@ -216,7 +216,8 @@ def report_rows(report):
     t = report["totals"]
     rows.append(line(f"合计（{report['label']}）", "", t))
     rows.append([f"评价跟进按期办结（另有 {t['follow_ups_pending']} 件未到期）", "", "", "", "", "",
-                 "", "", "", "", f"{t['follow_ups_on_time']}/{t['follow_ups_settled']}",
+                 # In words: Excel and WPS open a bare "1/3" as the date 3 January.
+                 "", "", "", "", f"按期 {t['follow_ups_on_time']} 件 / 办结 {t['follow_ups_settled']} 件",
                  percent(t["follow_ups_on_time_rate"])])
     # As on the page: the figures count ended slots only; the ones still ahead are named.
     a = report["ahead"]
