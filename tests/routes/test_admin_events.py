@@ -576,3 +576,23 @@ def test_raising_the_capacity_moves_the_waiting_list_up_before_the_public(
     # The seats went to the people waiting: the next registrant waits behind them.
     event = db.session.get(Event, event.id)
     assert register(event, event.slots[0], name="后来", phone="13900009999").status == "waitlisted"
+
+
+def test_the_event_menu_marks_the_page_open(client, auth, make_event, make_registration):
+    """Twelve alike pills said nothing of where one was; a registration's page belongs to
+    the list it was opened from."""
+    event = make_event(slug="menu-day")
+    registration = make_registration(event)
+    auth.login("admin")
+
+    def current(path):
+        page = client.get(path).get_data(as_text=True)
+        nav = re.search(r'<nav class="event-nav".*?</nav>', page, re.S).group(0)
+        return re.findall(r'aria-current="page">([^<]+)</a>', nav)
+
+    assert current("/staff/events/menu-day") == ["概览"]
+    assert current("/staff/events/menu-day/dashboard") == ["看板"]
+    assert current("/staff/events/menu-day/registrations?slot=am") == ["报名名单"]
+    assert current(f"/staff/registrations/{registration.id}") == ["报名名单"]
+    assert current("/staff/events/menu-day/walk-in") == ["现场/电话登记"]
+    assert current("/staff/events/menu-day/edit") == ["编辑"]
