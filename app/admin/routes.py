@@ -629,6 +629,10 @@ def audit_log():
     if action:
         query = query.where(AuditLog.action.startswith(action, autoescape=True))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    pages = max((total + AUDIT_PER_PAGE - 1) // AUDIT_PER_PAGE, 1)
+    # Past the end (an old link, a filter with fewer rows): the last page, as the
+    # registrations list does, not "第 500 / 2 页" over an empty table.
+    page = min(page, pages)
     rows = db.session.execute(
         query.order_by(AuditLog.at.desc(), AuditLog.id.desc())
         .limit(AUDIT_PER_PAGE).offset((page - 1) * AUDIT_PER_PAGE)
@@ -637,7 +641,6 @@ def audit_log():
     events = {e.id: e for e in db.session.execute(
         select(Event).where(Event.id.in_(event_ids))).scalars()} if event_ids else {}
     return render_template("admin/audit.html", rows=rows, events=events, page=page,
-                           pages=max((total + AUDIT_PER_PAGE - 1) // AUDIT_PER_PAGE, 1),
-                           total=total, action=action, action_groups=audit.ACTION_GROUPS,
+                           pages=pages, total=total, action=action, action_groups=audit.ACTION_GROUPS,
                            action_label=audit.action_label,
                            target_label=audit.target_label, detail_items=audit.detail_items)

@@ -132,6 +132,24 @@ def test_audit_log_page_lists_changes_newest_first(client, auth, make_event, db)
     assert ">Event #" in english and "Events #" not in english
 
 
+
+def test_audit_log_past_its_last_page_shows_the_last_page(client, auth, db):
+    """An old link to page 500 showed "共 N 条" over an empty table, with a 上一页 to 499."""
+    from app.admin.routes import AUDIT_PER_PAGE
+    from app.services import audit
+
+    auth.login("admin")  # one row: the sign-in
+    for i in range(AUDIT_PER_PAGE):
+        audit.record("event.export_json", detail={"n": i})
+    db.session.commit()
+    response = client.get("/staff/audit?page=500")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "第 2 / 2 页" in body and "staff.login" in body  # the oldest row, on the last page
+    pager = re.search(r'<nav class="pager".*?</nav>', body, re.S).group(0)
+    assert "page=1" in pager and "下一页" not in pager
+
+
 def test_audit_log_page_shows_details_in_words_and_beijing_time(client, auth, make_event,
                                                                 make_registration, db):
     from flask_babel import refresh
