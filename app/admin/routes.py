@@ -372,7 +372,7 @@ def walk_in(slug):
     event = event_service.require_event(slug)
     form = for_party_size(WalkInForm, event.max_party_size)()  # the event's own limit
     form.slot.choices = _slot_choices(event)
-    status = 200
+    status, existing = 200, None
     if form.validate_on_submit():
         slot = event.slot_by_key(form.slot.data)
         try:
@@ -387,6 +387,9 @@ def walk_in(slug):
             target = getattr(form, error.field or default, None)
             (target.errors if target is not None else form.slot.errors).append(str(error.message))
             status = error.status
+            # The registration they already hold (online, or this very form sent twice on
+            # a slow network): its ticket number, one tap away, instead of a dead end.
+            existing = getattr(error, "existing", None)
         else:
             audit.record("registration.walk_in", registration, event=event, detail={
                 "ticket_number": registration.ticket_number, "slot": slot.key,
@@ -402,7 +405,8 @@ def walk_in(slug):
                                     registration_id=registration.id), code=303)
     elif form.is_submitted():
         status = 400
-    return render_template("admin/walk_in.html", event=event, form=form), status
+    return render_template("admin/walk_in.html", event=event, form=form,
+                           existing=existing), status
 
 
 # --- invitations -------------------------------------------------------------------------

@@ -118,6 +118,18 @@ def test_every_staff_page_reads_on_a_phone(live_server, phone_page, workspace_da
         "姓名", "手机", "场次", "人数", "状态", "来源", "报名时间"]
     page.goto(f"{live_server}/staff/events")
     assert labels_shown(page, "#events tbody tr >> nth=0") == ["状态", "报名时间", "场次"]
+    # At the door, someone who registered online: their ticket, one tap away.
+    page.goto(f"{live_server}/staff/events/phone-tour/walk-in")
+    page.fill("#name", "参观者0")
+    page.fill("#phone", "13800000000")
+    page.click("main form.card button[type=submit]")
+    link = page.locator("#existing-registration a")
+    expect(link).to_have_text("查看这条报名")
+    width, viewport = page.evaluate(PAGE_WIDTH)
+    assert width <= viewport and page.evaluate(SMALL_TARGETS) == []
+    shot(page, "phone-walk-in-already-registered")
+    link.click()
+    page.wait_for_url(f"{live_server}/staff/registrations/{workspace_data['first_id']}")
 
 
 @pytest.mark.parametrize("lang, elder", [("zh", True), ("en", False), ("en", True)])

@@ -330,6 +330,35 @@ def test_walk_in_refuses_bad_phone_and_duplicates(client, auth, make_event, make
     assert empty.status_code == 400
 
 
+
+def test_a_walk_in_who_already_holds_a_ticket_is_shown_it(client, auth, make_event,
+                                                          make_registration):
+    """Someone at the door registered online and lost the ticket, or the steward's 登记 went
+    twice on a slow network: "already registered" was a dead end, with no ticket number."""
+    event = make_event(slug="walk-holder")
+    online = make_registration(event, name="王阿姨", phone="13811112222")
+    auth.login("staff")
+    response = client.post("/staff/events/walk-holder/walk-in", data={
+        "slot": "am", "name": "王阿姨", "phone": "138 1111 2222", "party_size": "1",
+        "source": "walk_in"})
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    box = re.search(r'id="existing-registration">(.*?)</div>', body, re.S).group(1)
+    assert f"票号 {online.ticket_number}，上午场，已确认" in box
+    assert f'href="/staff/registrations/{online.id}"' in box
+    assert "13811112222" not in body
+    # The same form sent twice: the second answer leads to the first's registration.
+    first = client.post("/staff/events/walk-holder/walk-in", data={
+        "slot": "am", "name": "李伯", "phone": "13933334444", "party_size": "1",
+        "source": "walk_in"})
+    assert first.status_code == 303
+    again = client.post("/staff/events/walk-holder/walk-in", data={
+        "slot": "am", "name": "李伯", "phone": "13933334444", "party_size": "1",
+        "source": "walk_in"})
+    assert again.status_code == 409
+    assert first.headers["Location"] in again.get_data(as_text=True)
+
+
 def test_someone_who_has_come_in_cannot_be_cancelled(client, auth, make_event, make_registration, db):
     """Their seat was used: cancelling would free it for somebody else and promote the
     waiting list into a slot that is already full of people."""
