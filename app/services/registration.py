@@ -38,11 +38,14 @@ def normalise_phone(raw):
     """Accept a phone the way people type it and return its 11 digits, or None.
 
     Full-width digits and other Unicode digits become ASCII (NFKC), spaces, dashes, dots
-    and brackets go, a leading +86 / 0086 / 86 country code is dropped.
+    and brackets go, a leading +86 / 0086 / 86 country code is dropped. So do invisible
+    format characters: a number copied from a phone's contacts or call log comes wrapped in
+    direction marks (U+202A..U+202E, U+2066..U+2069), which no one sees in the field.
     """
     if raw is None:
         return None
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    text = "".join(c for c in str(raw) if unicodedata.category(c) != "Cf")
+    text = unicodedata.normalize("NFKC", text).strip()
     text = re.sub(r"[\s\-.()（）]", "", text)
     if text.startswith("+86"):
         text = text[3:]
