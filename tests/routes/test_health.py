@@ -47,3 +47,35 @@ def test_healthz_checks_redis_when_configured(make_app, app):
     bad = make_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     response = bad.test_client().get("/healthz")
     assert response.status_code == 503 and response.get_json()["redis"] == "down"
+
+
+@pytest.fixture
+def schema_version(app, db):
+    """Set the database's recorded migration for one test; put the real one back after."""
+    from sqlalchemy import text
+
+    real = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+    def set_version(version):
+        db.session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": version})
+        db.session.commit()
+
+    yield set_version
+    set_version(real)
+
+
+def test_healthz_stays_200_on_an_old_host_once_the_database_is_upgraded(client,
+                                                                         schema_version):
+    """An upgrade runs `flask db upgrade` first, then restarts the hosts one by one: until
+    its restart, a host still running the old code must stay in the load balancer."""
+    schema_version("9999_from_the_next_release")
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "ok"
+
+
+def test_healthz_503_when_the_database_is_behind_the_code(client, schema_version):
+    schema_version("0001")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "not_migrated"
