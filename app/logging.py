@@ -4,12 +4,15 @@ No log line may hold a full phone number, an e-mail address, a password or a tic
 (PIPL; STYLE.md). Every record made in the process, by our loggers, werkzeug's request log,
 gunicorn's access log (off by default) or a library, is masked when it is created: ticket
 and invitation links keep their first four characters (/tickets/AbCd…), phone numbers show
-as 138****1234 and e-mail addresses as z***@example.com. Passwords are never logged at all.
+as 138****1234 and e-mail addresses as z***@example.com, also where a query string carries
+them encoded (?q=138+1234+5678, zhang%40example.com). The values a failed SQL statement was
+given are left out of its error (ticket tokens, names). Passwords are never logged at all.
 """
 import json
 import logging
 import re
 import sys
+from urllib.parse import quote_plus, unquote_plus
 
 from app.services.privacy import mask_contacts
 
@@ -18,10 +21,39 @@ from app.services.privacy import mask_contacts
 SECRET_PATH = re.compile(r"(/(?:tickets|invite)/)([A-Za-z0-9_-]{4})[A-Za-z0-9_%-]*")
 
 
+# A query string in a request line or a URL. A browser sends a form's "138 1234 5678" as
+# 138+1234+5678, "@" as %40 and full-width digits as UTF-8 escapes: each value is masked as
+# it reads decoded.
+QUERY_STRING = re.compile(r"\?[^\s\"'?]+")
+# What SQLAlchemy and PostgreSQL quote of a failed statement's values: the row being written
+# (a ticket token, a name, a password hash), the key that clashed. The SQL and the
+# constraint's name stay: they say what went wrong.
+SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*\]")
+SQL_DETAIL = re.compile(r"(DETAIL:\s*)[^\n]*")
+
+
+def _masked_query(match):
+    pairs = match.group(0)[1:].split("&")
+    for i, pair in enumerate(pairs):
+        name, equals, value = pair.partition("=")
+        decoded = unquote_plus(value)
+        masked = mask_contacts(decoded)
+        if masked != decoded:
+            pairs[i] = f"{name}{equals}{quote_plus(masked, safe='*@')}"
+    return "?" + "&".join(pairs)
+
+
 def mask_secrets(text):
     if not text:
         return text
-    return mask_contacts(SECRET_PATH.sub(r"\1\2…", text))
+    text = SECRET_PATH.sub(r"\1\2…", text)
+    if "?" in text:
+        text = QUERY_STRING.sub(_masked_query, text)
+    if "[parameters: " in text:
+        text = SQL_PARAMETERS.sub("[parameters: hidden]", text)
+    if "DETAIL:" in text:
+        text = SQL_DETAIL.sub(r"\1hidden", text)
+    return mask_contacts(text)
 
 
 def mask_record(record):

@@ -179,3 +179,59 @@ def test_gunicorn_access_log_when_switched_on_is_masked(database_url, tmp_path, 
     text = log_path.read_text(encoding="utf-8", errors="replace")
     assert "/tickets/SeCr…" in text, text[-2000:]
     assert token not in text and PHONE not in text
+
+
+def test_a_staff_search_typed_as_people_write_it_logs_no_phone_or_address(
+        db, live_server, make_event, make_registration, make_staff, captured):
+    """Staff search the list the way a phone number is read out (138 1234 5678) or by e-mail;
+    the browser sends those encoded (138+1234+5678, %40), and the request log quoted them."""
+    event = make_event(slug="search-day")
+    make_registration(event, phone=PHONE, email=EMAIL)
+    make_staff("door", "staff")
+    db.session.commit()
+
+    staff = requests.Session()
+    assert staff.post(f"{live_server}/staff/login", allow_redirects=False,
+                      data={"username": "door", "password": STAFF_PASSWORD}).status_code == 302
+    for typed in ("138 1234 5678", "+86 138-1234-5678", "１３８１２３４５６７８", EMAIL):
+        page = staff.get(f"{live_server}/staff/events/search-day/registrations",
+                         params={"q": typed, "page": "1"})
+        assert page.status_code == 200
+        assert staff.get(f"{live_server}/api/events/search-day/search",
+                         params={"q": typed}).status_code == 200
+
+    text = "\n".join(captured.lines)
+    assert "registrations?q=" in text, text[:2000]  # the request lines were captured
+    for leak in (PHONE, "138+1234+5678", "138-1234-5678", "%EF%BC%91%EF%BC%93%EF%BC%98",
+                 "zhang.san.private", "zhang.san.private%40"):
+        assert leak not in text, f"{leak!r} in the logs:\n{text}"
+    # What is left still says what was searched for, masked as staff screens show it.
+    assert "registrations?q=138****5678&page=1" in text
+    assert "q=z***@example.com" in text
+
+
+def test_a_failed_sql_statement_logs_neither_its_values_nor_the_clashing_key(
+        app, make_event, make_registration, captured, monkeypatch):
+    """A database error's text quotes the row it tried to write (a ticket token, a name) and,
+    on PostgreSQL, the key that clashed: the log keeps the statement, not the values."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+    from app.services import tickets
+
+    registration = make_registration(make_event(), name="欧阳修远", phone=PHONE, email=EMAIL)
+    token = registration.token
+
+    def broken(url):
+        # A row the database refuses (no event): its error quotes the values it was given.
+        db.session.execute(text("INSERT INTO registration (token, name, phone) VALUES (:t, :n, :p)"),
+                           {"t": token, "n": "欧阳修远", "p": PHONE})
+
+    monkeypatch.setattr(tickets, "qr_png", broken)
+    response = app.test_client().get(f"/tickets/{token}/qr.png")
+    assert response.status_code == 500
+    logged = "\n".join(captured.lines)
+    assert "IntegrityError" in logged and "INSERT INTO registration" in logged, logged
+    assert "[parameters: hidden]" in logged
+    for secret in (token, "欧阳修远", PHONE):
+        assert secret not in logged, logged

@@ -33,7 +33,9 @@ _DIGIT = "[0-9\uff10-\uff19]"
 PHONE_IN_TEXT = re.compile(
     rf"(?<![0-9\uff10-\uff19])(?:\+?86[\s-]?)?[1\uff11][3-9\uff13-\uff19]{_DIGIT}(?:[\s-]?{_DIGIT}){{8}}"
     rf"(?![0-9\uff10-\uff19])")
-EMAIL_IN_TEXT = re.compile(r"[^\s@<>()\[\],;:\"'，。；：]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# Its local part stops at what ends a URL's path or query field ("/x?q=zhang@example.com"
+# keeps "/x?q="): no mailbox people use has "/", "?", "=" or "&" in its name.
+EMAIL_IN_TEXT = re.compile(r"[^\s@<>()\[\],;:\"'，。；：/?=&]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
 def _masked_phone_match(match):
