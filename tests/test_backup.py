@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db as _db
 from app.models import Event, Registration, Slot
-from tests.conftest import _server_database
+from tests.conftest import _server_database, free_port
 
 
 def _snapshot(db):
@@ -130,5 +130,47 @@ def test_copy_from_sqlite_to_postgresql(make_app, tmp_path, make_registration):
             assert _db.session.execute(select(func.count(Registration.id))).scalar() == 6
             _db.session.remove()
             _db.engine.dispose()
+    finally:
+        drop()
+
+
+def test_backup_of_a_missing_sqlite_database_is_refused_not_written_empty(make_app, tmp_path):
+    """Run from the wrong directory or without the service's DATABASE_URL, the command
+    used to create an empty database and report an empty backup as written."""
+    missing = tmp_path / "instance" / "openday.db"
+    url = f"sqlite:///{missing}"
+    app = make_app(DATABASE_URL=url, SQLALCHEMY_DATABASE_URI=url)
+    backup = tmp_path / "openday.backup"
+    result = app.test_cli_runner().invoke(args=["backup", "create", str(backup)])
+    assert result.exit_code == 1
+    assert "找不到数据库文件" in result.output and "Backup written" not in result.output
+    assert not backup.exists() and not missing.exists()
+
+
+def test_backup_into_a_directory_it_cannot_make_says_so(app, db, runner, tmp_path):
+    """/srv/backup not made for the service user, or a file where the folder should be:
+    a sentence saying which file could not be written, not a PermissionError traceback."""
+    (tmp_path / "backups").write_text("a file, not a folder")
+    target = tmp_path / "backups" / "openday.backup"
+    result = runner.invoke(args=["backup", "create", str(target)])
+    assert result.exit_code == 1
+    assert "无法写入备份文件" in result.output and str(target) in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.skipif(_postgres_base() is None, reason="no PostgreSQL server here")
+def test_copy_into_a_database_not_yet_upgraded_says_what_to_run(app, db, runner):
+    """Step 1 of the move (`flask db upgrade` on the target) skipped or against another
+    database: a clear message, no traceback, nothing copied."""
+    target_url, drop = _server_database(_postgres_base())
+    try:
+        result = runner.invoke(args=["db", "copy-to", target_url])
+        assert result.exit_code == 1
+        assert "没有复制任何数据" in result.output and "flask db upgrade" in result.output
+        assert "Traceback" not in result.output
+        unreachable = f"postgresql://postgres@127.0.0.1:{free_port()}/openday"
+        result = runner.invoke(args=["db", "copy-to", unreachable])
+        assert result.exit_code == 1 and "无法连接目标数据库" in result.output
+        assert "Traceback" not in result.output
     finally:
         drop()
