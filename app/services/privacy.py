@@ -422,14 +422,17 @@ def _erase_mail(registration):
 
 
 def _blank_mail(which, reason):
-    """Blank the address and text of the messages ``which`` selects. One still waiting is
-    not sent any more (there is nobody left to send it to): it fails, giving ``reason``; so
-    does a server's error, which may quote the address ("SMTPRecipientsRefused: {'a@b.cn':
-    ..."). A message blanked before is left as it is. Returns the messages changed."""
-    from sqlalchemy import and_, case, or_, update
+    """Blank the address and text of the messages ``which`` selects, and delete the copies
+    written as .eml files (no MAIL_SERVER). One still waiting is not sent any more (there is
+    nobody left to send it to): it fails, giving ``reason``; so does a server's error, which
+    may quote the address ("SMTPRecipientsRefused: {'a@b.cn': ..."). A message blanked
+    before is left as it is. Returns the messages changed."""
+    from sqlalchemy import and_, case, or_, select, update
 
     from app.extensions import db
     from app.models import OutboxMessage as Message
+
+    _delete_mail_files(db.session.execute(select(Message.id).where(which)).scalars().all())
 
     personal = or_(Message.recipient != "", Message.body_text != "", Message.body_html.is_not(None),
                    Message.qr_content.is_not(None), Message.status == "queued",
@@ -444,3 +447,21 @@ def _blank_mail(which, reason):
                                  reason), else_=None))
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+def _delete_mail_files(message_ids):
+    """The .eml files the mail worker wrote for these messages (app/services/mail.py names
+    them ``<id, 8 digits>-<kind>.eml`` in MAIL_OUTBOX_DIR) hold the address, the name and the
+    ticket link. Deleted before the commit: should it fail, the rows still hold the text."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    configured = current_app.config.get("MAIL_OUTBOX_DIR")
+    if not message_ids or not configured or not Path(configured).is_dir():
+        return
+    folder = Path(configured)
+    prefixes = {f"{message_id:08d}-" for message_id in message_ids}
+    for path in folder.glob("*.eml"):
+        if path.name[:path.name.find("-") + 1] in prefixes:
+            path.unlink(missing_ok=True)
