@@ -62,3 +62,14 @@ def test_the_event_page_and_the_ticket_of_a_slot_past_midnight_name_the_day_it_e
     for path in (f"/events/{event.slug}", f"/events/{event.slug}/register", f"/tickets/{ticket.token}"):
         page = client.get(path).get_data(as_text=True)
         assert f"23:00–{next_day:%m-%d} 01:00" in page, path
+
+
+def test_the_staff_event_page_names_the_day_a_slot_ends(client, auth, make_event):
+    start = _evening(hour=23, minute=0)
+    event = make_event(slots=[{"key": "night", "label": "夜间巡查", "starts_at": start.isoformat(),
+                               "ends_at": (start + timedelta(hours=2)).isoformat(),
+                               "capacity": 5, "mode": "onsite"}])
+    auth.login()
+    page = client.get(f"/staff/events/{event.slug}").get_data(as_text=True)
+    next_day = (start + timedelta(days=1)).astimezone(SHANGHAI)
+    assert f"23:00–{next_day:%m-%d} 01:00" in page
