@@ -118,6 +118,10 @@ def test_copy_from_sqlite_to_postgresql(make_app, tmp_path, make_registration):
             result = source.test_cli_runner().invoke(args=["db", "copy-to", target_url])
             assert result.exit_code == 0, result.output
             assert "registration: 5" in result.output
+            # Run twice by mistake: refused in words, nothing copied a second time.
+            again = source.test_cli_runner().invoke(args=["db", "copy-to", target_url])
+            assert again.exit_code == 1 and "已有数据，没有复制任何数据" in again.output
+            assert "Traceback" not in again.output
             _db.engine.dispose()
         with target.app_context():
             assert _snapshot(_db) == before

@@ -169,7 +169,9 @@ def copy_database(target_url, batch=1000):
             for table in db.metadata.sorted_tables:
                 existing = dest.execute(select(func.count()).select_from(table)).scalar()
                 if existing:
-                    raise InvalidData(f"target table {table.name} is not empty")
+                    raise InvalidData(_(
+                        "目标数据库的表 %(t)s 已有数据，没有复制任何数据：请复制到一个新建、"
+                        "已运行 flask db upgrade 的空数据库。", t=table.name))
             for table in db.metadata.sorted_tables:
                 rows = db.session.execute(select(table)).mappings().yield_per(batch)
                 counts[table.name] = 0
