@@ -1,8 +1,9 @@
 """Door staff: the check-in screen and the check-in API (CONTRACT §5)."""
 import re
 from datetime import datetime, timezone
+from pathlib import Path
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request, send_from_directory
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -40,6 +41,17 @@ def screen(slug):
     event = event_service.require_event(slug)
     return render_template("checkin/screen.html", event=event,
                            counts=checkin_service.counts(event))
+
+
+@bp.get("/staff/checkin-sw.js")
+@staff_required
+def service_worker():
+    """The check-in screen's service worker (static/js/checkin-sw.js), served under /staff/
+    so that its scope covers the screens: it reopens a screen when the network is down."""
+    response = send_from_directory(Path(current_app.static_folder) / "js", "checkin-sw.js",
+                                   mimetype="text/javascript", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"  # a new version is taken at once
+    return response
 
 
 @bp.post("/api/checkin")

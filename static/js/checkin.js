@@ -812,7 +812,27 @@
     }
   }
 
+  // --- the screen without the network -----------------------------------------------------
+  // A service worker (/staff/checkin-sw.js) opens this screen again when the server cannot
+  // be reached; it needs the screen and its files in its cache, so they go there now.
+  function keepScreenForOffline() {
+    if (!("serviceWorker" in navigator) || !window.caches) { return; }
+    navigator.serviceWorker.register(root.getAttribute("data-sw-url"), {scope: "/staff/"})
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function () {
+        var files = [window.location.pathname];
+        document.querySelectorAll("link[rel=stylesheet], script[src]").forEach(function (tag) {
+          var url = new URL(tag.getAttribute("href") || tag.getAttribute("src"), window.location.href);
+          if (url.origin === window.location.origin) { files.push(url.pathname); }
+        });
+        return caches.open("openday-checkin-v1").then(function (cache) { return cache.addAll(files); });
+      })
+      .then(function () { root.setAttribute("data-offline-ready", "1"); })
+      .catch(function () { /* no service worker (plain http, private mode): online only */ });
+  }
+
   // --- start ------------------------------------------------------------------------------
+  keepScreenForOffline();
   setOnline(true);
   showQueue();
   el.scan.focus();
