@@ -236,7 +236,8 @@
   }
 
   // --- scanning ---------------------------------------------------------------------------
-  function gateName() { return (el.gate.value || "").trim(); }
+  // The field takes more than a name (a scanned link may land in it); a gate's name is 50.
+  function gateName() { return (el.gate.value || "").trim().slice(0, 50); }
 
   function submit(code, source, sliding, onAnswer) {
     code = String(code || "").trim();
@@ -655,7 +656,20 @@
   // --- the gate name, remembered per screen ----------------------------------------------
   el.gate.value = load(KEY_GATE, "") || "";
   el.gate.addEventListener("input", function () { save(KEY_GATE, gateName()); });
-  el.gate.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); el.scan.focus(); } });
+  // A handheld scanner types wherever the focus is: right after naming the gate, a ticket's
+  // link lands at the end of the gate's name. The gate keeps its name; the ticket is scanned.
+  var TICKET_LINK = /(https?:\/\/\S*\/tickets\/[A-Za-z0-9_-]+)\s*$/;
+  el.gate.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Enter") { return; }
+    ev.preventDefault();
+    var link = TICKET_LINK.exec(el.gate.value);
+    if (link) {
+      el.gate.value = el.gate.value.slice(0, link.index).trim();
+      save(KEY_GATE, gateName());
+    }
+    el.scan.focus();
+    if (link) { submit(link[1], "scan"); }
+  });
 
   // --- manual search ----------------------------------------------------------------------
   el.searchForm.addEventListener("submit", function (ev) {

@@ -69,7 +69,11 @@ def test_the_screen_reopens_without_the_network_and_its_scans_sync_later(
         page.reload()
         page.locator("#checkin[data-event='door-day']").wait_for()
         assert "北门" == page.input_value("#gate-input")  # the gate is remembered
-        page.click("#result")
+        page.click("#result")  # gives the focus back to the scanner input, a moment later
+        for _ in range(50):
+            if page.evaluate("() => document.activeElement.id") == "scan-input":
+                break
+            page.wait_for_timeout(100)
         page.keyboard.type(number)
         page.keyboard.press("Enter")
         page.locator("#result.ck-ok").wait_for()
