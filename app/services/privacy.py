@@ -403,7 +403,7 @@ def _erased_phone(registration):
 def _erase_audit_details(registration):
     """Earlier audit rows about this registration keep who did what and when; their
     details (masked phone, a cancellation reason someone typed) go, as the purge does."""
-    from sqlalchemy import update
+    from sqlalchemy import select, update
 
     from app.extensions import db
     from app.models import AuditLog
@@ -412,6 +412,25 @@ def _erase_audit_details(registration):
         update(AuditLog).where(AuditLog.target_type == "registration",
                                AuditLog.target_id == str(registration.id))
         .values(detail={"erased": True}).execution_options(synchronize_session=False))
+    # What the holder did themselves (no staff actor) kept their address: it goes too.
+    db.session.execute(
+        update(AuditLog).where(AuditLog.target_type == "registration",
+                               AuditLog.target_id == str(registration.id),
+                               AuditLog.actor_id.is_(None))
+        .values(ip=None).execution_options(synchronize_session=False))
+    # Registering through an invitation link is logged on the invitation, with the ticket
+    # number and the invitee's address: the row stays (the link was used), those go.
+    if registration.invitation_id is not None:
+        used = db.session.execute(select(AuditLog.id, AuditLog.detail).where(
+            AuditLog.action == "invitation.register", AuditLog.target_type == "invitation",
+            AuditLog.target_id == str(registration.invitation_id))).all()
+        theirs = [row_id for row_id, detail in used
+                  if (detail or {}).get("ticket_number") == registration.ticket_number]
+        if theirs:
+            db.session.execute(
+                update(AuditLog).where(AuditLog.id.in_(theirs))
+                .values(detail={"erased": True}, ip=None)
+                .execution_options(synchronize_session=False))
 
 
 def _erase_mail(registration):
