@@ -75,6 +75,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
+    # Redis down must not take registration, sign-in and check-in down with it (every
+    # limited route answered 500): each worker counts in memory until Redis is back, and a
+    # storage error is logged instead of raised. /healthz still reports Redis as down.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     PRIVACY_RETENTION_DAYS = 30
     PRIVACY_NOTICE_VERSION = "2026-11"
     ORGANISATION_NAME = "松江区机关事务管理局"
