@@ -40,3 +40,11 @@ def test_the_guide_runs_no_flask_command_without_the_service_environment():
             sqlite_office = line.startswith(("DATABASE_URL=", ".venv/bin/flask")) and (
                 "db upgrade" in line or "copy-to" in line or line.endswith(".db"))
             assert "openday-flask" in line or "create_app(" in line or sqlite_office, line
+
+
+def test_static_files_served_by_nginx_carry_the_nosniff_header():
+    """nginx answers /static/ without the app, so the app's own headers are not added there."""
+    static = re.search(r"location /static/ \{(.*?)\n    \}", GUIDE, re.S)
+    assert static, "the nginx file serves /static/"
+    assert re.search(r'add_header X-Content-Type-Options "nosniff" always;', static.group(1))
+    assert 'add_header Cache-Control "no-cache";' in static.group(1)
