@@ -212,9 +212,14 @@ def deliver(message, row):
         with SMTPConnection(current_app.extensions["mail"]) as connection:
             message.send(connection)
         return
-    folder = Path(current_app.config["MAIL_OUTBOX_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{row.id:08d}-{row.kind}.eml").write_bytes(message.as_bytes())
+    path = mail_file(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(message.as_bytes())
+
+
+def mail_file(row):
+    """Where a message goes without MAIL_SERVER (app/services/privacy.py finds it by its id)."""
+    return Path(current_app.config["MAIL_OUTBOX_DIR"]) / f"{row.id:08d}-{row.kind}.eml"
 
 
 def _kind_of_failure(error):
@@ -305,14 +310,31 @@ def _still_claimed(claimed):
 
 def _record_sent(claimed):
     """Mark a delivered message sent, whoever holds its claim now: it went out."""
-    db.session.execute(
+    marked = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == claimed.id, OutboxMessage.status == "queued")
         .values(status="sent", sent_at=utcnow(), attempts=OutboxMessage.attempts + 1,
                 last_error=None)
         .execution_options(synchronize_session=False)
-    )
+    ).rowcount
     db.session.commit()
+    if not marked:
+        _forget_file_if_erased(claimed)
+
+
+def _forget_file_if_erased(claimed):
+    """The person's data was erased (or purged) while this worker wrote the message's
+    .eml file: the erasure found no file to delete and blanked the row, so the file the
+    worker has just written is deleted here. (A row another worker marked sent keeps its
+    address, and its file.)"""
+    if current_app.config.get("MAIL_SERVER"):
+        return  # the message has left: nothing of it is kept here
+    recipient = db.session.execute(
+        select(OutboxMessage.recipient).where(OutboxMessage.id == claimed.id)
+    ).scalar_one_or_none()
+    db.session.rollback()
+    if not recipient:
+        mail_file(claimed).unlink(missing_ok=True)
 
 
 def send_queued(limit=100):

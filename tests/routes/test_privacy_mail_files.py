@@ -83,3 +83,34 @@ def test_the_purge_deletes_the_events_mail_files_and_no_others(
     files = _mail_files(tmp_path)
     assert _holding(files, EMAIL) == [] and _holding(files, "13812345678") == []
     assert len(_holding(files, OTHER_EMAIL)) == 1
+
+
+def test_a_mail_the_worker_writes_while_its_person_erases_their_data_is_deleted_too(
+        app, client, db, make_event, tmp_path, monkeypatch):
+    """The worker has claimed her confirmation and is writing it when she erases her data:
+    the erasure finds no file yet, so the file written a moment later must go as well."""
+    from app.services import mail
+
+    monkeypatch.setitem(app.config, "MAIL_OUTBOX_DIR", str(tmp_path))
+    make_event()
+    token = _register(client, "韩梅梅", "13812345678", EMAIL)
+    assert client.post(f"/tickets/{token}/cancel").status_code == 303
+    real_deliver = mail.deliver
+    erased = []
+
+    def erase_while_writing(message, row):
+        if not erased:  # her erasure lands between the worker's claim and its file
+            erased.append(client.post(f"/tickets/{token}/erase").status_code)
+        real_deliver(message, row)
+
+    monkeypatch.setattr(mail, "deliver", erase_while_writing)
+    send_queued()
+    assert erased == [303]
+    files = _mail_files(tmp_path)
+    assert _holding(files, EMAIL) == [] and _holding(files, token) == []
+    assert _holding(files, "韩梅梅") == []
+
+    # Another person's mail, written and marked sent in the ordinary way, stays.
+    _register(client, "李雷", "13987654321", OTHER_EMAIL)
+    send_queued()
+    assert len(_holding(_mail_files(tmp_path), OTHER_EMAIL)) == 1
