@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Event, Invitation, Registration, Slot
+from app.models.registration import ACTIVE_STATUSES
 from app.services.errors import (
     AlreadyRegistered,
     Conflict,
@@ -387,20 +388,42 @@ def cancel(registration, *, reason=None, now=None):
     Returns the registrations promoted from the waiting list (so callers can tell them).
     Cancelling twice is harmless.
     """
-    if registration.status in ("cancelled", "rejected"):
-        return []
-    held_seats = registration.status == "confirmed"
-    registration.status = "cancelled"
-    registration.active_key = None
-    registration.cancelled_at = now or utcnow()
-    registration.cancel_reason = reason
+    return _cancel(registration, reason=reason, now=now)[1]
+
+
+def _cancel(registration, *, reason=None, now=None):
+    """``cancel``, saying also whether this call cancelled it: (cancelled, promoted).
+
+    The registration is claimed with a conditional UPDATE on the status it was read with.
+    Two requests that both read it as confirmed (a double click, the holder and staff at
+    once; on PostgreSQL neither waits to read) then free its seats once: the second finds
+    it cancelled already instead of giving the seats back a second time."""
+    now = now or utcnow()
     db.session.flush()
-    if not held_seats:
-        return []
+    for _attempt in range(len(ACTIVE_STATUSES) + 1):
+        seen = registration.status
+        if seen not in ACTIVE_STATUSES:
+            return False, []
+        claimed = db.session.execute(
+            update(Registration)
+            .where(Registration.id == registration.id, Registration.status == seen)
+            .values(status="cancelled", active_key=None, cancelled_at=now,
+                    cancel_reason=reason, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
+        # What the row holds now (also when another transaction moved it meanwhile: a
+        # promotion from the waiting list, a review, a cancellation).
+        db.session.refresh(registration)
+        if claimed:
+            break
+    else:  # moved under us at every try: nothing is freed on a guess
+        raise Conflict(_("页面已过期，请刷新后再试。"))
+    if seen != "confirmed":
+        return True, []
     release_seats(registration.slot_id, registration.party_size)
     from app.services.waitlist import promote
 
-    return promote(registration.slot)
+    return True, promote(registration.slot)
 
 
 def lock_slot(slot_id):
@@ -478,10 +501,15 @@ def resend_ticket(event, phone, now=None):
 
 
 def cancel_by_staff(registration, *, reason, now=None):
-    """Staff cancel on someone's behalf: not once they have come in (the seat was used)."""
+    """Staff cancel on someone's behalf: not once they have come in (the seat was used).
+    Raises Conflict when it is cancelled already (another tab, the holder, a double click),
+    so that nothing is recorded as done twice."""
     if registration.checkin is not None:
         raise Conflict(_("这位已经签到入场，不能再取消报名。"))
-    return cancel(registration, reason=reason, now=now)
+    cancelled, promoted = _cancel(registration, reason=reason, now=now)
+    if not cancelled:
+        raise Conflict(_("这条报名已经取消。"))
+    return promoted
 
 
 def holder_may_not_cancel(registration, now=None):

@@ -25,8 +25,8 @@ def promote(slot, now=None):
     promoted = []
     for registration in waiting:
         # Claim the registration first, conditionally, so that two transactions promoting
-        # at once cannot both confirm it and take its seats twice. (cancel() updates the
-        # slot row first, which already serialises cancellations of one slot; this keeps
+        # at once cannot both confirm it and take its seats twice. (cancel() claims the
+        # registration it cancels the same way, so its seats are freed once; this keeps
         # promote() safe when called on its own, e.g. after staff add seats.)
         if not _set_status(registration, "waitlisted", "confirmed", now):
             continue
