@@ -93,11 +93,11 @@ def volunteer_detail(registration_id):
     return _render_detail(registration, form), 200
 
 
-def _render_detail(registration, form):
+def _render_detail(registration, form, shown=None):
     checkin = registration.checkin
     return render_template(
         "admin/volunteers/record.html", registration=registration, event=registration.event,
-        checkin=checkin, form=form,
+        checkin=checkin, form=form, shown={**_times_shown(checkin), **(shown or {})},
         hours=volunteer_service.service_hours(checkin, registration.slot),
         others=volunteer_service.same_person_applications(registration),
         trail=[(row, _time_changes(row.detail)) for row in volunteer_service.audit_trail(registration)],
@@ -134,14 +134,24 @@ def _iso_local(value):
 def volunteer_decision(registration_id):
     registration = volunteer_service.get_application(registration_id)
     decision = request.form.get("action")
-    if decision == "approve":
-        volunteer_service.approve(registration, current_user)
-        message = _("已通过 %(name)s 的申请。", name=registration.name)
-    elif decision == "reject":
-        volunteer_service.reject(registration, current_user, request.form.get("reason", ""))
-        message = _("已将 %(name)s 的申请标为不通过。", name=registration.name)
-    else:
+    if decision not in ("approve", "reject"):
         abort(400)
+    try:
+        if decision == "approve":
+            volunteer_service.approve(registration, current_user)
+            message = _("已通过 %(name)s 的申请。", name=registration.name)
+        else:
+            volunteer_service.reject(registration, current_user, request.form.get("reason", ""))
+            message = _("已将 %(name)s 的申请标为不通过。", name=registration.name)
+    except DomainError as error:
+        # Decided already (a double click, another tab, the volunteer withdrew), the shift
+        # full or over, no reason given: the record as it stands now, saying why. (The
+        # error page said it too, but left staff to find their way back to the record.)
+        db.session.rollback()
+        done = {"approve": "confirmed", "reject": "rejected"}[decision]
+        flash(str(error.message), "info" if registration.status == done else "error")
+        return _render_detail(registration, TimeCorrectionForm(
+            formdata=None, obj=registration.checkin)), error.status
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("admin.volunteer_detail", registration_id=registration.id), code=303)
@@ -152,31 +162,80 @@ def volunteer_decision(registration_id):
 def volunteer_times(registration_id):
     registration = volunteer_service.get_application(registration_id)
     form = TimeCorrectionForm()
+    shown = _times_sent_back()
     if form.validate():
         try:
             checkin = registration.checkin
-            volunteer_service.correct_times(
+            corrected = volunteer_service.correct_times(
                 registration, current_user, reason=form.reason.data,
-                checked_in_at=_changed(form.checked_in_at.data, checkin and checkin.checked_in_at),
-                checked_out_at=_changed(form.checked_out_at.data, checkin and checkin.checked_out_at),
-                extended_until=_changed(form.extended_until.data, checkin and checkin.extended_until),
+                **{name: _changed(getattr(form, name).data, checkin and getattr(checkin, name),
+                                  shown.get(name, _NOT_SENT))
+                   for name, _label in TIME_FIELDS},
                 clear_checkout=form.clear_checkout.data, clear_extension=form.clear_extension.data,
             )
         except DomainError as error:
             db.session.rollback()
-            target = form._fields.get(error.field or "", form.reason)
-            target.errors = list(target.errors) + [str(error.message)]
-            return _render_detail(registration, form), error.status
+            if isinstance(error, Conflict) and not error.field:
+                # Not about a field: the volunteer withdrew or was refused meanwhile (the
+                # page then shows no form to put it beside).
+                flash(str(error.message), "error")
+            else:
+                target = form._fields.get(error.field or "", form.reason)
+                target.errors = list(target.errors) + [str(error.message)]
+            return _render_detail(registration, form, shown), error.status
         db.session.commit()
-        flash(_("服务时间已更正，原因已记入操作日志。"), "success")
+        if corrected is None:  # the form sent twice, or the same times saved in another tab
+            flash(_("服务时间与所填一致，没有重复更正。"), "info")
+        else:
+            flash(_("服务时间已更正，原因已记入操作日志。"), "success")
         return redirect(url_for("admin.volunteer_detail", registration_id=registration.id), code=303)
-    return _render_detail(registration, form), 400
+    return _render_detail(registration, form, shown), 400
 
 
-def _changed(new, old):
-    """The form shows times to the minute: a time sent back unchanged keeps its seconds."""
-    if new is None or (old is not None and new == old.replace(second=0, microsecond=0)):
+_NOT_SENT = object()
+
+
+def _times_shown(checkin):
+    """The stored times as the correction form shows them, sent back with it (hidden): a
+    field left as the page showed it is no correction, even when another tab has changed
+    that time since."""
+    return {name: getattr(checkin, name) if checkin is not None else None
+            for name, _label in TIME_FIELDS}
+
+
+def _times_sent_back():
+    """The times the form was shown with ({} from a page without them); a value that does
+    not read as a time counts as not sent."""
+    shown = {}
+    for name, _label in TIME_FIELDS:
+        value = request.form.get(f"shown_{name}")
+        if value is None:
+            continue
+        try:
+            moment = datetime.fromisoformat(value) if value else None
+        except ValueError:
+            continue
+        if moment is not None and moment.tzinfo is None:
+            continue
+        shown[name] = moment
+    return shown
+
+
+def _minute(moment):
+    return moment.replace(second=0, microsecond=0)
+
+
+def _changed(new, stored, shown=_NOT_SENT):
+    """A time is corrected when it differs from the one the form showed (the stored one
+    for a page without them) and from the one stored now. The form shows times to the
+    minute: a time sent back unchanged keeps its seconds."""
+    if new is None:
         return None
+    before = stored if shown is _NOT_SENT else shown
+    if before is not None and new == _minute(before):
+        return None  # left as the page showed it (another tab may have changed it since)
+    if stored is not None and new == _minute(stored):
+        return None  # already so
     return new
 
 

@@ -299,7 +299,10 @@ def correct_times(registration, staff, *, reason, checked_in_at=None, checked_ou
     check-in window, the check-out after the check-in and no later than the shift's end (or
     the extension, which ends on the shift's own day: ``latest_extension``). A check-out the
     door recorded later stays as it is (hours are capped); so does an extension stored before
-    that bound, unless it is the one being changed."""
+    that bound, unless it is the one being changed.
+
+    Returns the CheckIn, or None when its times are already the ones given (the form sent
+    twice, or saved in another tab): nothing changes and nothing is written to the log."""
     now = now or utcnow()
     _require_volunteer(registration)
     reason = (reason or "").strip()
@@ -344,6 +347,9 @@ def correct_times(registration, staff, *, reason, checked_in_at=None, checked_ou
     if edited and new_out is not None and new_out <= new_in:
         raise InvalidData(_("签退时间应晚于签到时间。"),
                           field="checked_out_at" if checked_out_at else "checked_in_at")
+    if checkin is not None and (new_in, new_out, new_extension) == (
+            checkin.checked_in_at, checkin.checked_out_at, checkin.extended_until):
+        return None
     if checkin is None:
         checkin = CheckIn(registration_id=registration.id, event_id=registration.event_id,
                           checked_in_at=new_in, recorded_at=now, gate="",
