@@ -11,6 +11,7 @@ from app.models import OutboxMessage
 from app.security import admin_required
 from app.services import audit
 from app.services import mail as mail_service
+from app.services.errors import Conflict
 
 
 @bp.get("/mail")
@@ -27,7 +28,15 @@ def mail_retry(message_id):
     if message is None:
         abort(404)
     if ActionForm().validate_on_submit():
-        mail_service.retry(message)
+        try:
+            mail_service.retry(message)
+        except Conflict as error:
+            # Queued or sent already: the outbox as it is now says so (409, as before),
+            # rather than an error page away from it.
+            db.session.rollback()
+            flash(str(error.message), "error" if message.status == "failed" else "info")
+            return render_template("admin/mail.html", action_form=ActionForm(),
+                                   **mail_service.outbox_overview()), error.status
         audit.record("mail.retry", message, detail={"kind": message.kind})
         db.session.commit()
         flash(_("已重新排队，邮件将在几秒内再次发送。"), "success")

@@ -483,8 +483,11 @@ def failed_count():
 def retry(message):
     """Put a message that failed for good back in the queue, due now, its attempts counted
     afresh (after the address or the mail server was put right)."""
+    # Already done: the button pressed twice, or in a tab opened before a colleague's resend.
+    if message.status == "queued":
+        raise Conflict(_("这封邮件已重新排队，正在等待发送，无需再次重发。"))
     if message.status != "failed":
-        raise Conflict(_("这封邮件没有发送失败，无需重发。"))
+        raise Conflict(_("这封邮件已经发出，无需重发。"))
     if not message.recipient:
         # Its address went with the person's data (purged, or erased by them).
         raise Conflict(_("这封邮件的收件人信息已按规定删除，不能重发。"))
