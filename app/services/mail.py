@@ -483,14 +483,28 @@ def failed_count():
 def retry(message):
     """Put a message that failed for good back in the queue, due now, its attempts counted
     afresh (after the address or the mail server was put right)."""
-    # Already done: the button pressed twice, or in a tab opened before a colleague's resend.
+    _refuse_retry_unless_failed(message)
+    if not message.recipient:
+        # Its address went with the person's data (purged, or erased by them).
+        raise Conflict(_("这封邮件的收件人信息已按规定删除，不能重发。"))
+    # Claimed with a conditional UPDATE: of two clicks that both read it as failed (on
+    # PostgreSQL neither waits to read), the second is told it is queued already.
+    db.session.flush()
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.status == "failed")
+        .values(status="queued", attempts=0, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    db.session.refresh(message)
+    if not claimed:
+        _refuse_retry_unless_failed(message)
+
+
+def _refuse_retry_unless_failed(message):
+    """Already done: the button pressed twice, or in a tab opened before a colleague's
+    resend went out."""
     if message.status == "queued":
         raise Conflict(_("这封邮件已重新排队，正在等待发送，无需再次重发。"))
     if message.status != "failed":
         raise Conflict(_("这封邮件已经发出，无需重发。"))
-    if not message.recipient:
-        # Its address went with the person's data (purged, or erased by them).
-        raise Conflict(_("这封邮件的收件人信息已按规定删除，不能重发。"))
-    message.status = "queued"
-    message.attempts = 0
-    message.next_attempt_at = utcnow()

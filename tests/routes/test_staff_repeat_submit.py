@@ -388,6 +388,27 @@ def test_a_double_click_on_resend_queues_the_message_once(client, auth, db, make
     assert message.registration_id == registration.id
 
 
+def test_two_resends_that_read_the_message_as_failed_queue_it_once(client, auth, db,
+                                                                  make_event, make_registration):
+    """A double click on a slow network: both requests load the message while it is still
+    failed (on PostgreSQL neither waits for the other to read). The second must not count
+    as a second resend in the audit log."""
+    from app.services.mail import retry
+
+    event = make_event(slug="repeat-mail-race")
+    message = failed_confirmation(db, make_registration(event, email="zhang@example.com"))
+    auth.login("admin")
+    assert client.post(f"/staff/mail/{message.id}/retry").status_code == 303
+    stale = fresh(db, OutboxMessage, message.id)
+    set_committed_value(stale, "status", "failed")  # as the second request read it
+    with pytest.raises(Conflict) as refused:
+        retry(stale)
+    assert str(refused.value.message) == "这封邮件已重新排队，正在等待发送，无需再次重发。"
+    db.session.rollback()
+    assert fresh(db, OutboxMessage, message.id).status == "queued"
+    assert audit_count(db, "mail.retry") == 1
+
+
 def test_resending_from_a_stale_outbox_page_after_the_message_went_out_sends_nothing(
         client, auth, db, make_event, make_registration):
     event = make_event(slug="repeat-mail-sent")
