@@ -19,6 +19,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import CheckIn, Event, Registration, Slot
@@ -354,7 +355,14 @@ def correct_times(registration, staff, *, reason, checked_in_at=None, checked_ou
         checkin = CheckIn(registration_id=registration.id, event_id=registration.event_id,
                           checked_in_at=new_in, recorded_at=now, gate="",
                           staff_id=staff.id, source="manual")
-        db.session.add(checkin)
+        try:
+            with db.session.begin_nested():
+                db.session.add(checkin)
+        except IntegrityError:
+            # One check-in per registration: the door scanned them, or another tab (the
+            # form sent twice) recorded one, since this request read the record.
+            raise Conflict(_("这位志愿者刚刚有了签到记录（门岗扫码或另一个页面的更正），"
+                             "请核对页面上的时间后再更正。")) from None
     checkin.checked_in_at = new_in
     checkin.checked_out_at = new_out
     checkin.extended_until = new_extension

@@ -339,6 +339,32 @@ def test_a_stale_tab_does_not_undo_the_correction_made_in_another(client, db, on
     assert audit_count(db, "volunteer.correct_times") == 2
 
 
+def test_a_first_check_in_entered_twice_at_once_is_recorded_once(client, auth, db, drive):
+    """The volunteer has no check-in yet and the correction form is sent twice on a slow
+    network: both requests read the record without one (on PostgreSQL neither waits for the
+    other to read). The second is told, rather than answered with a server error, and the
+    first one's check-in stands alone."""
+    registration = application(db, drive)
+    admin = admin_user(auth)
+    volunteers.approve(registration, admin)
+    db.session.commit()
+    slot = drive.slots[0]
+    url = f"/staff/volunteers/{registration.id}/times"
+    data = form_as_shown(text(client.get(f"/staff/volunteers/{registration.id}")), url)
+    data.update(checked_in_at=beijing(slot.starts_at), reason="补录签到")
+    assert client.post(url, data=data).status_code == 303
+    stale = fresh(db, Registration, registration.id)
+    set_committed_value(stale, "checkin", None)  # as the second request read it
+    with pytest.raises(Conflict) as refused:
+        volunteers.correct_times(stale, admin, reason="补录签到",
+                                 checked_in_at=slot.starts_at + timedelta(minutes=3))
+    assert "刚刚有了签到记录" in str(refused.value.message)
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(CheckIn)).scalar_one() == 1
+    assert fresh(db, Registration, registration.id).checkin.checked_in_at == slot.starts_at
+    assert audit_count(db, "volunteer.correct_times") == 1
+
+
 def test_times_sent_for_a_volunteer_who_withdrew_meanwhile_are_refused(client, db, drive,
                                                                         auth):
     registration = application(db, drive)
