@@ -310,6 +310,20 @@ def refuse_nul_bytes():
         raise InvalidData(_("提交的内容含有无法识别的字符，请返回修改后再试。"))
 
 
+# Every id in a URL (/staff/registrations/<int:…>) names a row of an INTEGER column, at
+# most 2**31 - 1 on PostgreSQL.
+LARGEST_ID = 2**31 - 1
+
+
+def refuse_ids_out_of_range(endpoint, values):
+    """No record has an id past the database's integer range: a link with one (a typo, a
+    probe) is a 404, not a query PostgreSQL refuses ("integer out of range") or SQLite
+    cannot even send ("Python int too large"), both of which answered 500."""
+    if values and any(isinstance(value, int) and not 0 <= value <= LARGEST_ID
+                      for value in values.values()):
+        abort(404)
+
+
 class SignedCookieSessions(SecureCookieSessionInterface):
     """Flask's signed session cookie, unchanged, with its serializer made once per set of
     keys: Flask makes a new one (and test-serialises an empty dict) for every request."""
@@ -327,6 +341,7 @@ class SignedCookieSessions(SecureCookieSessionInterface):
 
 def register_headers(app):
     app.session_interface = SignedCookieSessions()
+    app.url_value_preprocessor(refuse_ids_out_of_range)
     app.before_request(refuse_nul_bytes)
 
     @app.before_request

@@ -627,7 +627,8 @@ def accounts_password(user_id):
 @admin_required
 def audit_log():
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
+    # isdecimal, not isdigit: "²" and "①" are digits that int() refuses (a 500).
+    page = int(page) if page.isdecimal() and 0 < int(page) < 100000 else 1
     action = (request.args.get("action") or "").strip()[:50]
     query = select(AuditLog)
     if action:
