@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select
 
 from app.extensions import db, limiter, login_manager
 from app.models import StaffUser
+from app.models.types import LARGEST_ID
 from app.services.staff import normalise_username
 
 login_manager.login_view = "auth.login"
@@ -310,9 +311,6 @@ def refuse_nul_bytes():
         raise InvalidData(_("提交的内容含有无法识别的字符，请返回修改后再试。"))
 
 
-# Every id in a URL (/staff/registrations/<int:…>) names a row of an INTEGER column, at
-# most 2**31 - 1 on PostgreSQL.
-LARGEST_ID = 2**31 - 1
 
 
 def refuse_ids_out_of_range(endpoint, values):

@@ -9,6 +9,10 @@ from sqlalchemy.types import TypeDecorator
 # times all hold to them.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
+# Every id is an INTEGER column: at most 2**31 - 1 on PostgreSQL. A larger one (a link
+# typed wrong, a probe) names no row, and the databases refuse to even look it up.
+LARGEST_ID = 2**31 - 1
+
 
 def utcnow():
     return datetime.now(timezone.utc)

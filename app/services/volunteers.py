@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import CheckIn, Event, Registration, Slot
+from app.models.types import LARGEST_ID
 from app.services import audit
 from app.services.checkin import window as checkin_window
 from app.services.errors import AlreadyRegistered, Conflict, InvalidData, NotFound, SlotFull
@@ -595,7 +596,7 @@ def volunteer_record(key, event=None):
 
 def _phone_for(key):
     key = str(key or "")
-    if key.isdigit() and len(key) < 10:  # an id (a phone number is not one)
+    if key.isascii() and key.isdecimal() and len(key) < 10:  # an id (a phone number is not one)
         registration = db.session.get(Registration, int(key))
         if registration is None or registration.event.kind != "volunteer" or not registration.phone:
             return None
@@ -632,7 +633,10 @@ def get_application(registration_id):
 
 
 def applications_by_ids(event, ids):
-    ids = [int(i) for i in ids if str(i).isdigit()][:500]
+    # Only ids a row can have: ASCII digits (str.isdigit() also takes "²", which int()
+    # refuses) within the database's INTEGER range.
+    ids = [int(i) for i in ids if str(i).isascii() and str(i).isdecimal()
+           and 0 < int(i) <= LARGEST_ID][:500]
     if not ids:
         return []
     return list(db.session.execute(
