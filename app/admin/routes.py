@@ -429,6 +429,7 @@ def _invitations_page(event, reserve_form=None, release_form=None, invite_form=N
     return render_template("admin/invitations.html", event=event,
                            invitations=invitations.invitations_for(event),
                            url_for_invitation=invitations.invitation_url,
+                           shown_reserved=invitations.shown_reserved(event.slots),
                            action_form=ActionForm(), **forms), status
 
 
@@ -449,7 +450,8 @@ def invitations_reserve(slug):
         return _invitations_page(event, reserve_form=form, status=400)
     slot = _slot_from(event, form)
     try:
-        invitations.reserve_seats(slot, form.seats.data)
+        invitations.reserve_seats(slot, form.seats.data,
+                                  seen=invitations.seen_reserved(request.form.get("seen"), slot))
     except DomainError as error:  # fewer public seats left than asked for: say so by the field
         db.session.rollback()
         form.seats.errors = [str(error.message)]
@@ -471,7 +473,8 @@ def invitations_release(slug):
         return _invitations_page(event, release_form=form, status=400)
     slot = _slot_from(event, form)
     try:
-        released = invitations.release_seats(slot, form.seats.data)
+        released = invitations.release_seats(
+            slot, form.seats.data, seen=invitations.seen_reserved(request.form.get("seen"), slot))
     except DomainError as error:
         db.session.rollback()
         form.seats.errors = [str(error.message)]

@@ -22,17 +22,21 @@ from app.services.text import has_hidden_characters
 from app.services.waitlist import offer_added_seats
 
 
-def reserve_seats(slot, seats):
-    """Hold back ``seats`` more seats of the slot for invitees, if they are still free."""
+def reserve_seats(slot, seats, seen=None):
+    """Hold back ``seats`` more seats of the slot for invitees, if they are still free.
+    ``seen``: the held count the admin's page showed; the seats are added only to that
+    count, so a double click or a second tab adds them once (see _changed_meanwhile)."""
     seats = _positive(seats)
     result = db.session.execute(
         update(Slot)
-        .where(Slot.id == slot.id, Slot.booked + Slot.reserved + seats <= Slot.capacity)
+        .where(Slot.id == slot.id, Slot.booked + Slot.reserved + seats <= Slot.capacity,
+               *_as_seen(seen))
         .values(reserved=Slot.reserved + seats)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(slot)
     if result.rowcount != 1:
+        _changed_meanwhile(slot, seen)
         raise Conflict(_("“%(label)s”只剩 %(n)d 个公开名额，无法预留 %(want)d 个。",
                          label=slot.label, n=slot.seats_left, want=seats))
     return slot
@@ -44,24 +48,56 @@ class Released(NamedTuple):
     promoted: list
 
 
-def release_seats(slot, seats=None):
+def release_seats(slot, seats=None, seen=None):
     """Give unused reserved seats back to the public: ``seats`` of them, or all. The
-    slot's waiting list is offered them first (services.waitlist)."""
+    slot's waiting list is offered them first (services.waitlist). ``seen`` as for
+    reserve_seats."""
     db.session.refresh(slot)
     seats = slot.reserved if seats is None else _positive(seats)
     if seats == 0:
         return Released(0, [])
     result = db.session.execute(
         update(Slot)
-        .where(Slot.id == slot.id, Slot.reserved >= seats)
+        .where(Slot.id == slot.id, Slot.reserved >= seats, *_as_seen(seen))
         .values(reserved=Slot.reserved - seats)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(slot)
     if result.rowcount != 1:
+        _changed_meanwhile(slot, seen)
         raise Conflict(_("“%(label)s”只预留了 %(n)d 个名额。", label=slot.label,
                          n=slot.reserved))
     return Released(seats, offer_added_seats([slot]))
+
+
+def _as_seen(seen):
+    return () if seen is None else (Slot.reserved == seen,)
+
+
+def _changed_meanwhile(slot, seen):
+    """Reserving or releasing adds or takes seats: sent twice (a double click, the same
+    form in a second tab, a colleague at the same moment) it would do so twice. The page
+    says how many it showed held; when that is no longer so, nothing is done."""
+    if seen is not None and slot.reserved != seen:
+        raise Conflict(_("“%(label)s”的预留名额刚刚有了变化（可能点了两次，或在另一个页面已操作），"
+                         "现在预留 %(n)d 个。请核对后再提交。", label=slot.label, n=slot.reserved))
+
+
+def shown_reserved(slots):
+    """What an invitations page shows held, per slot, for its forms to send back."""
+    return ",".join(f"{slot.key}:{slot.reserved}" for slot in slots)
+
+
+def seen_reserved(text, slot):
+    """The held count the page showed for ``slot``: None when the form does not say (a
+    script, a page from before), -1 (matches nothing) when it says something else."""
+    if text is None:
+        return None
+    for pair in str(text).split(","):
+        key, _sep, count = pair.partition(":")
+        if key == slot.key and count.isascii() and count.isdecimal() and len(count) < 10:
+            return int(count)
+    return -1
 
 
 def create_invitation(event, slot, *, label, max_uses=1, created_by=None):
