@@ -27,6 +27,9 @@ def change_status(event, action):
     if action not in STATUS_CHANGES:
         raise NotFound()
     new_status, allowed_from = STATUS_CHANGES[action]
+    if event.status == new_status:  # pressed twice, or done in another tab meanwhile
+        raise Conflict(_("活动已经发布，无需再次发布。") if action == "publish"
+                       else _("活动已经关闭，无需再次关闭。"))
     if event.status not in allowed_from:
         raise Conflict(_("活动当前状态不能进行这个操作。"))
     previous = event.status

@@ -226,8 +226,12 @@ def test_publish_and_close(client, auth, make_event, db):
     # nothing changes.
     again = client.post("/staff/events/lifecycle/close", follow_redirects=True)
     assert again.status_code == 200 and 'class="flash flash-error"' in again.get_data(as_text=True)
+    assert "活动已经关闭，无需再次关闭。" in again.get_data(as_text=True)
+    assert client.post("/staff/events/lifecycle/publish").status_code == 303
+    again = client.post("/staff/events/lifecycle/publish", follow_redirects=True)
+    assert "活动已经发布，无需再次发布。" in again.get_data(as_text=True)
     actions = audit_actions(db)
-    assert "event.publish" in actions and actions.count("event.close") == 1
+    assert actions.count("event.publish") == 2 and actions.count("event.close") == 1
 
 
 def test_export_json_round_trips_through_import(client, auth, make_event, runner, tmp_path, db):
