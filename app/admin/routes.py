@@ -204,16 +204,19 @@ def _beside_its_field(message, path):
 
 def _attach_error(form, error):
     field = error.field or ""
+    # Beside its own field, "missing field slots[2].capacity" reads as a bare "missing".
+    beside = (_("请填写。") if error.context.get("missing")
+              else _beside_its_field(str(error.message), field))
     if field.startswith("slots[") and "]." in field:
         index, _sep, name = field[len("slots["):].partition("].")
         row = form.slot_row_for(int(index)) if index.isdigit() else None
         if row is not None and hasattr(row.form, name):
-            getattr(row.form, name).errors.append(_beside_its_field(str(error.message), field))
+            getattr(row.form, name).errors.append(beside)
             return
     target = getattr(form, field, None) if field and not field.startswith("slots") else None
     if target is not None and isinstance(getattr(target, "errors", None), list) \
             and field != "general_errors":
-        target.errors.append(_beside_its_field(str(error.message), field))
+        target.errors.append(beside)
     else:
         form.general_errors = [*(form.general_errors or []), _for_people(str(error.message), form)]
 

@@ -25,7 +25,7 @@ KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 def _require(data, field, kind, where=""):
     name = f"{where}{field}"
     if field not in data or data[field] in (None, ""):
-        raise InvalidData(_("缺少字段 %(field)s。", field=name), field=name)
+        raise InvalidData(_("缺少字段 %(field)s。", field=name), field=name, missing=True)
     value = data[field]
     if kind is str and not isinstance(value, str):
         raise InvalidData(_("字段 %(field)s 应为文本。", field=name), field=name)
@@ -41,7 +41,8 @@ def _text(data, field, max_len, where="", required=True, multiline=False):
     # saving an unchanged page changes nothing.
     value = _require(data, field, str, where).replace("\r\n", "\n").strip()
     if required and not value:  # only spaces: nothing a reader would see
-        raise InvalidData(_("缺少字段 %(field)s。", field=f"{where}{field}"), field=f"{where}{field}")
+        raise InvalidData(_("缺少字段 %(field)s。", field=f"{where}{field}"), field=f"{where}{field}",
+                          missing=True)
     if len(value) > max_len:
         raise InvalidData(
             _("字段 %(field)s 过长（最多 %(n)d 个字符）。", field=f"{where}{field}", n=max_len),

@@ -600,3 +600,16 @@ def test_the_event_menu_marks_the_page_open(client, auth, make_event, make_regis
     assert current(f"/staff/registrations/{registration.id}") == ["报名名单"]
     assert current("/staff/events/menu-day/walk-in") == ["现场/电话登记"]
     assert current("/staff/events/menu-day/edit") == ["编辑"]
+
+
+def test_a_slot_row_left_incomplete_asks_for_the_missing_field_by_name(client, auth, db):
+    """A row with a name and times but no capacity: the message beside the field asks for
+    it, and the summary names the row and the field (it read "场次 2 名额：缺少。")."""
+    auth.login("admin")
+    data = form_data(slug="half-row")
+    data["slots-1-capacity"] = ""
+    response = client.post("/staff/events/new", data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "请填写。" in body and "缺少。" not in body
+    assert db.session.execute(select(Event).where(Event.slug == "half-row")).first() is None
