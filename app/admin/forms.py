@@ -271,6 +271,8 @@ class SeatsForm(FlaskForm):
 
 class InvitationForm(FlaskForm):
     slot = SelectField(_l("场次"), choices=[], validators=[DataRequired(_l("请选择场次。"))])
+    # A fresh key per form: "生成链接" pressed twice gives one link (services.invitations).
+    form_key = HiddenField()
     label = StringField(_l("受邀人或团体"), validators=[DataRequired(_l("请填写受邀人或团体。")),
                                                    Length(max=200), no_hidden_characters()])
     max_uses = WholeNumberField(

@@ -33,7 +33,7 @@ from app.security import admin_required, staff_required
 from app.services import audit, dashboard, invitations, waitlist, workspace
 from app.services import events as event_service
 from app.services import staff as staff_service
-from app.services.errors import AlreadyRegistered, DomainError, InvalidData, NotFound
+from app.services.errors import AlreadyRegistered, Conflict, DomainError, InvalidData, NotFound
 from app.services.privacy import mask_phone
 
 AUDIT_PER_PAGE = 100
@@ -428,6 +428,8 @@ def _invitations_page(event, reserve_form=None, release_form=None, invite_form=N
                             ("invite_form", invite_form, InvitationForm)):
         form = form or cls(formdata=None, prefix=name.split("_")[0])
         form.slot.choices = _slot_choices(event)
+        if name == "invite_form" and not form.form_key.data:
+            form.form_key.data = invitations.new_form_key()
         forms[name] = form
     return render_template("admin/invitations.html", event=event,
                            invitations=invitations.invitations_for(event),
@@ -502,9 +504,14 @@ def invitations_new(slug):
     if not form.validate_on_submit():
         return _invitations_page(event, invite_form=form, status=400)
     slot = _slot_from(event, form)
-    invitation = invitations.create_invitation(event, slot, label=form.label.data,
-                                               max_uses=form.max_uses.data,
-                                               created_by=current_user)
+    try:
+        invitation = invitations.create_invitation(
+            event, slot, label=form.label.data, max_uses=form.max_uses.data,
+            created_by=current_user, form_key=form.form_key.data)
+    except Conflict as error:  # the same form again: its link is on the page already
+        db.session.rollback()
+        flash(str(error.message), "info")
+        return redirect(url_for("admin.invitations_page", slug=slug), code=303)
     audit.record("invitation.create", invitation, event=event, detail={
         "slot": slot.key, "label": invitation.label, "max_uses": invitation.max_uses})
     db.session.commit()

@@ -25,6 +25,9 @@ class Invitation(db.Model):
     used: Mapped[int] = mapped_column(default=0, server_default="0")
     revoked: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # The key of the form that made the link: the same form sent twice (a double click, the
+    # back button) gives the same link, not a second one.
+    form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     slot: Mapped["Slot"] = relationship()  # noqa: F821

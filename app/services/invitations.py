@@ -8,12 +8,14 @@ is the last line of defence). Registering through a link (services.registration.
 with ``invitation=``) moves seats from ``reserved`` to ``booked``, then takes public
 seats if the reserve runs short, and counts a use.
 """
+import re
 import secrets
 from typing import NamedTuple
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Invitation, Registration, Slot
@@ -100,8 +102,16 @@ def seen_reserved(text, slot):
     return -1
 
 
-def create_invitation(event, slot, *, label, max_uses=1, created_by=None):
-    """A link for one invitee (max_uses 1) or a group (max_uses > 1)."""
+def new_form_key():
+    return secrets.token_urlsafe(18)
+
+
+def create_invitation(event, slot, *, label, max_uses=1, created_by=None, form_key=None):
+    """A link for one invitee (max_uses 1) or a group (max_uses > 1). The same form sent
+    again (its ``form_key`` made a link already) makes no second one: Conflict."""
+    form_key = form_key if form_key and FORM_KEY_RE.match(form_key) else None
+    if form_key and _made_by_form(event, form_key):
+        raise _sent_twice()
     if slot.event_id != event.id:
         raise NotFound(_("没有找到这个场次。"))
     label = (label or "").strip()
@@ -113,10 +123,28 @@ def create_invitation(event, slot, *, label, max_uses=1, created_by=None):
     invitation = Invitation(event_id=event.id, slot_id=slot.id, label=label,
                             max_uses=_positive(max_uses), used=0,
                             token=secrets.token_urlsafe(20),
-                            created_by_id=getattr(created_by, "id", None))
-    db.session.add(invitation)
-    db.session.flush()
+                            created_by_id=getattr(created_by, "id", None), form_key=form_key)
+    try:
+        with db.session.begin_nested():  # the two clicks of a double click, at once
+            db.session.add(invitation)
+    except IntegrityError:
+        if form_key and _made_by_form(event, form_key):
+            raise _sent_twice() from None
+        raise
     return invitation
+
+
+def _sent_twice():
+    return Conflict(_("这个邀请链接已经生成（表单提交了两次），没有再生成新的链接。"))
+
+
+FORM_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _made_by_form(event, form_key):
+    return db.session.execute(
+        select(Invitation).where(Invitation.event_id == event.id, Invitation.form_key == form_key)
+    ).scalar_one_or_none()
 
 
 def revoke(invitation):

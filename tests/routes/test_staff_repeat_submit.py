@@ -515,3 +515,54 @@ def test_reserving_from_a_stale_tab_after_a_colleague_did_changes_nothing(
     assert client.post(f"{url}/reserve", data={"reserve-slot": "pm", "reserve-seats": "2",
                                                "seen": seen}).status_code == 303
     assert fresh(db, Slot, event.slot_by_key("pm").id).reserved == 2
+
+
+def test_a_double_click_on_make_link_makes_one_link(client, auth, db, make_event):
+    import re
+
+    from app.models import Invitation
+
+    event = make_event(slug="repeat-link")
+    auth.login("admin")
+    url = f"/staff/events/{event.slug}/invitations"
+    page = text(client.get(url))
+    key = re.search(r'name="invite-form_key" type="hidden" value="([^"]+)"', page).group(1)
+    data = {"invite-slot": "am", "invite-label": "人大代表", "invite-max_uses": "2",
+            "invite-form_key": key}
+    assert client.post(f"{url}/new", data=data, follow_redirects=True).status_code == 200
+    second = client.post(f"{url}/new", data=data, follow_redirects=True)
+    assert second.status_code == 200
+    assert flashes(text(second), "info") == ["这个邀请链接已经生成（表单提交了两次），没有再生成新的链接。"]
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 1
+    assert audit_count(db, "invitation.create") == 1
+    # The page offers a new form, with a key of its own: the next link is made.
+    new_key = re.search(r'name="invite-form_key" type="hidden" value="([^"]+)"',
+                        text(second)).group(1)
+    assert new_key != key
+    assert client.post(f"{url}/new", data={**data, "invite-form_key": new_key}).status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 2
+
+
+def test_two_clicks_that_both_find_no_link_yet_make_one(client, auth, db, make_event, monkeypatch):
+    """Both requests look before either has written (PostgreSQL, at the same moment): the
+    unique key stops the second."""
+    from app.models import Invitation
+    from app.services import invitations
+
+    event = make_event(slug="race-link")
+    auth.login("admin")
+    data = {"invite-slot": "am", "invite-label": "市民代表", "invite-max_uses": "1",
+            "invite-form_key": "k" * 24}
+    assert client.post(f"/staff/events/{event.slug}/invitations/new", data=data).status_code == 303
+    looked = []
+    real = invitations._made_by_form
+
+    def found_nothing_at_first(*args):
+        looked.append(1)
+        return None if len(looked) == 1 else real(*args)
+
+    monkeypatch.setattr(invitations, "_made_by_form", found_nothing_at_first)
+    second = client.post(f"/staff/events/{event.slug}/invitations/new", data=data)
+    assert second.status_code == 303 and len(looked) == 2
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 1
+    assert audit_count(db, "invitation.create") == 1
