@@ -174,4 +174,14 @@ class FindTicketForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    """Only the CSRF token: the confirmation page's button."""
+    """The confirmation page's button: the CSRF token, and the status the page showed
+    (``seen``), so that a page opened before a promotion or an approval does not give up a
+    place its reader has not seen. CONTRACT §4 asks only for the token: without ``seen``
+    (or with a value no ticket has) it cancels whatever the ticket holds."""
+    seen = HiddenField()
+
+    @property
+    def seen_status(self):
+        from app.models.registration import ACTIVE_STATUSES
+
+        return self.seen.data if self.seen.data in ACTIVE_STATUSES else None

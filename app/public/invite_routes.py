@@ -10,10 +10,9 @@ from app.extensions import db
 from app.public import bp, my_tickets
 from app.public.invite_forms import invite_form_for
 from app.security import registration_limits
-from app.services import audit, workspace
 from app.services.errors import Conflict, DomainError
 from app.services.invitations import ticket_through, usable_invitation
-from app.services.registration import find_by_submission, register
+from app.services.registration import find_by_submission, register_through_invitation
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -48,12 +47,11 @@ def invite(token):
         form.submission_key.data = secrets.token_urlsafe(16)
     elif form.validate():
         try:
-            registration = register(
-                event, slot, name=form.name.data, phone=form.phone.data,
+            registration, _created = register_through_invitation(
+                event, slot, invitation, name=form.name.data, phone=form.phone.data,
                 email=form.email.data or None, party_size=form.party_size.data,
                 submission_key=form.submission_key.data or None,
-                consent_version=current_app.config["PRIVACY_NOTICE_VERSION"],
-                source="invitation", invitation=invitation)
+                consent_version=current_app.config["PRIVACY_NOTICE_VERSION"])
         except DomainError as error:
             db.session.rollback()
             target = getattr(form, error.field or "", None)
@@ -63,10 +61,6 @@ def invite(token):
                 target.errors.append(str(error.message))
             status = error.status
         else:
-            audit.record("invitation.register", invitation, event=event, actor=None, detail={
-                "ticket_number": registration.ticket_number, "slot": slot.key,
-                "party_size": registration.party_size})
-            workspace.queue_ticket_mail(registration)
             db.session.commit()
             my_tickets.remember(registration.token)
             return redirect(f"/tickets/{registration.token}", code=303)

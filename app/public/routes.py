@@ -31,13 +31,17 @@ from app.security import (
     registration_limits,
     resend_ticket_limits,
 )
-from app.services import audit, privacy, tickets, waitlist
 from app.services import events as event_service
 from app.services import feedback as feedback_service
+from app.services import privacy, tickets, waitlist
 from app.services import registration as registration_service
 from app.services import volunteers as volunteer_service
 from app.services.errors import AlreadyRegistered, DomainError, RegistrationClosed, SlotFull
-from app.services.registration import get_event_for_registration, normalise_phone
+from app.services.registration import (
+    TicketChanged,
+    get_event_for_registration,
+    normalise_phone,
+)
 
 
 @bp.get("/")
@@ -256,19 +260,35 @@ def ticket_cancel(token):
     registration = registration_service.get_by_token(token)
     form = CancelForm()
     refusal = registration_service.holder_may_not_cancel(registration)
+    changed = None
     if request.method == "POST" and refusal is None and form.validate():
-        previous_status = registration.status if registration.is_active else None
-        registration_service.cancel_by_holder(registration)
-        db.session.commit()
-        if previous_status is not None:
-            flash(_cancelled_message(previous_status), "success")
-        return redirect(url_for("public.ticket", token=token), code=303)
+        try:
+            previous_status = registration_service.cancel_by_holder(
+                registration, expected=form.seen_status)
+        except TicketChanged as error:
+            # Promoted or approved since the page was opened: asked again, on a page that
+            # shows the ticket as it is now.
+            db.session.rollback()
+            changed = error.message
+        else:
+            db.session.commit()
+            if previous_status is None:  # a double tap, another tab, or staff: done already
+                flash(_already_cancelled_message(registration), "info")
+            else:
+                flash(_cancelled_message(previous_status), "success")
+            return redirect(url_for("public.ticket", token=token), code=303)
     status = 200
     if request.method == "POST":
-        status = 409 if refusal else 400
+        status = 409 if refusal or changed else 400
     return _no_store(make_response(render_template(
         "public/cancel.html", registration=registration, event=registration.event,
-        slot=registration.slot, form=form, refusal=refusal), status))
+        slot=registration.slot, form=form, refusal=refusal, changed=changed), status))
+
+
+def _already_cancelled_message(registration):
+    if registration.status == "rejected":
+        return _("这份申请未通过，不需要再退出。")
+    return _("这张票已经取消了，不用再取消。")
 
 
 def _cancelled_message(previous_status):
@@ -289,12 +309,11 @@ def ticket_erase(token):
     registration = registration_service.get_by_token(token)
     form = CancelForm()
     if request.method == "POST" and form.validate():
-        if registration.anonymised_at is None:
-            privacy.erase_registration(registration, datetime.now(timezone.utc))
-            row = audit.record("registration.erase", registration, event=registration.event,
-                               detail={"status": registration.status})
-            row.ip = None  # the holder's address is personal data too
-            db.session.commit()  # the ticket page now says the data is gone
+        erased = (registration.anonymised_at is None
+                  and privacy.erase_by_holder(registration, datetime.now(timezone.utc)))
+        db.session.commit()  # the ticket page now says the data is gone
+        if not erased:  # a double tap, or another tab erased it a moment ago
+            flash(_("您的个人信息已经删除。"), "info")
         return redirect(url_for("public.ticket", token=token), code=303)
     status = 400 if request.method == "POST" else 200
     return _no_store(make_response(render_template(

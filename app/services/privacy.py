@@ -357,6 +357,38 @@ def erase_refusal(registration):
     return None
 
 
+def erase_by_holder(registration, now):
+    """The holder's "delete my data" button: erase (see erase_registration) and audit it,
+    once. The registration is claimed first with a conditional UPDATE on ``anonymised_at``,
+    so that of two requests that both read the data as still there (a double tap; on
+    PostgreSQL neither waits to read) only one erases and writes the audit row. Returns
+    False when it had been erased already."""
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import Registration
+    from app.services import audit
+    from app.services.errors import Conflict
+
+    refusal = erase_refusal(registration)
+    if refusal is not None:
+        raise Conflict(refusal)
+    claimed = db.session.execute(
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.anonymised_at.is_(None))
+        .values(anonymised_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not claimed:
+        db.session.refresh(registration)
+        return False
+    erase_registration(registration, now)
+    row = audit.record("registration.erase", registration, event=registration.event,
+                       detail={"status": registration.status})
+    row.ip = None  # the holder's address is personal data too
+    return True
+
+
 def erase_registration(registration, now):
     """A citizen's own deletion, from the ticket page, once the registration is cancelled
     (see erase_refusal)."""

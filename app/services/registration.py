@@ -159,10 +159,34 @@ def release_seats(slot_id, seats):
     )
 
 
-def register(event, slot, *, name, phone, party_size=1, email=None, submission_key=None,
-             consent_version=None, source="online", entered_by=None, invitation=None,
-             extra=None, now=None, looked=False, alone=False, mail=False):
-    """Create a registration and return it.
+def register(event, slot, **fields):
+    """Create a registration and return it (see _register)."""
+    return _register(event, slot, **fields)[0]
+
+
+def register_through_invitation(event, slot, invitation, **fields):
+    """An invitee's registration through their link (source ``invitation``): logged on the
+    invitation and its ticket mailed, once. Returns (registration, created): created is
+    False when the same form made it already (a double tap whose twin committed between
+    this request's look for the form's ticket and its own write; on PostgreSQL both run at
+    once): that ticket is returned, and the link's use is not logged, nor the ticket
+    mailed, a second time."""
+    from app.services import audit, workspace
+
+    registration, created = _register(event, slot, source="invitation",
+                                      invitation=invitation, **fields)
+    if created:
+        audit.record("invitation.register", invitation, event=event, actor=None, detail={
+            "ticket_number": registration.ticket_number, "slot": slot.key,
+            "party_size": registration.party_size})
+        workspace.queue_ticket_mail(registration)
+    return registration, created
+
+
+def _register(event, slot, *, name, phone, party_size=1, email=None, submission_key=None,
+              consent_version=None, source="online", entered_by=None, invitation=None,
+              extra=None, now=None, looked=False, alone=False, mail=False):
+    """Create a registration; returns (registration, created).
 
     Confirmed with seats when they are free; waitlisted when the slot is full and the event
     keeps a waiting list; pending (no seat) for a volunteer application. A form submitted
@@ -175,7 +199,7 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
     # below still catch whatever happened since).
     previous = None if looked else find_by_submission(submission_key)
     if previous is not None:
-        return previous
+        return previous, False
     if slot.event_id != event.id:
         raise NotFound(_("没有找到这个场次。"))
     if source == "online" and event.registration_state(now) != "open":
@@ -193,7 +217,7 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
         # side by side): the same form, so the same ticket.
         previous = find_by_submission(submission_key)
         if previous is not None:
-            return previous
+            return previous, False
         raise AlreadyRegistered(existing=existing)
 
     registration = Registration(
@@ -250,12 +274,12 @@ def register(event, slot, *, name, phone, party_size=1, email=None, submission_k
             db.session.rollback()
         previous = find_by_submission(submission_key)
         if previous is not None:
-            return previous
+            return previous, False
         raise AlreadyRegistered(existing=find_active(event, slot, normalised)) from None
     # The UPDATE went around the session: the slot's counts are read again if anyone asks
     # (a staff page does; the citizen's redirect to the ticket does not).
     db.session.expire(slot, ["booked", "reserved"])
-    return registration
+    return registration, True
 
 
 def reader_locale():
@@ -391,19 +415,29 @@ def cancel(registration, *, reason=None, now=None):
     return _cancel(registration, reason=reason, now=now)[1]
 
 
-def _cancel(registration, *, reason=None, now=None):
+class TicketChanged(Conflict):
+    """The ticket is no longer what the holder's page showed (promoted from the waiting
+    list, an application approved) and still holds its place: the holder is asked again."""
+
+
+def _cancel(registration, *, reason=None, now=None, expected=None):
     """``cancel``, saying also whether this call cancelled it: (cancelled, promoted).
 
     The registration is claimed with a conditional UPDATE on the status it was read with.
     Two requests that both read it as confirmed (a double click, the holder and staff at
     once; on PostgreSQL neither waits to read) then free its seats once: the second finds
-    it cancelled already instead of giving the seats back a second time."""
+    it cancelled already instead of giving the seats back a second time. ``expected``: the
+    status the person cancelling saw; a ticket that has moved to another active status
+    since (before this request read it, or between its read and its write) is not
+    cancelled but raises TicketChanged."""
     now = now or utcnow()
     db.session.flush()
     for _attempt in range(len(ACTIVE_STATUSES) + 1):
         seen = registration.status
         if seen not in ACTIVE_STATUSES:
             return False, []
+        if expected is not None and seen != expected:
+            raise TicketChanged(_changed_since_shown(registration))
         claimed = db.session.execute(
             update(Registration)
             .where(Registration.id == registration.id, Registration.status == seen)
@@ -528,24 +562,37 @@ def holder_may_not_cancel(registration, now=None):
     return None
 
 
-def cancel_by_holder(registration, *, now=None):
+def cancel_by_holder(registration, *, now=None, expected=None):
     """The ticket holder cancels from the ticket page (see holder_may_not_cancel). Frees
-    the seats, promotes the waiting list and tells everyone."""
+    the seats, promotes the waiting list and tells everyone. Returns the status it
+    cancelled (what was given up), or None when it was cancelled (or decided) already: a
+    double tap, another tab, staff. ``expected``: the status the holder's page showed (see
+    _cancel); a ticket promoted or approved since raises TicketChanged."""
     now = now or utcnow()
     if registration.status in ("cancelled", "rejected"):
-        return []
+        return None
     refusal = holder_may_not_cancel(registration, now)
     if refusal is not None:
         raise Conflict(refusal)
     previous_status = registration.status
-    promoted = cancel(registration, reason="holder", now=now)
+    cancelled, _promoted = _cancel(registration, reason="holder", now=now, expected=expected)
+    if not cancelled:
+        return None
     from app.services.mail import queue_registration_mail
 
     # The message says what was given up: seats, a place on the waiting list, or an
     # application not yet decided.
     queue_registration_mail(registration, "cancelled", dedupe_key=f"cancelled:{registration.id}",
                             previous_status=previous_status)
-    return promoted
+    return previous_status
+
+
+def _changed_since_shown(registration):
+    """What the holder is told when their ticket has gained a place since their page
+    showed it (the only moves between active statuses: promotion and approval)."""
+    if registration.event.kind == "volunteer":
+        return _("您的申请刚刚已通过审核。如仍要退出这个班次，请再按一次“确定取消”。")
+    return _("您刚刚候补成功，已经有了名额。如仍要取消，请再按一次“确定取消”。")
 
 
 def display_status(registration):
