@@ -520,6 +520,10 @@ def resend_ticket(event, phone, now=None):
     now = now or utcnow()
     from app.models import OutboxMessage
 
+    # Two taps at once (PostgreSQL, where neither waits to read): the second waits here for
+    # the first to commit, and then finds its message (SQLite's writers queue already).
+    db.session.execute(select(Registration.id).where(Registration.id == registration.id)
+                       .with_for_update())
     sent_lately = db.session.execute(
         select(OutboxMessage.id).where(
             OutboxMessage.registration_id == registration.id,

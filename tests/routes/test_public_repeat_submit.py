@@ -385,6 +385,33 @@ def test_a_double_tap_on_mail_my_ticket_again_mails_it_once(client, db, make_eve
     assert count(db, OutboxMessage, OutboxMessage.dedupe_key.startswith("resend:")) == 1
 
 
+def test_two_taps_on_mail_my_ticket_again_in_different_seconds_mail_it_once(
+        make_app, db, make_event, make_registration):
+    """On PostgreSQL the second tap (a second later, so under another dedupe key) used to
+    look for a recent resend before the first tap's message was committed, and queue a
+    second one. It now waits for the first tap; here, where the first tap's transaction is
+    held open, its wait runs into a short lock_timeout instead (503, nothing written)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's writers queue one behind the other")
+    from app.services.registration import resend_ticket
+
+    event = make_event(slug="resend-race")
+    make_registration(event, phone="13812345678", email="z@example.com")
+    quick = make_app(SQLALCHEMY_ENGINE_OPTIONS={
+        "pool_pre_ping": True, "connect_args": {"options": "-c lock_timeout=200"}})
+    # The first tap, a second earlier, not yet committed.
+    assert resend_ticket(event, "13812345678", now=now_utc() - timedelta(seconds=1)) is True
+    db.session.flush()
+    second = quick.test_client().post(f"/events/{event.slug}/resend-ticket",
+                                      data={"phone": "13812345678"})
+    db.session.commit()  # the first tap's message
+    with quick.app_context():
+        from app.extensions import db as quick_db
+        quick_db.engine.dispose()
+    assert second.status_code == 503 and second.headers["Retry-After"].isdigit()
+    assert count(db, OutboxMessage, OutboxMessage.dedupe_key.startswith("resend:")) == 1
+
+
 # --- evaluating -----------------------------------------------------------------------------
 
 @pytest.fixture
