@@ -30,7 +30,8 @@ def ticket_feedback(token):
     if state != "open":
         status = 200 if request.method != "POST" else (409 if state == "done" else 403)
         return render_template("public/feedback_closed.html", event=event, state=state,
-                               registration=registration), status
+                               registration=registration,
+                               closes_at=feedback_service.feedback_closes_at(event)), status
     form = feedback_form_for(event)
     if not form.validate_on_submit():
         return _render_form(form, event, 400 if request.method == "POST" else 200,
@@ -58,9 +59,11 @@ def ticket_feedback(token):
 def event_feedback(slug):
     event = feedback_service.get_event_for_feedback(slug)
     browser_key = request.cookies.get(BROWSER_COOKIE)
-    if not feedback_service.event_feedback_open(event):
+    state = feedback_service.event_feedback_state(event)
+    if state != "open":
         return _with_cookie(render_template("public/feedback_closed.html", event=event,
-                                            state="not_yet"),
+                                            state=state,
+                                            closes_at=feedback_service.feedback_closes_at(event)),
                             200 if request.method != "POST" else 403, browser_key)
     if feedback_service.browser_already_evaluated(event, browser_key):
         return _with_cookie(render_template("public/feedback_closed.html", event=event,

@@ -108,8 +108,23 @@ def local_date(dt):
 
 # ---- who may evaluate ---------------------------------------------------------------------
 
+def feedback_closes_at(event):
+    """Evaluations are taken until the event's personal data is removed (its last slot's
+    end + PRIVACY_RETENTION_DAYS, as the privacy notice says): a later one would collect a
+    reply contact for an event whose data is gone, and change a quarter already reported."""
+    last = event.last_ends_at
+    if last is None:
+        return None
+    return last + timedelta(days=current_app.config["PRIVACY_RETENTION_DAYS"])
+
+
+def _evaluation_over(event, now):
+    closes = feedback_closes_at(event)
+    return closes is not None and now >= closes
+
+
 def ticket_feedback_state(registration, now=None):
-    """'open', 'not_yet', 'not_allowed' or 'done' for a ticket holder's evaluation form."""
+    """'open', 'not_yet', 'over', 'not_allowed' or 'done' for a ticket holder's form."""
     now = now or utcnow()
     if registration.feedback is not None:
         return "done"
@@ -117,14 +132,23 @@ def ticket_feedback_state(registration, now=None):
         return "not_allowed"
     if now < registration.slot.starts_at:
         return "not_yet"
+    if _evaluation_over(registration.event, now):
+        return "over"
     return "open"
 
 
-def event_feedback_open(event, now=None):
-    """The venue poster's form opens when the event's first slot starts."""
+def event_feedback_state(event, now=None):
+    """The venue poster's form: 'open' from the event's first slot's start until
+    feedback_closes_at, 'not_yet' before, 'over' after."""
     now = now or utcnow()
     first = event.first_starts_at
-    return event.status != "draft" and first is not None and now >= first
+    if event.status == "draft" or first is None or now < first:
+        return "not_yet"
+    return "over" if _evaluation_over(event, now) else "open"
+
+
+def event_feedback_open(event, now=None):
+    return event_feedback_state(event, now) == "open"
 
 
 # A poster evaluation belongs to the slot running at the venue, or one that ended within
@@ -235,12 +259,17 @@ def submit(event, answers, *, registration=None, browser_key=None, now=None):
             raise Conflict(_("这张票已经评价过了，感谢您的参与！每张票只能评价一次。"))
         if state == "not_yet":
             raise NotAllowed(_("活动开始后才能评价，请到时再来。"))
+        if state == "over":
+            raise NotAllowed(_("本次活动的评价已经截止，感谢您的关注。"))
         if state == "not_allowed":
             raise NotAllowed(_("这张票目前不能评价（未确认或已取消）。"))
         if registration.event_id != event.id:
             raise NotFound(_("没有找到这张票。"))
     else:
-        if not event_feedback_open(event, now):
+        state = event_feedback_state(event, now)
+        if state == "over":
+            raise NotAllowed(_("本次活动的评价已经截止，感谢您的关注。"))
+        if state != "open":
             raise NotAllowed(_("活动开始后才能评价，请到时再来。"))
         if valid_browser_key(browser_key):
             _one_poster_evaluation_at_a_time(event)
