@@ -24,6 +24,7 @@ from app.models import AuditLog, CheckIn, OutboxMessage, Registration, Slot
 from app.services import volunteers
 from app.services.errors import Conflict
 from tests.conftest import event_data, now_utc
+from tests.page_forms import form_as_shown
 from tests.services.test_volunteers import FIELDS, shift
 
 # --- helpers ------------------------------------------------------------------------------
@@ -79,40 +80,6 @@ class _FlashParser(HTMLParser):
     def handle_data(self, data):
         if self.depth:
             self.messages[-1] += data
-
-
-class _FormParser(HTMLParser):
-    """What a browser would send from the form whose action is ``action``: its inputs as
-    the page filled them (ticked boxes only), without the buttons."""
-
-    def __init__(self, action):
-        super().__init__()
-        self.action = action
-        self.inside = False
-        self.fields = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.inside = attrs.get("action") == self.action
-        elif self.inside and tag == "input" and attrs.get("name"):
-            kind = attrs.get("type", "text")
-            if kind in ("submit", "button"):
-                return
-            if kind == "checkbox" and "checked" not in attrs:
-                return
-            self.fields[attrs["name"]] = attrs.get("value") or ""
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-
-
-def form_as_shown(page, action):
-    parser = _FormParser(action)
-    parser.feed(page)
-    assert parser.fields, f"no form posting to {action} on the page"
-    return parser.fields
 
 
 def beijing(moment):
