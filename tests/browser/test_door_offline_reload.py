@@ -2,7 +2,6 @@
 closed the tab, while the lobby's network is down still has the screen, its list and its
 queue, and the queue reaches the server when the network is back."""
 import threading
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +9,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from app.models import CheckIn
 from tests.browser.test_checkin_screen import login
-from tests.conftest import free_port, iso, now_utc
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
@@ -46,16 +45,8 @@ class Server:
 
 
 def test_the_screen_reopens_without_the_network_and_its_scans_sync_later(
-        app, browser, db, make_event, make_registration, make_staff):
-    start = now_utc() + timedelta(minutes=30)
-    event = make_event(slug="door-day", slots=[
-        {"key": "am", "label": "上午场", "starts_at": iso(start),
-         "ends_at": iso(start + timedelta(hours=2)), "capacity": 50, "mode": "onsite"}])
-    ticket = make_registration(event, name="李四", phone="13987654321")
-    make_registration(event, name="张三丰", phone="13812345678")
-    make_staff("door", "staff")
-    number, ticket_id = ticket.ticket_number, ticket.id
-    db.session.rollback()
+        app, browser, db, door_day):
+    number, ticket_id = door_day
     server = Server(app)
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page = context.new_page()

@@ -2,7 +2,6 @@
 offline list and its saved copy of the screen are gone, so the screen cannot be opened and
 nobody admitted without a steward signed in; scans not yet sent stay and reach the server
 at the next sign-in."""
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +9,6 @@ from sqlalchemy import select
 from app.models import CheckIn
 from tests.browser.test_checkin_screen import login
 from tests.browser.test_door_offline_reload import Server
-from tests.conftest import iso, now_utc
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
@@ -26,16 +24,8 @@ SAVED_SCREENS = "async () => (await caches.keys()).filter(n => n.startsWith('ope
 
 
 def test_signing_out_removes_the_offline_list_but_keeps_the_unsent_scans(
-        app, browser, db, make_event, make_registration, make_staff):
-    start = now_utc() + timedelta(minutes=30)
-    event = make_event(slug="door-day", slots=[
-        {"key": "am", "label": "上午场", "starts_at": iso(start),
-         "ends_at": iso(start + timedelta(hours=2)), "capacity": 50, "mode": "onsite"}])
-    ticket = make_registration(event, name="李四", phone="13987654321")
-    make_registration(event, name="张三丰", phone="13812345678")
-    make_staff("door", "staff")
-    number, ticket_id = ticket.ticket_number, ticket.id
-    db.session.rollback()
+        app, browser, db, door_day):
+    number, ticket_id = door_day
     server = Server(app)
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     screen_url = f"{server.url}/staff/events/door-day/checkin"
