@@ -339,7 +339,8 @@ def registration_cancel(registration_id):
     if not form.validate_on_submit():
         return _registration_page(registration, form, status=400)
     if registration.status in ("cancelled", "rejected"):
-        flash(_("这条报名已经取消。"), "info")
+        flash(_("这条报名已经取消。") if registration.status == "cancelled"
+              else _("这份申请未通过审核，没有名额可取消。"), "info")
         return redirect(url_for("admin.registration_detail", registration_id=registration.id),
                         code=303)
     previous = registration.status

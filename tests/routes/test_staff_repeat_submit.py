@@ -162,6 +162,18 @@ def test_cancelling_from_a_stale_page_after_the_holder_cancelled_changes_nothing
     assert mails(db, "promoted") == ["wait@example.com"]
 
 
+def test_cancelling_a_refused_application_says_it_was_refused(client, auth, db, drive):
+    registration = application(db, drive)
+    auth.login("admin")
+    volunteers.reject(registration, admin_user(auth), "班次已满")
+    db.session.commit()
+    response = client.post(f"/staff/registrations/{registration.id}/cancel",
+                           data={"reason": "旧页面"}, follow_redirects=True)
+    assert flashes(text(response), "info") == ["这份申请未通过审核，没有名额可取消。"]
+    assert fresh(db, Registration, registration.id).status == "rejected"
+    assert audit_count(db, "registration.cancel") == 0
+
+
 def test_two_cancellations_that_read_the_ticket_before_either_wrote_free_its_seats_once(
         client, auth, db, make_event, make_registration):
     """A double click on a slow network: both requests load the registration while it is
