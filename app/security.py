@@ -311,8 +311,6 @@ def refuse_nul_bytes():
         raise InvalidData(_("提交的内容含有无法识别的字符，请返回修改后再试。"))
 
 
-
-
 def refuse_ids_out_of_range(endpoint, values):
     """No record has an id past the database's integer range: a link with one (a typo, a
     probe) is a 404, not a query PostgreSQL refuses ("integer out of range") or SQLite
