@@ -166,18 +166,9 @@ def register_walk_in(event, slot, *, how, entered_by, now=None, **fields):
 
 
 def queue_ticket_mail(registration):
-    """Queue the confirmation e-mail (with the ticket) for a registration made by staff or
-    through an invitation. The mail templates belong to the public registration part of
-    the app; until they exist nothing is queued, and the ticket page works regardless."""
-    import logging
+    """Mail a registration made by staff or through an invitation what it holds: a seat
+    (报名成功, with the QR code) or a place on the waiting list (候补, without one), once
+    per ticket like the citizens' own form."""
+    from app.services.registration import queue_new_registration_mail
 
-    from jinja2 import TemplateNotFound
-
-    from app.services.mail import queue_registration_mail
-
-    try:
-        with db.session.begin_nested():
-            return queue_registration_mail(registration, "confirmation")
-    except (TemplateNotFound, KeyError):
-        logging.getLogger("openday").warning("confirmation mail template missing; not queued")
-        return None
+    return queue_new_registration_mail(registration, fresh=True)

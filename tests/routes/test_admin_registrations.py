@@ -289,6 +289,30 @@ def test_a_full_slot_with_a_waiting_list_refuses_a_walk_in_but_waitlists_a_phone
     assert statuses == {"甲": "confirmed", "丙": "waitlisted"}
 
 
+def test_staff_registrations_are_mailed_what_they_hold(client, auth, make_event, db):
+    """A seat is mailed as 报名成功 with its QR code; a place on the waiting list is mailed
+    as 候补, without a QR code: a confirmation would send them to the door for nothing."""
+    from app.models import OutboxMessage
+    from tests.conftest import event_data
+
+    make_event(slug="walk-mail", waitlist=True,
+               slots=[dict(event_data()["slots"][0], capacity=1)])
+    auth.login("staff")
+    for name, phone, email in (("甲", "13800000001", "jia@example.com"),
+                               ("丙", "13800000003", "bing@example.com")):
+        response = client.post("/staff/events/walk-mail/walk-in", data={
+            "slot": "am", "name": name, "phone": phone, "email": email, "party_size": "1",
+            "source": "phone_in"})
+        assert response.status_code == 303
+    mails = {m.recipient: m for m in db.session.execute(select(OutboxMessage)).scalars()}
+    assert set(mails) == {"jia@example.com", "bing@example.com"}
+    assert (mails["jia@example.com"].kind, mails["jia@example.com"].qr_content is not None) == (
+        "confirmation", True)
+    waiting = mails["bing@example.com"]
+    assert waiting.kind == "waitlisted" and waiting.qr_content is None
+    assert "候补" in waiting.subject and "报名成功" not in waiting.subject
+
+
 def test_a_phone_in_larger_than_the_slot_is_not_put_on_its_waiting_list(
         client, auth, make_event, db):
     from tests.conftest import event_data
