@@ -67,6 +67,7 @@ def apply(event, slots, *, name, phone, email=None, submission_key=None, consent
         if slot.id not in seen:
             seen.add(slot.id)
             chosen.append(slot)
+    _refuse_overlapping_shifts(event, chosen, phone)
     extra = {
         "age_group": age_group,
         "organisation": (organisation or "").strip() or None,
@@ -90,6 +91,39 @@ def apply(event, slots, *, name, phone, email=None, submission_key=None, consent
         registrations.append(registration)
     queue_application_mail(registrations)
     return registrations
+
+
+def _overlap(one, other):
+    return one.starts_at < other.ends_at and other.starts_at < one.ends_at
+
+
+def _refuse_overlapping_shifts(event, chosen, phone):
+    """One person cannot stand at two posts at once: both shifts would be certified and the
+    hours counted twice. ``chosen`` is sorted by start, so an overlap shows between
+    neighbours. Shifts back to back (one ends as the next starts) are fine."""
+    for earlier, later in zip(chosen, chosen[1:]):
+        if _overlap(earlier, later):
+            raise InvalidData(_("“%(one)s”和“%(other)s”时间重叠，一个人不能同时在两个岗位，"
+                                "请只选其中一个。", one=earlier.label, other=later.label),
+                              field="slots")
+    normalised = normalise_phone(phone)
+    if normalised is None:
+        return  # the registration refuses the phone with its own message
+    chosen_ids = {slot.id for slot in chosen}
+    # The same shift again is the registration's to answer (a form sent twice opens the
+    # application it made; another form is told it applied already).
+    standing = db.session.execute(
+        select(Slot).join(Registration, Registration.slot_id == Slot.id)
+        .where(Registration.event_id == event.id, Registration.phone == normalised,
+               Registration.status.in_(("pending", "confirmed")),
+               Slot.id.not_in(chosen_ids))
+    ).scalars().all()
+    for slot in chosen:
+        for held in standing:
+            if _overlap(slot, held):
+                raise Conflict(_("您已申请的“%(held)s”与“%(shift)s”时间重叠，一个人不能同时在两个"
+                                 "岗位。如需换班，请先在原申请的页面撤回。",
+                                 held=held.label, shift=slot.label), field="slots")
 
 
 def active_applications(event, slots, phone):
