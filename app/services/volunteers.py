@@ -12,6 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -101,7 +102,7 @@ def _refuse_overlapping_shifts(event, chosen, phone):
     """One person cannot stand at two posts at once: both shifts would be certified and the
     hours counted twice. ``chosen`` is sorted by start, so an overlap shows between
     neighbours. Shifts back to back (one ends as the next starts) are fine."""
-    for earlier, later in zip(chosen, chosen[1:]):
+    for earlier, later in pairwise(chosen):
         if _overlap(earlier, later):
             raise InvalidData(_("“%(one)s”和“%(other)s”时间重叠，一个人不能同时在两个岗位，"
                                 "请只选其中一个。", one=earlier.label, other=later.label),
