@@ -10,7 +10,9 @@ header row, RFC 4180 quoting, CRLF line ends, and no cell that a spreadsheet wou
 formula: a cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
 begins with ``'`` instead (OWASP's CSV-injection advice). So does a text that Excel would
 read as a number and show otherwise than written: a landline left for a reply loses its
-leading zero (02157001234 → 2157001234), a long number turns into 8.61391E+12.
+leading zero (02157001234 → 2157001234), a long number turns into 8.61391E+12. Excel and
+WPS in a Chinese locale fold full-width forms to ASCII as they read a cell (＝1+1 runs as
+=1+1, ０２１… is a number), so a text's start is judged as they read it (NFKC).
 
 XLSX: openpyxl's write-only mode; every text cell is typed as a string so a value such as
 ``=HYPERLINK(...)`` is kept as text and never becomes a formula.
@@ -21,6 +23,7 @@ import json
 import os
 import re
 import tempfile
+import unicodedata
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -52,6 +55,13 @@ DIGITS = frozenset("0123456789")
 
 def _needs_quote(text):
     first = text[0]
+    if first >= "\x80":  # most Chinese texts: one character folded, nothing more
+        folded = unicodedata.normalize("NFKC", first)
+        if folded == first or not folded:
+            return False
+        first = folded[0]
+        if first in DIGITS:
+            text = unicodedata.normalize("NFKC", text)
     return first in FORMULA_SET or (
         first in DIGITS and _READ_AS_ANOTHER_NUMBER.fullmatch(text) is not None)
 
