@@ -105,6 +105,9 @@ def register_filters(app):
     app.add_template_filter(local_moment, "local_moment")
     app.add_template_filter(local_span, "local_span")
 
+    # "{% if slot.ends_at is past %}": whether a moment has come, as the page is made.
+    app.add_template_test(lambda dt: dt is not None and dt <= datetime.now(timezone.utc), "past")
+
     # What each stored code is called (app/labels.py); a global, so that imported macros
     # (admin/_status.html) see it too.
     from app import labels
