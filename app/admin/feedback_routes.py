@@ -20,7 +20,7 @@ from app.admin import bp
 from app.admin.feedback_forms import CloseFollowUpForm, ReportPeriodForm
 from app.admin.forms import ActionForm
 from app.extensions import db
-from app.models import Event
+from app.models import Event, Feedback, FollowUp, Registration
 from app.security import admin_required, staff_required
 from app.services import audit, exports, reports
 from app.services import events as event_service
@@ -182,12 +182,14 @@ def report():
 
 # ---- exports (admin only, audited) --------------------------------------------------------
 
-def _download(kind, fmt, header, rows, filename, *, event=None, title="Sheet1"):
-    """Audit, commit, then stream: the audit row holds before the first byte leaves."""
+def _download(kind, fmt, header, rows, filename, *, count, event=None, title="Sheet1"):
+    """Audit (with ``count``, the records taken out), commit, then stream: the audit row
+    holds before the first byte leaves."""
     if fmt not in FORMATS:
         abort(404)
     audit.record("export", event, event=event,
-                 detail={"export": kind, "format": fmt, **({"slug": event.slug} if event else {})})
+                 detail={"export": kind, "format": fmt, "rows": count,
+                         **({"slug": event.slug} if event else {})})
     db.session.commit()
     chunks = exports.render(fmt, header, rows, title=title)
     response = Response(stream_with_context(chunks), content_type=exports.MIMETYPES[fmt])
@@ -203,7 +205,7 @@ def export_registrations(slug, fmt):
     event = event_service.require_event(slug)
     header, rows = exports.registration_rows(event)
     return _download("registrations", fmt, header, rows, f"{event.slug}-registrations",
-                     event=event, title="报名")
+                     count=exports.count_rows(Registration, event), event=event, title="报名")
 
 
 @bp.get("/events/<slug>/export/feedback.<fmt>")
@@ -211,8 +213,8 @@ def export_registrations(slug, fmt):
 def export_feedback(slug, fmt):
     event = event_service.require_event(slug)
     header, rows = exports.feedback_rows(event)
-    return _download("feedback", fmt, header, rows, f"{event.slug}-feedback", event=event,
-                     title="评价")
+    return _download("feedback", fmt, header, rows, f"{event.slug}-feedback",
+                     count=exports.count_rows(Feedback, event), event=event, title="评价")
 
 
 @bp.get("/events/<slug>/export/follow-ups.<fmt>")
@@ -220,15 +222,16 @@ def export_feedback(slug, fmt):
 def export_event_follow_ups(slug, fmt):
     event = event_service.require_event(slug)
     header, rows = exports.follow_up_rows(event)
-    return _download("follow_ups", fmt, header, rows, f"{event.slug}-follow-ups", event=event,
-                     title="跟进")
+    return _download("follow_ups", fmt, header, rows, f"{event.slug}-follow-ups",
+                     count=exports.count_rows(FollowUp, event), event=event, title="跟进")
 
 
 @bp.get("/follow-ups/export.<fmt>")
 @admin_required
 def export_follow_ups(fmt):
     header, rows = exports.follow_up_rows()
-    return _download("follow_ups", fmt, header, rows, "follow-ups", title="跟进")
+    return _download("follow_ups", fmt, header, rows, "follow-ups",
+                     count=exports.count_rows(FollowUp), title="跟进")
 
 
 @bp.get("/report/export.<fmt>")
@@ -238,4 +241,5 @@ def export_report(fmt):
     data = reports.build_report(year, quarter)
     header, rows = reports.report_rows(data)
     name = f"report-{year}" + (f"-q{quarter}" if quarter else "")
-    return _download("report", fmt, header, rows, name, title="报告")
+    return _download("report", fmt, header, rows, name, count=len(data["events"]),
+                     title="报告")

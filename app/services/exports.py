@@ -323,7 +323,10 @@ def follow_up_rows(event=None):
     return header, rows()
 
 
-def count_rows(model, event):
-    return db.session.execute(
-        select(func.count()).select_from(model).where(model.event_id == event.id)
-    ).scalar_one()
+def count_rows(model, event=None):
+    """How many records an export of ``model`` (one event's, or all) takes out: the audit
+    log says so. Counted before the stream starts, as the audit row is written first."""
+    query = select(func.count()).select_from(model)
+    if event is not None:
+        query = query.where(model.event_id == event.id)
+    return db.session.execute(query).scalar_one()
