@@ -1,8 +1,13 @@
 """What a ticket carries: its absolute URL (the QR content) and the QR image."""
 import io
+from datetime import datetime, timezone
 
 import qrcode
 from flask import current_app
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditLog
 
 
 def ticket_url(registration):
@@ -38,10 +43,14 @@ def calendar_ics(registration):
     calendar.add("method", "PUBLISH")
     entry = CalendarEvent()
     entry.add("uid", f"{registration.ticket_number}@openday")
+    # A phone's calendar that holds this entry already takes the file downloaded again after
+    # the slot moved as an update only with a higher SEQUENCE; DTSTAMP is when this file is
+    # made (RFC 5545 3.8.7.2 and 3.8.7.4).
+    entry.add("sequence", _slot_changes(slot))
     entry.add("summary", f"{event.title} · {slot.label}")
     entry.add("dtstart", slot.starts_at)
     entry.add("dtend", slot.ends_at)
-    entry.add("dtstamp", registration.created_at)
+    entry.add("dtstamp", datetime.now(timezone.utc))
     place = slot.join_url if slot.mode == "online" else (slot.location or event.location)
     if place:
         entry.add("location", place)
@@ -52,3 +61,13 @@ def calendar_ics(registration):
     entry.add("url", ticket_url(registration))
     calendar.add_component(entry)
     return calendar.to_ical()
+
+
+def _slot_changes(slot):
+    """How many times the slot has moved (time, place, mode or join link): the audit rows
+    that services.slot_changes writes, which are never deleted."""
+    return db.session.execute(
+        select(func.count()).select_from(AuditLog).where(
+            AuditLog.action == "slot.change", AuditLog.target_type == "slot",
+            AuditLog.target_id == str(slot.id))
+    ).scalar_one()
