@@ -113,6 +113,13 @@ class Claimed:
     qr_content: str | None
     created_at: datetime
     lease: datetime  # the claim's next_attempt_at: proves the claim is still this worker's
+    withdrawn: bool = False  # no longer true (see _withdraw_if_stale): deleted, not sent
+
+
+# Messages that are only true while their ticket admits someone. One that waited past a
+# cancellation (a mail server down for hours, a staff member's resend of a failed one)
+# would tell someone who holds no seat to come and show their QR code.
+WHILE_ADMITTED = ("reminder", "feedback_invite")
 
 
 def _claim_next(tried):
@@ -149,9 +156,27 @@ def _claim_next(tried):
     ).scalar_one()
     claimed = Claimed(id=row.id, kind=row.kind, recipient=row.recipient, subject=row.subject,
                       body_text=row.body_text, body_html=row.body_html,
-                      qr_content=row.qr_content, created_at=row.created_at, lease=lease)
+                      qr_content=row.qr_content, created_at=row.created_at, lease=lease,
+                      withdrawn=_withdraw_if_stale(row))
     db.session.commit()
     return claimed
+
+
+def _withdraw_if_stale(row):
+    """Delete a claimed WHILE_ADMITTED message whose ticket no longer admits (cancelled,
+    by the holder or by staff, or erased); True when it was."""
+    if row.kind not in WHILE_ADMITTED:
+        return False
+    from app.models import Registration
+
+    status = db.session.execute(
+        select(Registration.status).where(Registration.id == row.registration_id)
+    ).scalar_one_or_none()
+    if status == "confirmed":
+        return False
+    db.session.delete(row)
+    log.info("mail %s (%s) withdrawn: its ticket no longer admits anyone", row.id, row.kind)
+    return True
 
 
 def build_message(row):
@@ -352,6 +377,8 @@ def send_queued(limit=100):
         if claimed is None:
             break
         tried.append(claimed.id)
+        if claimed.withdrawn:
+            continue
         try:
             deliver(build_message(claimed), claimed)
         except Exception as error:  # noqa: BLE001 - keep the error and retry later
