@@ -45,6 +45,9 @@ from app.services.text import has_hidden_characters
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 DT_FORMAT = "%Y-%m-%dT%H:%M"
+# What a datetime-local input sends, first (and shows); then what people type into the plain
+# text box that a browser without a date picker shows instead (a space, or seconds).
+DT_FORMATS = [DT_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
 def options(pairs):
@@ -92,8 +95,8 @@ WINDOW_MESSAGE = _l("请填写 0 到 %(n)d 之间的整数（分钟），或留�
 class SlotForm(TranslatedForm):
     key = StringField(_l("场次代码"), validators=[Optional(), Length(max=40)])
     label = StringField(_l("场次名称"), validators=[Optional(), Length(max=200), no_hidden_characters()])
-    starts_at = DateTimeLocalField(_l("开始时间"), format=DT_FORMAT, validators=[Optional()])
-    ends_at = DateTimeLocalField(_l("结束时间"), format=DT_FORMAT, validators=[Optional()])
+    starts_at = DateTimeLocalField(_l("开始时间"), format=DT_FORMATS, validators=[Optional()])
+    ends_at = DateTimeLocalField(_l("结束时间"), format=DT_FORMATS, validators=[Optional()])
     capacity = WholeNumberField(_l("名额"), invalid_value_message=CAPACITY_MESSAGE, validators=[
         Optional(), NumberRange(min=0, max=100000, message=CAPACITY_MESSAGE)])
     mode = SelectField(_l("方式"), choices=MODE_CHOICES, default="onsite")
@@ -133,10 +136,10 @@ class EventForm(FlaskForm):
     what_to_bring = LinesField(_l("参加须知"), validators=[Optional(), Length(max=2000),
                                                           no_hidden_characters(multiline=True)])
     registration_opens_at = DateTimeLocalField(
-        _l("报名开始（北京时间）"), format=DT_FORMAT,
+        _l("报名开始（北京时间）"), format=DT_FORMATS,
         validators=[InputRequired(_l("请填写报名开始时间。"))])
     registration_closes_at = DateTimeLocalField(
-        _l("报名截止（北京时间）"), format=DT_FORMAT,
+        _l("报名截止（北京时间）"), format=DT_FORMATS,
         validators=[InputRequired(_l("请填写报名截止时间。"))])
     max_party_size = WholeNumberField(
         _l("每次最多报名人数"), default=1, invalid_value_message=PARTY_SIZE_MESSAGE,
