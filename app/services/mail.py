@@ -409,6 +409,9 @@ def run_worker(poll_seconds=2.0, once=False):
         time.sleep(poll_seconds)
 
 
+# The messages that give someone their place and their ticket.
+TICKET_KINDS = ("confirmation", "promoted", "approved")
+
 # Jobs the worker runs each round (reminders, evaluation invitations); each registers here.
 PERIODIC_JOBS = []
 
@@ -430,7 +433,9 @@ def queue_reminders(now=None):
 
     A ticket is reminded when its slot starts within REMINDER_HOURS_BEFORE hours (24) and
     it was registered before that window opened (someone who registers later has just
-    had the confirmation). ``reminder_sent_at`` and the dedupe key make it once only,
+    had the confirmation), and was not mailed its ticket inside the window either (promoted
+    from the waiting list, an application approved: that mail has just said it all).
+    ``reminder_sent_at`` and the dedupe key make it once only,
     even with several workers. Moving the slot's start clears ``reminder_sent_at``
     (services.slot_changes); the key names the start, so the new day is reminded too.
     """
@@ -446,9 +451,17 @@ def queue_reminders(now=None):
                Slot.starts_at <= now + window)
         .order_by(Registration.id)
     ).scalars().all()
+    ticket_mailed = dict(db.session.execute(
+        select(OutboxMessage.registration_id, func.max(OutboxMessage.created_at))
+        .where(OutboxMessage.registration_id.in_([r.id for r in due]),
+               OutboxMessage.kind.in_(TICKET_KINDS))
+        .group_by(OutboxMessage.registration_id)
+    ).all()) if due else {}
     queued = 0
     for registration in due:
-        if registration.created_at > registration.slot.starts_at - window:
+        window_opened = registration.slot.starts_at - window
+        mailed = ticket_mailed.get(registration.id)
+        if registration.created_at > window_opened or (mailed and mailed > window_opened):
             continue
         registration.reminder_sent_at = now
         starts = registration.slot.starts_at.strftime("%Y%m%dT%H%MZ")

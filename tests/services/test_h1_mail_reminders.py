@@ -91,3 +91,51 @@ def test_a_reminder_still_goes_to_a_ticket_that_admits(app, db, make_event, make
     db.session.commit()
     assert send_queued() == (1, 0)
     assert delivered(app) == ["reminder"]
+
+
+def test_someone_promoted_on_the_last_day_has_the_promotion_mail_and_no_reminder_on_top(
+        app, client, db, make_event, make_registration):
+    start = now_utc() + timedelta(hours=10)
+    event = event_tomorrow(make_event, start, waitlist=True)
+    holder = registered_days_ago(db, make_registration(event, email="h@example.com"))
+    waiting = registered_days_ago(db, make_registration(event, email="w@example.com"))
+    assert waiting.status == "waitlisted"
+    # The holder was reminded the day before, then gave the seat back 10 hours before.
+    holder.reminder_sent_at = now_utc() - timedelta(hours=12)
+    db.session.commit()
+    assert client.post(f"/tickets/{holder.token}/cancel").status_code in (302, 303)
+    db.session.expire_all()
+    assert db.session.get(Registration, waiting.id).status == "confirmed"
+    # The promotion mail (its QR code, the time and place) has just gone: a reminder
+    # seconds later would be a second message saying the same.
+    assert queue_reminders() == 0
+    kinds = [m.kind for m in db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.registration_id == waiting.id))]
+    assert kinds == ["promoted"]
+
+
+def test_a_volunteer_approved_on_the_last_day_has_the_approval_and_no_reminder_on_top(
+        app, db, make_event, make_registration, make_staff):
+    from app.services.volunteers import approve
+
+    start = now_utc() + timedelta(hours=10)
+    event = event_tomorrow(make_event, start, slug="drive", kind="volunteer", max_party_size=1)
+    applicant = registered_days_ago(db, make_registration(event, email="v@example.com"))
+    assert applicant.status == "pending"
+    approve(applicant, make_staff())
+    db.session.commit()
+    assert queue_reminders() == 0
+
+
+def test_someone_promoted_days_before_is_still_reminded(app, client, db, make_event,
+                                                       make_registration):
+    start = now_utc() + timedelta(days=3)
+    event = event_tomorrow(make_event, start, waitlist=True)
+    holder = registered_days_ago(db, make_registration(event, email="h@example.com"))
+    waiting = registered_days_ago(db, make_registration(event, email="w@example.com"))
+    client.post(f"/tickets/{holder.token}/cancel")
+    assert queue_reminders(now=start - timedelta(hours=20)) == 1
+    db.session.commit()
+    [reminder] = db.session.scalars(select(OutboxMessage).where(
+        OutboxMessage.kind == "reminder")).all()
+    assert reminder.registration_id == waiting.id
