@@ -3,7 +3,7 @@ pages, create-or-update by slug, and the event's JSON form."""
 import hashlib
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
 from flask_babel import gettext as _
@@ -20,6 +20,8 @@ from app.services.waitlist import offer_added_seats
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+END_OF_DAY_RE = re.compile(
+    r"(?P<day>\d{4}-\d{2}-\d{2})[T ]24:00(?::00(?:\.0+)?)?(?P<zone>Z|[+-]\d{2}(?::?\d{2})?|)")
 
 
 def _require(data, field, kind, where=""):
@@ -65,9 +67,16 @@ def parse_datetime(value, field):
     """ISO 8601 with an offset; a time without an offset is ambiguous and refused."""
     if not isinstance(value, str):
         raise InvalidData(_("字段 %(field)s 应为 ISO 8601 时间。", field=field), field=field)
+    # ISO 8601 writes the end of a day as 24:00 (the pages write midnight so too): the next
+    # day's 00:00, which Python does not read.
+    end_of_day = END_OF_DAY_RE.fullmatch(value)
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
+        if end_of_day:
+            parsed = datetime.fromisoformat(f"{end_of_day['day']}T00:00{end_of_day['zone']}")
+            parsed += timedelta(days=1)
+        else:
+            parsed = datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
         raise InvalidData(
             _("字段 %(field)s 不是有效的 ISO 8601 时间：%(value)s", field=field, value=value[:40]),
             field=field,
