@@ -108,7 +108,12 @@ def tell_holders(event, terms_before):
         # and a time moved into the past is a slip the save's notes point out (events.
         # setup_warnings), not something to mail people about.
         over = after.ends_at < utcnow()
+        # A new join link alone is news only to those who may use it: a ticket without a
+        # place (waiting, awaiting review) shows no link.
+        link_only = changed == ["join_url"]
         for registration in [] if over else _active_holders(slot):
+            if link_only and not registration.admits:
+                continue
             if before.starts_at != after.starts_at:
                 registration.reminder_sent_at = None  # the reminder goes out for the new day
             if registration.email:
