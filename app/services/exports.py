@@ -24,7 +24,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -152,6 +152,40 @@ def _xlsx_value(value, sheet):
     return cell
 
 
+EXCEL_EPOCH = datetime(1899, 12, 30)  # day 0 of Excel's serial dates (from March 1900 on)
+DAY = timedelta(days=1)
+
+
+def _xlsx_formatter(sheet):
+    """``_xlsx_value`` for one sheet's rows, where a time or a date becomes a date that Excel
+    can sort, filter by month and subtract (a text could not), in local time as in the CSV
+    (Excel has no time zones) and shown as the CSV writes it. Each column reuses one styled
+    cell from row to row (openpyxl writes a row before the next is appended): a styled cell
+    made per value, or a datetime left to openpyxl to convert, is slower."""
+    from openpyxl.cell import WriteOnlyCell
+
+    tz = _tz()
+    styled = {}
+
+    def dated(column, serial, number_format):
+        cell = styled.get(column)
+        if cell is None or cell.number_format != number_format:
+            cell = styled[column] = WriteOnlyCell(sheet)
+            cell.number_format = number_format
+        cell.value = serial
+        return cell
+
+    def value(v, column):
+        if not isinstance(v, date):  # most cells
+            return _xlsx_value(v, sheet)
+        if isinstance(v, datetime):
+            local = v.astimezone(tz).replace(tzinfo=None, second=0, microsecond=0)
+            return dated(column, (local - EXCEL_EPOCH) / DAY, "yyyy-mm-dd hh:mm")
+        return dated(column, (v - EXCEL_EPOCH.date()).days, "yyyy-mm-dd")
+
+    return value
+
+
 def xlsx_chunks(header, rows, title="Sheet1", chunk_bytes=64 * 1024):
     """Yield an .xlsx file's bytes. openpyxl's write-only workbook writes rows to disk as
     they come; the finished file is then read back in chunks."""
@@ -159,9 +193,10 @@ def xlsx_chunks(header, rows, title="Sheet1", chunk_bytes=64 * 1024):
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
+    value = _xlsx_formatter(sheet)
     sheet.append([_xlsx_value(h, sheet) for h in header])
     for row in rows:
-        sheet.append([_xlsx_value(v, sheet) for v in row])
+        sheet.append([value(v, column) for column, v in enumerate(row)])
     handle, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(handle)
     try:

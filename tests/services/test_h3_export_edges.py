@@ -39,3 +39,26 @@ def test_other_full_width_texts_are_left_as_typed(app, typed):
     assert exports.safe_cell(typed) == typed
     parsed = read_csv(b"".join(exports.csv_chunks(["意见"], [[typed]])))
     assert parsed[1] == [typed]
+
+
+def test_xlsx_times_are_dates_excel_can_sort_and_filter_in_shanghai_time(app):
+    """In the .xlsx a time was a text: Excel's date filter (by year, month, day) did not
+    offer it and a difference of two times gave #VALUE!. It is a date now, in Beijing time
+    as in the CSV (Excel has no time zones)."""
+    from datetime import date, datetime, timezone
+
+    from openpyxl import load_workbook
+
+    submitted = datetime(2026, 6, 30, 17, 5, 42, tzinfo=timezone.utc)  # 1 July 01:05 in Shanghai
+    rows = [[1, submitted, date(2026, 7, 21), None]]
+    data = b"".join(exports.xlsx_chunks(["编号", "提交时间", "办理期限", "办结时间"], rows))
+    sheet = load_workbook(io.BytesIO(data)).active
+    when, due, empty = sheet["B2"], sheet["C2"], sheet["D2"]
+    assert when.is_date and when.value == datetime(2026, 7, 1, 1, 5)
+    assert when.number_format == "yyyy-mm-dd hh:mm"  # shown as the CSV writes it
+    assert due.is_date and due.value == datetime(2026, 7, 21)
+    assert due.number_format == "yyyy-mm-dd"
+    assert empty.value is None
+    # The CSV, which Excel reads as a date itself, keeps its text.
+    parsed = read_csv(b"".join(exports.csv_chunks(["提交时间"], [[submitted]])))
+    assert parsed[1] == ["2026-07-01 01:05"]
