@@ -197,7 +197,18 @@ def _ahead(start, end, now):
 
 
 def percent(value):
-    return "" if value is None else f"{value * 100:.1f}%"
+    """A rate to one decimal, as the pages and the report's file show it; "" when there was
+    nothing to count. A rate short of all never reads as all (nor a rate above none as
+    none): one dissatisfied citizen among 2,000 is 99.95%, which would round to the 100.0%
+    the work plan aims at."""
+    if value is None:
+        return ""
+    shown = f"{value * 100:.1f}%"
+    if shown == "100.0%" and value < 1:
+        return "99.9%"
+    if shown == "0.0%" and value > 0:
+        return "0.1%"
+    return shown
 
 
 def report_rows(report):
