@@ -116,10 +116,13 @@ class Claimed:
     withdrawn: bool = False  # no longer true (see _withdraw_if_stale): deleted, not sent
 
 
-# Messages that are only true while their ticket admits someone. One that waited past a
-# cancellation (a mail server down for hours, a staff member's resend of a failed one)
-# would tell someone who holds no seat to come and show their QR code.
-WHILE_ADMITTED = ("reminder", "feedback_invite")
+# The ticket's status a kind of message is only true for. One that waited past a change (a
+# mail server down for hours, a staff member's resend of a failed one) would tell someone
+# who holds no seat to come and show their QR code, or someone promoted that they wait
+# (after an outage, perhaps after the promotion's own message). A ticket mail stays: it
+# was true when given, and the cancellation's message follows it.
+TRUE_WHILE = {"reminder": "confirmed", "feedback_invite": "confirmed",
+              "waitlisted": "waitlisted"}
 
 
 def _claim_next(tried):
@@ -163,19 +166,19 @@ def _claim_next(tried):
 
 
 def _withdraw_if_stale(row):
-    """Delete a claimed WHILE_ADMITTED message whose ticket no longer admits (cancelled,
-    by the holder or by staff, or erased); True when it was."""
-    if row.kind not in WHILE_ADMITTED:
+    """Delete a claimed message that its ticket's status no longer bears out (TRUE_WHILE):
+    cancelled by the holder or by staff, erased, promoted, removed; True when it was."""
+    if row.kind not in TRUE_WHILE or row.registration_id is None:
         return False
     from app.models import Registration
 
     status = db.session.execute(
         select(Registration.status).where(Registration.id == row.registration_id)
     ).scalar_one_or_none()
-    if status == "confirmed":
+    if status == TRUE_WHILE[row.kind]:
         return False
     db.session.delete(row)
-    log.info("mail %s (%s) withdrawn: its ticket no longer admits anyone", row.id, row.kind)
+    log.info("mail %s (%s) withdrawn: its ticket is %s now", row.id, row.kind, status)
     return True
 
 
