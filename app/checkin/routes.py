@@ -209,7 +209,9 @@ def _answer(result, registration, checkin, extra):
                       checked_in_time=_time(checkin.checked_in_at), gate=checkin.gate)
     if result == "outside_window":
         opens, closes = checkin_service.window(registration.event, registration.slot)
+        # Both dates: a window may close on the next day (a slot ending at midnight).
         answer.update(opens_at=_iso(opens), closes_at=_iso(closes), opens_time=_time(opens),
-                      closes_time=_time(closes), opens_date=local(opens).strftime("%m-%d"))
+                      closes_time=_time(closes), opens_date=local(opens).strftime("%m-%d"),
+                      closes_date=local(closes).strftime("%m-%d"))
     answer.update(extra)
     return answer

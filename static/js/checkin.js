@@ -330,6 +330,7 @@
       answer.result = "outside_window";
       answer.opens_date = mmdd(new Date(slot.opens));  // as the server says it online
       answer.opens_time = hhmm(new Date(slot.opens));
+      answer.closes_date = mmdd(new Date(slot.closes));
       answer.closes_time = hhmm(new Date(slot.closes));
       return answer;
     }
@@ -339,7 +340,7 @@
 
   function hhmm(date) {
     try {
-      return date.toLocaleTimeString("zh-CN", {hour: "2-digit", minute: "2-digit", hour12: false,
+      return date.toLocaleTimeString("zh-CN", {hour: "2-digit", minute: "2-digit", hourCycle: "h23",
                                                 timeZone: "Asia/Shanghai"});
     } catch (e) {
       return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice(-2);
@@ -390,7 +391,10 @@
     }
     if (answer.result === "outside_window" && answer.opens_time) {
       var opens = (answer.opens_date ? answer.opens_date + " " : "") + answer.opens_time;
-      detail.push(t("window", {opens: opens, closes: answer.closes_time}));
+      // The closing date only when it is another day (a slot ending at midnight).
+      var closes = (answer.closes_date && answer.closes_date !== answer.opens_date ?
+                    answer.closes_date + " " : "") + answer.closes_time;
+      detail.push(t("window", {opens: opens, closes: closes}));
     }
     if (answer.result === "wrong_event" && answer.other_event) { detail.push(answer.other_event); }
     if (answer.slot) { detail.push(answer.slot); }

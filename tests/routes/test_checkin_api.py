@@ -1,7 +1,7 @@
 """POST /api/checkin (CONTRACT §5): every answer, the window, the nonce, gates at once."""
 import hashlib
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import requests
@@ -525,3 +525,22 @@ def test_a_scan_on_postgresql_is_two_reads_and_one_insert_without_begin_or_commi
         AuditLog.action == "checkin", AuditLog.target_id == str(registration_id))).scalar_one()
     assert stored.gate == "东门" and audit.detail["gate"] == "东门"
     assert audit.actor_name and audit.event_id == door_event.id
+
+
+def test_a_window_closing_on_another_day_gives_its_closing_date(staff_client, make_event,
+                                                                 make_registration):
+    """A slot ending at midnight (Beijing time) closes on the next day: the answer carries
+    that date, so the screen does not read "21:00 – 00:00" as if on one day."""
+    from zoneinfo import ZoneInfo
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    day = (now_utc().astimezone(shanghai) + timedelta(days=2)).date()
+    start = datetime(day.year, day.month, day.day, 22, tzinfo=shanghai)
+    event = make_event(slug="door-day", slots=[{
+        "key": "night", "label": "夜场", "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(hours=2)), "capacity": 10, "mode": "onsite"}])
+    answer = post(staff_client, make_registration(event).ticket_number)
+    assert answer["result"] == "outside_window"
+    assert (answer["opens_date"], answer["opens_time"]) == (f"{day:%m-%d}", "21:00")
+    assert (answer["closes_date"], answer["closes_time"]) == (
+        f"{day + timedelta(days=1):%m-%d}", "00:00")
