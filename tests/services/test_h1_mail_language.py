@@ -18,3 +18,13 @@ def test_an_english_mail_is_marked_english_and_a_chinese_one_chinese(
     for kind in ("confirmation", "reminder", "cancelled"):
         assert html_lang(queue_registration_mail(english, kind).body_html) == "en", kind
         assert html_lang(queue_registration_mail(chinese, kind).body_html) == "zh-CN", kind
+
+
+def test_a_staff_members_chinese_page_does_not_mark_an_english_registrants_mail_chinese(
+        app, db, make_event, make_registration):
+    registration = make_registration(make_event(), email="en@example.com")
+    registration.locale = "en"
+    with app.test_request_context("/staff/?lang=zh"):
+        mail = queue_registration_mail(registration, "slot_changed", before=None, after=None,
+                                       changed=[])
+    assert html_lang(mail.body_html) == "en"
