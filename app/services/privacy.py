@@ -264,7 +264,7 @@ def purge_event(event, now):
 
 def _purge_audit(event):
     """The event's audit rows keep who did what and when. Their details go (names, reasons
-    people typed), once: a row cleared before is left as it is, one written since (a staff
+    people typed), except an export's, once: a row cleared before is left as it is, one written since (a staff
     export) is cleared now. The address a citizen acted from goes too (a row with no staff
     member behind it: an invitation used, a ticket erased); staff addresses stay with what
     staff did. The audit log is append-only for people; only the privacy rules rewrite it,
@@ -274,9 +274,12 @@ def _purge_audit(event):
     from app.extensions import db
     from app.models import AuditLog
 
+    # An export's row names no person (which file, its format, how many records) and is
+    # what an auditor asks about years on ("what left the office?"): it stays whole.
     changed = db.session.execute(
         update(AuditLog)
-        .where(AuditLog.event_id == event.id, cast(AuditLog.detail, Text).not_in(CLEARED_DETAILS))
+        .where(AuditLog.event_id == event.id, cast(AuditLog.detail, Text).not_in(CLEARED_DETAILS),
+               AuditLog.action != "export", AuditLog.action.not_like("export.%"))
         .values(detail={"purged": True}).execution_options(synchronize_session=False)
     ).rowcount
     return changed + db.session.execute(

@@ -374,11 +374,15 @@ def purged_leftovers(app, db, runner, make_staff):
                                            actor=make_staff()), "ip": "10.0.0.7"})
     citizen = AuditLog(**{**audit.row_values("invitation.register", invitation,
                                              event_id=event.id), "ip": "203.0.113.9"})
-    db.session.add_all([failed, waiting, checkin, feedback, staff, citizen])
+    # What an export left (no person in it: which file, how many records).
+    export = AuditLog(**audit.row_values("export", event, event_id=event.id, actor=make_staff(
+        "exporter"), detail={"export": "registrations", "format": "csv", "rows": 1,
+                             "slug": event.slug}))
+    db.session.add_all([failed, waiting, checkin, feedback, staff, citizen, export])
     db.session.commit()
     ids = {"invitation": invitation.id, "failed": failed.id, "waiting": waiting.id,
            "checkin": checkin.id, "feedback": feedback.id, "staff": staff.id,
-           "citizen": citizen.id}
+           "citizen": citizen.id, "export": export.id}
     result = runner.invoke(args=["privacy", "purge"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
@@ -407,6 +411,16 @@ def test_purge_masks_the_contacts_in_an_invitations_label(db, purged_leftovers):
 def test_purge_clears_the_address_a_citizen_acted_from_but_not_staffs(db, purged_leftovers):
     assert db.session.get(AuditLog, purged_leftovers["citizen"]).ip is None
     assert db.session.get(AuditLog, purged_leftovers["staff"]).ip == "10.0.0.7"
+
+
+def test_purge_keeps_what_an_export_took_out(db, purged_leftovers):
+    """An auditor asks, years on, what left the office and how much: an export's audit row
+    names no person (the file, its format, the number of records) and is kept whole."""
+    export = db.session.get(AuditLog, purged_leftovers["export"])
+    assert export.detail == {"export": "registrations", "format": "csv", "rows": 1,
+                             "slug": "old-open-day"}
+    # The other rows' details, which may name people, are cleared as before.
+    assert db.session.get(AuditLog, purged_leftovers["staff"]).detail == {"purged": True}
 
 
 def test_purge_masks_landlines_in_comments(db, purged_leftovers):
@@ -477,9 +491,15 @@ def test_purge_says_nothing_and_rewrites_nothing_when_run_again(app, db, runner)
         assert purge_rows() == purges
         assert all(rowcount == 0 for _table, rowcount in written), written
 
-        # A staff export of the purged event afterwards: its row is cleared on the next
-        # run, and only it.
+        # A staff export of the purged event afterwards names no one: nothing to do.
         audit.record("export", old, event=old, detail={"export": "registrations", "rows": 1})
+        db.session.commit()
+        written.clear()
+        assert runner.invoke(args=["privacy", "purge"]).output.strip() == "Nothing due."
+        assert all(rowcount == 0 for _table, rowcount in written), written
+        # A row about a person written afterwards (a note someone typed): cleared on the
+        # next run, and only it.
+        audit.record("event.note", old, event=old, detail={"note": "王秀英来电 13912345678"})
         db.session.commit()
         written.clear()
         later = runner.invoke(args=["privacy", "purge"])
