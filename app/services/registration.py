@@ -544,9 +544,16 @@ def cancel_by_staff(registration, *, reason, now=None):
     so that nothing is recorded as done twice."""
     if registration.checkin is not None:
         raise Conflict(_("这位已经签到入场，不能再取消报名。"))
+    previous_status = registration.status
     cancelled, promoted = _cancel(registration, reason=reason, now=now)
     if not cancelled:
         raise Conflict(_("这条报名已经取消。"))
+    from app.services.mail import queue_registration_mail
+
+    # Told now, not at the door with a QR code that no longer admits them. The reason is
+    # the office's note and stays out of the message.
+    queue_registration_mail(registration, "cancelled", dedupe_key=f"cancelled:{registration.id}",
+                            previous_status=previous_status, by_staff=True)
     return promoted
 
 

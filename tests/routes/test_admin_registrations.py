@@ -169,6 +169,28 @@ def test_admin_cancels_on_behalf_with_a_reason(client, auth, make_event, make_re
     assert len(audit_rows(db, "registration.cancel")) == 1
 
 
+def test_a_cancellation_on_someones_behalf_is_mailed_to_them(client, auth, make_event,
+                                                              make_registration, db):
+    """Cancelled by staff (a call, a mistake put right), the holder is told at once, not at
+    the door with a QR code that no longer admits them. The reason staff typed is for the
+    office's records and is not mailed; a second press mails nothing more."""
+    from app.models import OutboxMessage
+
+    event = make_event(slug="cancel-mail")
+    registration = make_registration(event, email="holder@example.com")
+    auth.login("admin")
+    for reason in ("本人来电取消，备注：家属代办", "再次"):
+        response = client.post(f"/staff/registrations/{registration.id}/cancel",
+                               data={"reason": reason})
+        assert response.status_code == 303
+    [mail] = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.kind == "cancelled")).scalars().all()
+    assert mail.recipient == "holder@example.com" and "报名已取消" in mail.subject
+    assert "您的报名已取消" in mail.body_text and "工作人员" in mail.body_text
+    assert "家属代办" not in mail.body_text and "家属代办" not in (mail.body_html or "")
+    assert mail.qr_content is None
+
+
 def test_cancelling_a_waiting_place_on_behalf_says_so(client, auth, make_event,
                                                       make_registration, db):
     from tests.conftest import event_data
