@@ -18,7 +18,22 @@ def select_locale():
     if not has_request_context():
         return CHINESE  # CLI commands and the mail worker speak Chinese
     wanted = request.args.get("lang") or request.cookies.get(LOCALE_COOKIE)
+    if wanted is None:
+        return getattr(request, "holder_locale", CHINESE)
     return ENGLISH if wanted == "en" else CHINESE
+
+
+def speak_as_holder(registration):
+    """A page about one registration (its ticket, cancel, erase and evaluation pages)
+    speaks the language it was made in, unless this browser chose one: the link in an
+    English mail may be opened on any phone. Only this request: the next page, not about
+    them, is in Chinese again."""
+    if registration.locale != "en" or request.args.get("lang") or request.cookies.get(LOCALE_COOKIE):
+        return
+    request.holder_locale = ENGLISH
+    from flask_babel import refresh
+
+    refresh()  # in case something asked for the locale before the registration was read
 
 
 def select_timezone():

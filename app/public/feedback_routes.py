@@ -3,6 +3,7 @@ QR code), and the printable poster itself. Thin views: the rules are in services
 from flask import current_app, make_response, redirect, render_template, request, send_file, url_for
 
 from app.extensions import db, limiter
+from app.i18n import speak_as_holder
 from app.public import bp
 from app.public.feedback_forms import feedback_form_for
 from app.security import limits_off
@@ -25,6 +26,7 @@ def _render_form(form, event, status=200, **context):
 @bp.route("/tickets/<token>/feedback", methods=["GET", "POST"])
 def ticket_feedback(token):
     registration = feedback_service.get_ticket(token)
+    speak_as_holder(registration)
     event = registration.event
     state = feedback_service.ticket_feedback_state(registration)
     if state != "open":

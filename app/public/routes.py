@@ -16,6 +16,7 @@ from werkzeug.exceptions import MethodNotAllowed
 
 from app.database import begin_writing, read_only
 from app.extensions import db
+from app.i18n import speak_as_holder
 from app.public import bp, my_tickets
 from app.public.forms import (
     CancelForm,
@@ -209,6 +210,7 @@ def _no_store(response):
 def ticket(token):
     read_only()
     registration = registration_service.get_by_token(token)
+    speak_as_holder(registration)
     return _no_store(render_template(
         "public/ticket.html", registration=registration, event=registration.event,
         slot=registration.slot, status=registration_service.display_status(registration),
@@ -258,6 +260,7 @@ def ticket_cancel(token):
     if request.method != "POST":
         read_only()
     registration = registration_service.get_by_token(token)
+    speak_as_holder(registration)
     form = CancelForm()
     refusal = registration_service.holder_may_not_cancel(registration)
     changed = None
@@ -307,6 +310,7 @@ def ticket_erase(token):
     if request.method != "POST":
         read_only()
     registration = registration_service.get_by_token(token)
+    speak_as_holder(registration)
     form = CancelForm()
     if request.method == "POST" and form.validate():
         erased = (registration.anonymised_at is None
