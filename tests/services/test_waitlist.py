@@ -55,6 +55,10 @@ def test_raising_the_capacity_promotes_the_waiting_list_in_order(app, db, make_e
     assert promoted_mail_to(db) == ["first@example.com"]
     assert waitlist.summary(saved.promoted) == \
         "候补名单中有 2 条报名递补成功：已向 1 位发送邮件，1 位未留邮箱，需电话通知。"
+    # Nobody cancelled: the mail does not say someone did.
+    body = db.session.execute(select(OutboxMessage.body_text)
+                              .where(OutboxMessage.kind == "promoted")).scalar_one()
+    assert "有名额空出" in body and "有人取消" not in body
 
 
 def test_a_save_that_adds_no_seats_promotes_nobody(app, db, make_event, make_registration):
