@@ -1,7 +1,6 @@
 """A web address (or any long unbroken word) in an event's texts stays inside its card on a
 small phone: the page never scrolls sideways, so no line is cut off at the screen's edge."""
 from datetime import timedelta
-
 from urllib.parse import urlparse
 
 import pytest
