@@ -55,7 +55,24 @@ def unauthorized():
 
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return jsonify({"error": "unauthorized"}), 401
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if request.method in ("GET", "HEAD"):
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    # A form sent once the session had ended: nothing of it was saved, and its address
+    # takes only a POST (after sign-in, following it showed 不支持的操作). Say so, and come
+    # back to the page the form was on.
+    from flask import flash
+    from flask_babel import gettext as _
+
+    flash(_("登录已失效，刚才提交的内容没有保存。请重新登录后再提交一次。"), "warning")
+    return redirect(url_for("auth.login", next=_referring_page()))
+
+
+def _referring_page():
+    """The path of the page on this site that sent the request, or None."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host:
+        return None
+    return local_path(urlunsplit(("", "", parts.path, parts.query, "")))
 
 
 def _signed_in():
