@@ -576,14 +576,15 @@ def accounts_create():
     if not form.validate_on_submit():
         return _accounts_page(create_form=form, status=400)
     try:
-        user = staff_service.create_staff(form.username.data, form.password.data,
-                                          form.role.data, form.display_name.data or "")
+        user, created = staff_service.create_staff_once(
+            form.username.data, form.password.data, form.role.data, form.display_name.data or "")
     except DomainError as error:
         db.session.rollback()
         getattr(form, error.field or "username", form.username).errors.append(str(error.message))
         return _accounts_page(create_form=form, status=error.status)
-    audit.record("staff.create", user, detail={"username": user.username, "role": user.role})
-    db.session.commit()
+    if created:  # the second click of a double click made nothing: nothing more to record
+        audit.record("staff.create", user, detail={"username": user.username, "role": user.role})
+        db.session.commit()
     flash(_("账号 %(u)s 已创建。", u=user.username), "success")
     return redirect(url_for("admin.accounts"), code=303)
 

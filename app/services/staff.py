@@ -2,9 +2,11 @@
 import re
 import secrets
 import unicodedata
+from datetime import datetime, timedelta, timezone
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
 from app.extensions import db
@@ -68,9 +70,39 @@ def create_staff(username, password, role="staff", display_name=""):
         raise Conflict(_("用户名 %(u)s 已存在。", u=username), field="username")
     user = StaffUser(username=username, role=role, display_name=display_name or username)
     user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        # Another request (the other click of a double click) stored the name between the
+        # look above and this insert (PostgreSQL lets both look first): the same refusal.
+        raise Conflict(_("用户名 %(u)s 已存在。", u=username), field="username") from None
     return user
+
+
+# How long after an account is made a form asking for exactly it again is taken for the
+# same click sent twice (a double click, a slow network's resend).
+REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def create_staff_once(username, password, role="staff", display_name=""):
+    """create_staff for the accounts form: (user, True) when made now; (user, False) when
+    this very form was already sent and made the account: the same name, role, display
+    name and password, moments ago, not yet signed in to (so the answer tells nobody
+    anything about an account in use). Any other taken name stays a Conflict."""
+    try:
+        return create_staff(username, password, role, display_name), True
+    except Conflict:
+        user = get_by_username(normalise_username(username))
+        if (user is not None and user.username == normalise_username(username)
+                and user.active and user.role == role
+                and user.display_name == (display_name or user.username)
+                and user.last_login_at is None
+                and user.created_at >= datetime.now(timezone.utc) - REPEAT_WINDOW
+                and user.check_password(password or "")):
+            return user, False
+        raise
 
 
 def get_by_username(username):
