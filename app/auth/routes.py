@@ -1,13 +1,13 @@
 """Staff sign-in and sign-out."""
 from datetime import datetime, timezone
 
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import LoginForm
-from app.extensions import db
+from app.extensions import csrf, db
 from app.security import login_limits, start_session
 from app.services import audit
 from app.services import staff as staff_service
@@ -32,10 +32,16 @@ def login():
 
 
 @bp.post("/logout")
+@csrf.exempt  # checked below, for a signed-in user only
 def logout():
     """Ends the session on the server too: the user's session token is rotated, so a
     copy of the old cookie no longer signs anyone in."""
     if current_user.is_authenticated:
+        # It ends every session of the account (all its tablets): only from our own page.
+        # With nobody signed in (signed out in another tab: this page's token died with
+        # that session) there is nothing to end, and the login page is the answer.
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
         staff_service.end_sessions(current_user)
         audit.record("staff.logout", current_user)
         db.session.commit()

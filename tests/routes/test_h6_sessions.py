@@ -60,3 +60,37 @@ def test_a_page_opened_after_the_session_ended_is_shown_after_sign_in(client, au
     signed_in = client.post(sent.headers["Location"],
                             data={"username": "admin", "password": ADMIN_PASSWORD})
     assert signed_in.headers["Location"].endswith("/staff/audit?action=staff.")
+
+
+def _token(page):
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))[1]
+
+
+def test_signing_out_in_a_second_tab_after_the_first_goes_to_the_login_page(
+        make_app, app, make_staff):
+    """Two tabs of the workspace; 退出登录 in one, then in the other: that second click
+    showed 页面已过期或来源不明 (its token died with the session). Nobody is signed in any
+    more: the login page is the answer."""
+    make_staff("admin", "admin")
+    strict = make_app(WTF_CSRF_ENABLED=True)
+    client = strict.test_client()
+    assert client.post("/staff/login", data={
+        "username": "admin", "password": ADMIN_PASSWORD,
+        "csrf_token": _token(client.get("/staff/login"))}).status_code == 302
+    first_tab = second_tab = _token(client.get("/staff/events"))
+    assert client.post("/staff/logout", data={"csrf_token": first_tab}).status_code == 302
+    again = client.post("/staff/logout", data={"csrf_token": second_tab})
+    assert again.status_code == 302 and again.headers["Location"].endswith("/staff/login")
+
+
+def test_another_site_cannot_sign_a_steward_out(make_app, app, make_staff):
+    """Signing out ends every session of the account (all its tablets): a request from
+    another site, without the page's token, must not."""
+    make_staff("door", "staff")
+    strict = make_app(WTF_CSRF_ENABLED=True)
+    client = strict.test_client()
+    assert client.post("/staff/login", data={
+        "username": "door", "password": STAFF_PASSWORD,
+        "csrf_token": _token(client.get("/staff/login"))}).status_code == 302
+    assert client.post("/staff/logout").status_code == 400
+    assert client.get("/staff/events").status_code == 200
