@@ -186,7 +186,10 @@ def reset_password(user, password):
 
 
 def _active_admins():
-    return db.session.execute(
-        select(func.count()).select_from(StaffUser)
-        .where(StaffUser.role == "admin", StaffUser.active.is_(True))
-    ).scalar_one()
+    """Counted under a lock on the admins' rows: two admins deactivating each other at once
+    would otherwise each count two and leave none. The second waits for the first, then
+    counts what it left (PostgreSQL; SQLite runs one writer at a time)."""
+    return len(db.session.execute(
+        select(StaffUser.id).where(StaffUser.role == "admin", StaffUser.active.is_(True))
+        .with_for_update()
+    ).all())
