@@ -63,7 +63,7 @@ def unauthorized():
     from flask import flash
     from flask_babel import gettext as _
 
-    flash(_("登录已失效，刚才提交的内容没有保存。请重新登录后再提交一次。"), "warning")
+    flash(_("登录已失效，这次提交的内容没有保存。请重新登录，再看看是否需要重新提交。"), "warning")
     return redirect(url_for("auth.login", next=_referring_page()))
 
 
