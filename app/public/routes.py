@@ -58,7 +58,10 @@ def event_detail(slug):
     now = datetime.now(timezone.utc)
     return render_template("public/event.html", event=event,
                            registration_state=registration_service.booking_state(event, now),
-                           find_form=FindTicketForm(formdata=None))
+                           find_form=FindTicketForm(formdata=None),
+                           feedback_state=feedback_service.event_feedback_state(event, now),
+                           feedback_closes_at=feedback_service.feedback_closes_at(event),
+                           event_over=event.last_ends_at is not None and event.last_ends_at <= now)
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])

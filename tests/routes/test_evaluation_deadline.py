@@ -59,3 +59,22 @@ def test_the_deadline_follows_the_retention_setting(app, client, db, make_event,
     monkeypatch.setitem(app.config, "PRIVACY_RETENTION_DAYS", 90)
     registration = make_registration(make_event(slots=_ended(45)))
     assert client.post(f"/tickets/{registration.token}/feedback", data=FORM).status_code == 303
+
+
+@pytest.mark.parametrize("days_ago, invited", [(29, True), (31, False)])
+def test_the_event_page_invites_evaluations_only_while_they_are_taken(client, make_event,
+                                                                      days_ago, invited):
+    """After the deadline the event page no longer offers 评价本次活动, a button that led to
+    "本次活动的评价已于…截止". While it is open, an event that is over says so and when the
+    evaluation closes (not "活动已经开始")."""
+    event = make_event(slug="page-day", slots=_ended(days_ago))
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert ("评价本次活动" in page) == invited
+    if invited:
+        assert "活动已经结束" in page and "截止" in page and "活动已经开始" not in page
+
+
+def test_the_event_page_of_an_event_under_way_invites_evaluations(client, make_event):
+    event = make_event(slug="today-day", slots=started_slots(hours_ago=1, length=3))
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "活动已经开始" in page and "评价本次活动" in page
