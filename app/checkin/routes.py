@@ -54,21 +54,31 @@ def service_worker():
     return response
 
 
+def csrf_refusal():
+    """The answer to a check-in API call whose CSRF token does not fit, or None.
+
+    The page's token no longer fits the session (signed in again, in another tab or on
+    another screen). Not a refusal of the ticket: ``reload`` tells the screen to keep its
+    queued scans and ask for a reload, which brings a fresh token."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return None
+    try:
+        csrf.protect()
+    except CSRFError:
+        return jsonify({"error": 400, "reload": True,
+                        "message": _("页面已过期或来源不明，请刷新页面后重新提交。")}), 400
+    return None
+
+
 @bp.post("/api/checkin")
 @reads_first  # on SQLite the write lock is taken only for the insert (services.checkin.scan)
 @checkin_api_limit
 @csrf.exempt  # checked below, after the login check, so that anonymous callers get 401
 @staff_required
 def api_checkin():
-    if current_app.config.get("WTF_CSRF_ENABLED", True):
-        try:
-            csrf.protect()
-        except CSRFError:
-            # The page's token no longer fits the session (signed in again, in another tab
-            # or on another screen). Not a refusal of the ticket: ``reload`` tells the screen
-            # to keep its queued scans and ask for a reload, which brings a fresh token.
-            return jsonify({"error": 400, "reload": True,
-                            "message": _("页面已过期或来源不明，请刷新页面后重新提交。")}), 400
+    refused = csrf_refusal()
+    if refused is not None:
+        return refused
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise InvalidData(_("请求格式有误。"))

@@ -1,9 +1,10 @@
 """Volunteers check out when they leave: POST /api/checkout (JSON, staff only)."""
-from flask import abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.checkin import bp
+from app.checkin.routes import csrf_refusal
 from app.extensions import csrf, db
 from app.security import checkin_api_limit, staff_required
 from app.services import events as event_service
@@ -15,8 +16,9 @@ from app.services import volunteers as volunteer_service
 @csrf.exempt  # checked below, after the login check, so that anonymous callers get 401
 @staff_required
 def api_checkout():
-    if current_app.config.get("WTF_CSRF_ENABLED", True):
-        csrf.protect()
+    refused = csrf_refusal()
+    if refused is not None:
+        return refused
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return jsonify({"error": 400, "message": _("请求应为 JSON 对象。")}), 400

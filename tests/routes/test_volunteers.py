@@ -435,7 +435,10 @@ def test_the_checkout_api_needs_the_csrf_header_after_the_login(make_app, make_s
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page)
     client.post("/staff/login", data={"username": "gate", "password": STAFF_PASSWORD,
                                       "csrf_token": token.group(1)})
-    assert client.post("/api/checkout", json=body).status_code == 400
+    refused = client.post("/api/checkout", json=body)
+    # As /api/checkin answers it: the screen keeps its queue and asks for a reload.
+    assert refused.status_code == 400 and refused.get_json()["reload"] is True
+    assert "刷新页面" in refused.get_json()["message"]
     screen = client.get(f"/staff/events/{drive.slug}/checkin").get_data(as_text=True)
     meta = re.search(r'<meta name="csrf-token" content="([^"]+)">', screen).group(1)
     answer = client.post("/api/checkout", json=body, headers={"X-CSRFToken": meta})
