@@ -48,7 +48,10 @@ from app.services.registration import (
 @bp.get("/")
 def index():
     read_only()
-    return render_template("public/index.html", events=event_service.published_events())
+    now = datetime.now(timezone.utc)
+    events, past_events = event_service.published_events(now)
+    return render_template("public/index.html", events=events, past_events=past_events,
+                           states={e.id: registration_service.booking_state(e, now) for e in events})
 
 
 @bp.get("/events/<slug>")

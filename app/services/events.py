@@ -393,10 +393,17 @@ def version_of(event):
     return hashlib.sha256(data.encode()).hexdigest()[:24]
 
 
-def published_events():
-    return db.session.execute(
+def published_events(now=None):
+    """The home page's events: ``(current, over)``. Current ones (a slot still to come or
+    under way) by their registration deadline; those over, the latest first: staff may
+    leave an event published for weeks after it, and it must not head the list."""
+    now = now or datetime.now(timezone.utc)
+    events = db.session.execute(
         select(Event).where(Event.status == "published").order_by(Event.registration_closes_at)
     ).scalars().all()
+    over = [event for event in events if event.last_ends_at is not None and event.last_ends_at <= now]
+    current = [event for event in events if event not in over]
+    return current, sorted(over, key=lambda event: event.last_ends_at, reverse=True)
 
 
 def all_events():
