@@ -82,7 +82,10 @@ def register(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return error_response(400, _("页面已过期或来源不明，请刷新页面后重新提交。"))
+        # Not "refresh": refreshing this page sends the same refused form again. Going back
+        # and reloading the form gives it a fresh token.
+        return error_response(400, _("页面已过期，刚才填写的内容没有提交。请按浏览器的“返回”回到表单，"
+                                     "刷新后重新填写提交。"))
 
     @app.errorhandler(DomainError)
     def domain_error(error):
