@@ -30,15 +30,15 @@ def gate(live_server, make_event, make_registration, make_staff, db):
     return {"url": live_server, **numbers}
 
 
-def open_screen(page, base):
+def open_screen(page, base, slug="gate-day", tickets=2):
     page.goto(f"{base}/staff/login")
     page.fill("input[name=username]", "door")
     page.fill("input[name=password]", STAFF_PASSWORD)
     page.click("main form button[type=submit]")
     page.wait_for_url(f"{base}/staff/events")
-    page.goto(f"{base}/staff/events/gate-day/checkin")
+    page.goto(f"{base}/staff/events/{slug}/checkin")
     page.fill("#gate-input", "东门")
-    page.locator("#checkin[data-list-size='2']").wait_for()  # the offline list has arrived
+    page.locator(f"#checkin[data-list-size='{tickets}']").wait_for()  # the offline list arrived
 
 
 def scan(page, code, result):

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.test_checkin_answers import scan
-from tests.conftest import STAFF_PASSWORD, iso, now_utc
+from tests.browser.test_checkin_answers import open_screen, scan
+from tests.conftest import iso, now_utc
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
@@ -46,14 +46,7 @@ def test_a_window_closing_the_next_day_shows_both_dates_online_and_offline(night
     context = browser.new_context(viewport={"width": 820, "height": 1180}, locale="zh-CN")
     page = context.new_page()
     try:
-        page.goto(f"{base}/staff/login")
-        page.fill("input[name=username]", "door")
-        page.fill("input[name=password]", STAFF_PASSWORD)
-        page.click("main form button[type=submit]")
-        page.wait_for_url(f"{base}/staff/events")
-        page.goto(f"{base}/staff/events/night-day/checkin")
-        page.fill("#gate-input", "东门")
-        page.locator("#checkin[data-list-size='2']").wait_for()
+        open_screen(page, base, "night-day")
         scan(page, number, "outside_window")
         assert expected in page.locator("#result-detail").inner_text()
         context.set_offline(True)
