@@ -51,3 +51,24 @@ def test_voiding_a_link_asks_first(browser, live_server, invited, db, width, hei
         assert scroll_width <= viewport
     finally:
         context.close()
+
+
+def test_the_reserve_button_is_a_verb_in_english(browser, live_server, invited):
+    """The button shared its msgid with the tables' 预留 column: in English it read
+    "Reserved", a state, under the heading "Reserved places"."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/staff/login")
+        page.fill("#username", "admin")
+        page.fill("#password", ADMIN_PASSWORD)
+        page.click("main button[type=submit]")
+        page.wait_for_url(f"{live_server}/staff/events")
+        page.goto(f"{live_server}/staff/events/invite-day/invitations?lang=en")
+        form = page.locator("form[action$='/invitations/reserve']")
+        assert form.locator("button[type=submit]").inner_text().strip() != "Reserved"
+        assert form.locator("h2").inner_text().strip() != "Reserved places"
+        # The tables keep their column: places reserved and not yet used.
+        assert "Reserved, unused" in page.inner_text("#reserve-table thead")
+    finally:
+        context.close()
