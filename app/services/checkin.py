@@ -392,8 +392,9 @@ def clamp_scanned_at(scanned_at, now):
 # --- Lists, counts and search for the screen ---------------------------------------------
 
 def counts(event):
-    """Checked in / expected, in tickets and in people, for the event and each slot.
-    Expected means confirmed registrations (the ones whose ticket admits)."""
+    """Checked in / expected, in tickets and in people, for the event and each onsite slot.
+    Expected means confirmed registrations (the ones whose ticket admits). An online
+    session's viewers never come to the door: counted there, they would read as missing."""
     confirmed = and_(Registration.event_id == event.id, Registration.status == "confirmed")
     rows = db.session.execute(
         select(Registration.slot_id, func.count(Registration.id), func.sum(Registration.party_size),
@@ -407,6 +408,8 @@ def counts(event):
     slots = []
     total = {"checked_in": 0, "expected": 0, "people_in": 0, "people_expected": 0}
     for slot in event.slots:
+        if slot.mode == "online":
+            continue
         _, expected, people, checked, people_in = per_slot.get(slot.id, (slot.id, 0, 0, 0, 0))
         entry = {"key": slot.key, "label": slot.label, "checked_in": checked or 0,
                  "expected": expected or 0, "people_in": people_in or 0,

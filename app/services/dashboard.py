@@ -42,7 +42,8 @@ def event_figures(event):
             "waiting": by_status.get((slot.id, "waitlisted"), (0, 0))[1],
             "pending": by_status.get((slot.id, "pending"), (0, 0))[1],
             "checked_in": checked_in,
-            "not_arrived": max(registered - checked_in, 0),
+            # Online viewers never come to the door: none of them is missing there.
+            "not_arrived": 0 if slot.mode == "online" else max(registered - checked_in, 0),
         }
         slots.append(figures)
         for name in totals:
