@@ -33,14 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import loadgen  # noqa: E402 - after the path is set
-from bench.common import bare_engine, scratch_postgres  # noqa: E402
+from bench.common import bare_engine, scratch_postgres, write_section  # noqa: E402
 
 CONCURRENCY = 10
 WORKERS = 4
 STAFF_USER = "bench-door"
 STAFF_PASSWORD = "bench-door-password-1"
-MARK_START = "<!-- bench:checkin:start -->"
-MARK_END = "<!-- bench:checkin:end -->"
 
 
 # --- the bare app gunicorn serves for the baseline -------------------------------------------
@@ -274,8 +272,7 @@ def bench_backend(label, database_url, bare_url, scans, warmup, rounds):
 
 
 def write_results(results, scans, rounds, load_before):
-    path = ROOT / "bench" / "RESULTS.md"
-    lines = [MARK_START, "## Check-in: `POST /api/checkin` (bench/checkin.py)", "",
+    lines = ["## Check-in: `POST /api/checkin` (bench/checkin.py)", "",
              f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on this machine ({os.cpu_count()} cores, "
              f"shared with the load generator, wrk; load average before the run {load_before}). "
              f"`gunicorn -w {WORKERS}` (sync workers), {CONCURRENCY} concurrent logged-in wrk clients "
@@ -318,18 +315,8 @@ def write_results(results, scans, rounds, load_before):
         "connection in constant use (`app.database.ping_idle_connections`). With 4 workers "
         "and the load generator on 2 cores the run is CPU-bound, so the ratio follows the server CPU "
         "column; the figures move between runs because other work shares the machine.",
-        "",
-        MARK_END,
     ]
-    section = "\n".join(lines)
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if MARK_START in text and MARK_END in text:
-        before, rest = text.split(MARK_START, 1)
-        after = rest.split(MARK_END, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    write_section("checkin", "\n".join(lines))
 
 
 def main():

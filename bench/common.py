@@ -1,6 +1,26 @@
-"""What the benchmarks share: scratch databases, and the engine of the bare baselines."""
+"""What the benchmarks share: scratch databases, the engine of the bare baselines, and
+writing a run's figures into bench/RESULTS.md."""
 import tempfile
 import uuid
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def write_section(name, body):
+    """Put ``body`` into bench/RESULTS.md between this benchmark's markers
+    (``<!-- bench:NAME:start -->`` … ``end``), in place of what its previous run wrote
+    there; a first run adds the section at the end. Notes written by hand outside the
+    markers stay where they are."""
+    start, end = f"<!-- bench:{name}:start -->", f"<!-- bench:{name}:end -->"
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    section = f"{start}\n{body.strip()}\n{end}"
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        text = before + section + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
 
 
 def scratch_postgres(base_url, count=1):

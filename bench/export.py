@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert  # noqa: E402
 
 from app import create_app  # noqa: E402
-from bench.common import scratch_database  # noqa: E402
+from bench.common import scratch_database, write_section  # noqa: E402
 from config import normalise_database_url  # noqa: E402
 
 TOPICS = ["公共机构节能", "垃圾分类", "食堂餐饮节约"]
@@ -225,8 +225,7 @@ def main():
     section = report(database, results, args)
     print(section)
     if not args.no_write:
-        with open(ROOT / "bench" / "RESULTS.md", "a", encoding="utf-8") as handle:
-            handle.write(section)
+        write_section(f"export-{database.split('+')[0]}", section)
 
 
 if __name__ == "__main__":

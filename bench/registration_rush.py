@@ -28,12 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import loadgen  # noqa: E402 - after the path is set
-from bench.common import bare_engine, scratch_postgres  # noqa: E402
+from bench.common import bare_engine, scratch_postgres, write_section  # noqa: E402
 
 BIN = Path(sys.executable).parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
-SECTION_START = "<!-- registration_rush:start -->"
-SECTION_END = "<!-- registration_rush:end -->"
 
 
 # --- the yardstick: a bare Flask app doing one INSERT + COMMIT per POST ---------------------
@@ -299,7 +296,6 @@ def bench_database(label, db_url, args):
 
 def render(results, args, load_before):
     lines = [
-        SECTION_START,
         "## Registration rush (`bench/registration_rush.py`"
         + (f" --instances {args.instances})" if args.instances > 1 else ")"),
         "",
@@ -351,19 +347,7 @@ def render(results, args, load_before):
                for s in x["app"]["error_samples"] + x["bare"]["error_samples"]]
     if samples:
         lines += ["", "Error samples: " + "; ".join(samples[:5])]
-    lines.append(SECTION_END)
     return "\n".join(lines) + "\n"
-
-
-def write_results(section):
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    if SECTION_START in text and SECTION_END in text:
-        before, rest = text.split(SECTION_START, 1)
-        after = rest.split(SECTION_END, 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
 
 
 def main():
@@ -380,11 +364,6 @@ def main():
                         help="app servers sharing PostgreSQL and Redis (>1: PostgreSQL only)")
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     args = parser.parse_args()
-    if args.instances > 1:
-        global SECTION_START, SECTION_END
-        SECTION_START = f"<!-- registration_rush:instances={args.instances}:start -->"
-        SECTION_END = f"<!-- registration_rush:instances={args.instances}:end -->"
-
     load_before = os.getloadavg()[0]
     results = []
     if args.instances == 1:
@@ -402,7 +381,7 @@ def main():
     section = render(results, args, load_before)
     print(section)
     if not args.no_write:
-        write_results(section)
+        write_section("rush" if args.instances == 1 else f"rush-{args.instances}-instances", section)
 
 
 if __name__ == "__main__":

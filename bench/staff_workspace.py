@@ -17,9 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import scratch_database  # noqa: E402
+from bench.common import RESULTS, scratch_database, write_section  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Staff workspace (issue 5)"
 
 
@@ -137,17 +136,15 @@ def main():
 
 
 def write_results(label, block):
-    """Keep one block per database under this script's section; other sections stay."""
-    content = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if SECTION not in content:
-        content = content.rstrip("\n") + f"\n\n{SECTION}\n\nFrom `bench/staff_workspace.py`.\n"
-    head, _, rest = content.partition(SECTION)
-    # The section runs until the next "## " heading.
-    match = re.search(r"^## ", rest, flags=re.M)
-    section, tail = (rest[:match.start()], rest[match.start():]) if match else (rest, "")
-    section = re.sub(rf"### {label},.*?(?=^### |\Z)", "", section, flags=re.S | re.M)
-    section = section.rstrip("\n") + "\n\n" + block
-    RESULTS.write_text(head + SECTION + section + ("\n" + tail if tail else ""), encoding="utf-8")
+    """Keep one block per database in this script's section; other sections stay."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    start, end = "<!-- bench:staff-workspace:start -->", "<!-- bench:staff-workspace:end -->"
+    current = text.split(start, 1)[1].split(end, 1)[0] if start in text and end in text else ""
+    blocks = [b for b in re.split(r"(?=^### )", current, flags=re.M)
+              if b.startswith("### ") and not b.startswith(f"### {label},")]
+    blocks = sorted([*blocks, block], key=lambda b: not b.startswith("### SQLite"))
+    write_section("staff-workspace", "\n".join(
+        [SECTION, "", "From `bench/staff_workspace.py`.", "", *(b.strip() + "\n" for b in blocks)]))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ pending applications, then lets N threads (each its own app context, session and
 like N admins' requests) approve them all at once. Appends the figures to bench/RESULTS.md.
 """
 import argparse
+import re
 import sys
 import tempfile
 import threading
@@ -18,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import RESULTS, write_section  # noqa: E402 - after the path is set
 
 
 def main():
@@ -113,20 +116,28 @@ def main():
             f"{args.applicants / approve_seconds:.0f}/s | {outcomes['approved']} / {outcomes['full']} / "
             f"{outcomes['other']} | {booked} | {'yes' if ok else 'NO'} |")
     print(line)
-    results = ROOT / "bench" / "RESULTS.md"
-    text = results.read_text(encoding="utf-8") if results.exists() else "# Benchmarks\n"
-    header = "## Volunteer approvals under concurrency (bench/volunteer_approvals.py)"
-    if header not in text:
-        text += (f"\n{header}\n\nEach thread is one admin approving its share of the pending applications "
-                 "as fast as it can; all threads run at once against one shift (a shared 2-core machine). "
-                 "`approved / refused full / errors` must be `capacity / rest / 0` and `booked` "
-                 "must equal the capacity.\n\n"
-                 "| date | database | applications | capacity | admins (threads) | applications stored "
-                 "| approval decisions | approved / refused full / errors | booked | never oversold |\n"
-                 "|---|---|---|---|---|---|---|---|---|---|\n")
-    text = text.rstrip("\n") + "\n" + line + "\n"
-    results.write_text(text, encoding="utf-8")
+    # One row per database, the latest run's (a run on one database keeps the other's row).
+    rows = {backend: line}
+    previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    for match in re.finditer(r"^(\| \d{4}-\d\d-\d\d \| (SQLite|PostgreSQL) \|.*)$",
+                             _section_of(previous), flags=re.M):
+        rows.setdefault(match.group(2), match.group(1))
+    write_section("volunteer-approvals", "\n".join([
+        "## Volunteer approvals under concurrency (bench/volunteer_approvals.py)", "",
+        "Each thread is one admin approving its share of the pending applications as fast as it "
+        "can; all threads run at once against one shift (a shared 2-core machine). "
+        "`approved / refused full / errors` must be `capacity / rest / 0` and `booked` must equal "
+        "the capacity.", "",
+        "| date | database | applications | capacity | admins (threads) | applications stored "
+        "| approval decisions | approved / refused full / errors | booked | never oversold |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        *(rows[name] for name in ("SQLite", "PostgreSQL") if name in rows)]))
     return 0 if ok else 1
+
+
+def _section_of(text):
+    start, end = "<!-- bench:volunteer-approvals:start -->", "<!-- bench:volunteer-approvals:end -->"
+    return text.split(start, 1)[1].split(end, 1)[0] if start in text and end in text else ""
 
 
 if __name__ == "__main__":
