@@ -4,6 +4,7 @@ the tables' no-wrap "actions" style): the page scrolled sideways to 846 px."""
 from app.models import AuditLog
 from app.services import audit
 from app.services.staff import create_staff
+from tests.browser.staff_sign_in import sign_in
 from tests.conftest import ADMIN_PASSWORD
 
 
@@ -20,11 +21,7 @@ def test_a_long_staff_name_wraps_in_the_audit_log(browser, live_server, make_eve
     context = browser.new_context(viewport={"width": 820, "height": 1180}, locale="zh-CN")
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/staff/login")
-        page.fill("#username", "admin")
-        page.fill("#password", ADMIN_PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{live_server}/staff/events")
+        sign_in(page, live_server)
         page.goto(f"{live_server}/staff/audit")
         assert "后勤服务中心值班员" in page.inner_text("main")
         width = page.evaluate("document.documentElement.scrollWidth")

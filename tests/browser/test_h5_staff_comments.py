@@ -4,7 +4,8 @@ the note staff write when they close a follow-up."""
 from datetime import timedelta
 
 from app.services import feedback
-from tests.conftest import ADMIN_PASSWORD, now_utc
+from tests.browser.staff_sign_in import sign_in
+from tests.conftest import now_utc
 
 COMMENT = "1. 排队时间太长\n2. 指示牌不清楚\n3. 卫生间太远"
 SUGGESTION = "多设几个指示牌\n增加休息座位"
@@ -30,11 +31,7 @@ def test_comments_keep_their_lines(live_server, browser, db, make_event, make_re
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/staff/login")
-        page.fill("#username", "admin")
-        page.fill("#password", ADMIN_PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{live_server}/staff/events")
+        sign_in(page, live_server)
         page.goto(f"{live_server}/staff/events/said/results")
         # Before: "1. 排队时间太长 2. 指示牌不清楚 3. 卫生间太远" on one line.
         assert page.evaluate(LINES, ".comment p:has(strong)") == [3, 2]

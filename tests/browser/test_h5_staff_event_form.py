@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ADMIN_PASSWORD, now_utc
+from tests.browser.staff_sign_in import sign_in
+from tests.conftest import now_utc
 
 # Each text box of the first slot row, and whether its whole value is in sight.
 CLIPPED_BOXES = """() => [...document.querySelectorAll('.slot-row[data-index="0"] input:not([type=hidden])')]
@@ -42,11 +43,7 @@ def open_form(browser, live_server, width, height):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
                                   has_touch=width < 1000)
     page = context.new_page()
-    page.goto(f"{live_server}/staff/login")
-    page.fill("#username", "admin")
-    page.fill("#password", ADMIN_PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server}/staff/events")
+    sign_in(page, live_server)
     page.goto(f"{live_server}/staff/events/tour/edit")
     return context, page
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Invitation
-from tests.conftest import ADMIN_PASSWORD
+from tests.browser.staff_sign_in import sign_in
 
 
 @pytest.fixture
@@ -24,11 +24,7 @@ def test_voiding_a_link_asks_first(browser, live_server, invited, db, width, hei
                                   is_mobile=width < 500, has_touch=width < 500)
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/staff/login")
-        page.fill("#username", "admin")
-        page.fill("#password", ADMIN_PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{live_server}/staff/events")
+        sign_in(page, live_server)
         page.goto(f"{live_server}/staff/events/invite-day/invitations")
         row = page.locator("#invitations tbody tr").first
         row.get_by_text("作废", exact=True).click()
@@ -59,11 +55,7 @@ def test_the_reserve_button_is_a_verb_in_english(browser, live_server, invited):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/staff/login")
-        page.fill("#username", "admin")
-        page.fill("#password", ADMIN_PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{live_server}/staff/events")
+        sign_in(page, live_server)
         page.goto(f"{live_server}/staff/events/invite-day/invitations?lang=en")
         form = page.locator("form[action$='/invitations/reserve']")
         assert form.locator("button[type=submit]").inner_text().strip() != "Reserved"

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import update
 
 from app.models import OutboxMessage, Registration
-from tests.conftest import ADMIN_PASSWORD
+from tests.browser.staff_sign_in import sign_in
 
 ADDRESS = "zhangsan.songjiang.district@example-company.com.cn"
 ERROR = ("SMTPRecipientsRefused: {'" + ADDRESS + "': (550, b'5.1.1 <" + ADDRESS + ">: Recipient "
@@ -39,11 +39,7 @@ def test_failed_mail_reads_across(browser, live_server, failed_mail, width, heig
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/staff/login")
-        page.fill("#username", "admin")
-        page.fill("#password", ADMIN_PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{live_server}/staff/events")
+        sign_in(page, live_server)
         page.goto(f"{live_server}/staff/mail")
         lines = dict(page.evaluate(LINES))
         # Before, on a tablet: 类型 read 报/名/确/认 down the cell, 尝试次数 four lines.

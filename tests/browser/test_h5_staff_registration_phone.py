@@ -3,8 +3,8 @@ Chinese, large text too, for someone with a long e-mail address: the page does n
 sideways (the masked address breaks inside its line)."""
 import pytest
 
+from tests.browser.staff_sign_in import sign_in
 from tests.browser.test_accessibility import _set_mode
-from tests.conftest import ADMIN_PASSWORD
 
 EMAIL = "zhangsan.songjiang@districtoffice.example.com"
 
@@ -20,11 +20,7 @@ def test_a_long_address_stays_inside_a_phone(browser, live_server, make_event, m
     _set_mode(context, live_server, lang, elder)
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/staff/login")
-        page.fill("#username", "admin")
-        page.fill("#password", ADMIN_PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{live_server}/staff/events")
+        sign_in(page, live_server)
         page.goto(f"{live_server}/staff/registrations/{person.id}")
         assert "z***@districtoffice.example.com" in page.inner_text("main .facts")
         # Before, in English: the page was 429 px wide, the address past the right edge.

@@ -3,7 +3,8 @@ table's headings read across (场次, 志愿者), and nothing is cut off at the 
 from datetime import timedelta
 
 from app.models import CheckIn
-from tests.conftest import ADMIN_PASSWORD, now_utc
+from tests.browser.staff_sign_in import sign_in
+from tests.conftest import now_utc
 
 TITLE = "松江区机关事务管理局二〇二六年度公共机构节能宣传周暨垃圾分类与食堂餐饮节约主题开放日"
 # The heading cells of the per-event table, and how many lines each one's text takes.
@@ -29,11 +30,7 @@ def test_the_printed_report_reads_across(mid_quarter, live_server, browser, db, 
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/staff/login")
-        page.fill("#username", "admin")
-        page.fill("#password", ADMIN_PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{live_server}/staff/events")
+        sign_in(page, live_server)
         page.goto(f"{live_server}/staff/report")
         # A4 portrait less the page's margins (180 mm at 96 dpi), as the browser prints it.
         page.emulate_media(media="print")

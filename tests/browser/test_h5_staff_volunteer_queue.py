@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 
 from app.services import volunteers
-from tests.conftest import ADMIN_PASSWORD, now_utc
+from tests.browser.staff_sign_in import sign_in
+from tests.conftest import now_utc
 from tests.services.test_volunteers import shift
 
 EXPERIENCE = ("2019 年起在岳阳街道做垃圾分类督导，每周两次在小区投放点值守，"
@@ -38,11 +39,7 @@ def test_experience_reads_as_lines(browser, live_server, queue, width, height):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/staff/login")
-        page.fill("#username", "admin")
-        page.fill("#password", ADMIN_PASSWORD)
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{live_server}/staff/events")
+        sign_in(page, live_server)
         page.goto(f"{live_server}/staff/events/drive/volunteers")
         # Before: four characters a line on a tablet, a 120-character answer 30 lines tall.
         assert page.evaluate(CHARS_A_LINE) >= 11
