@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_mail import Connection, Message
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import OutboxMessage
@@ -134,10 +135,20 @@ def _claim_next(tried):
     subquery skips rows another worker is claiming at this moment."""
     now = utcnow()
     lease = now + timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
+    earlier = aliased(OutboxMessage)
+    # A ticket's messages go out in the order they were written: after an outage the
+    # 报名成功 whose retry is not yet due must not arrive after the 报名已取消 that
+    # followed it (nor while another worker is still sending it).
+    waits_for_an_earlier_one = (
+        select(earlier.id)
+        .where(earlier.registration_id == OutboxMessage.registration_id,
+               earlier.id < OutboxMessage.id, earlier.status == "queued")
+        .exists()
+    )
     due = (
         select(OutboxMessage.id)
         .where(OutboxMessage.status == "queued", OutboxMessage.next_attempt_at <= now,
-               OutboxMessage.id.not_in(tried))
+               OutboxMessage.id.not_in(tried), ~waits_for_an_earlier_one)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(1)
     )
