@@ -1,7 +1,7 @@
 """While the mail server is down, messages wait in the outbox; when it is back each ticket's
-messages go out in the order they were written (tests/services/test_mail_order.py). The 候补 message of someone promoted meanwhile is
-not sent: it would arrive beside, or after, the 候补成功 that replaced it, and read as if the
-seat had been taken back."""
+messages go out in the order they were written (tests/services/test_mail_order.py).
+The 候补 message of someone promoted meanwhile is not sent: it would arrive beside, or
+after, the 候补成功 that replaced it, and read as if the seat had been taken back."""
 from pathlib import Path
 
 import pytest
