@@ -137,8 +137,10 @@ def close_follow_up(follow_up_id):
     follow_up = feedback_service.get_follow_up(follow_up_id)
     form = CloseFollowUpForm()
     if not form.validate_on_submit():
+        # The same tab the staff member was on; the form's fragment brings them back to
+        # this item, where the error sits under what they typed.
         flash(" ".join(str(e) for e in form.action_note.errors) or _("请填写办理情况。"), "error")
-        return _follow_ups_page("open", form, failed_id=follow_up_id), 400
+        return _follow_ups_page(_show(), form, failed_id=follow_up_id), 400
     try:
         feedback_service.close_follow_up(follow_up, note=form.action_note.data, staff=current_user)
     except Conflict as error:
