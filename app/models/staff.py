@@ -2,7 +2,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,7 +14,12 @@ ROLES = ("admin", "staff")
 
 class StaffUser(UserMixin, db.Model):
     __tablename__ = "staff_user"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'staff')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'staff')", name="role"),
+        # "QADoor" beside "qadoor" would be two accounts people cannot tell apart; the
+        # service refuses the second, and this index also when both are sent at once.
+        Index("uq_staff_user_username_lower", func.lower("username"), unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(50), unique=True)
