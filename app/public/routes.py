@@ -116,6 +116,13 @@ def register(slug):
             # key of its own, not the cancelled ticket again.
             fields["submission_key"] = new_submission_key()
             registration = registration_service.look_before_booking(event, slot, **fields)
+        if registration is None and _seat_expected(form) and registration_service.would_wait(
+                event, slot, form.party_size.data):
+            # The form was sent with "提交报名" for a slot that would only put them on the
+            # waiting list (it filled up meanwhile, the party is larger than the seats left,
+            # or a full slot was picked in a browser that could not change the button): they
+            # are asked, not put on the list unawares.
+            return _registration_page(event, form, state, status=409, asked_to_wait=slot)
         if registration is None:
             # On SQLite the booking needs the writing transaction; the event and its slots,
             # read a moment ago, come along without being read again.
@@ -128,6 +135,13 @@ def register(slug):
     db.session.commit()
     my_tickets.remember(token)
     return redirect(url_for("public.ticket", token=token), code=303)
+
+
+def _seat_expected(form):
+    """Whether the form was sent with its "提交报名" button (``join=book``), not "加入候补".
+    A form without either (a script that follows CONTRACT §4) takes a waiting place when
+    the slot is full, as it always has."""
+    return request.form.get("join") == "book"
 
 
 def _ticket_already_made(event):
@@ -198,12 +212,32 @@ def _other_slot_open(event, slot):
                for other in event.slots)
 
 
-def _registration_page(event, form, state, *, error=None, status=200):
+def _registration_page(event, form, state, *, error=None, status=200, asked_to_wait=None):
     page = render_template("public/register.html", event=event, form=form,
-                           registration_state=state, error=error)
+                           registration_state=state, error=error, asked_to_wait=asked_to_wait,
+                           **_waiting_list_choices(event, form))
     if request.method == "POST":
         db.session.rollback()  # nothing of a refused registration is kept
     return page, status
+
+
+def _waiting_list_choices(event, form):
+    """Which slots the form offers as a waiting place (a full slot, or one with fewer
+    seats left than the party chosen), and whether the slot chosen is one: the page then
+    says "加入候补" instead of "提交报名" (the stylesheet switches the two as another slot is
+    picked, where the browser can)."""
+    if form is None or event.kind == "volunteer" or not event.waitlist:
+        return {"waiting_slots": set(), "joins_waitlist": False}
+    party = form.party_size.data if isinstance(form.party_size.data, int) else 1
+    waiting = {slot.key for slot in event.slots
+               if registration_service.would_wait(event, slot, party)}
+    bookable = [slot.key for slot in event.slots if not slot.has_started]
+    chosen = form.slot.data
+    if chosen in bookable:
+        joins = chosen in waiting
+    else:  # nothing chosen yet: only when every slot on offer is a waiting place
+        joins = bool(bookable) and all(key in waiting for key in bookable)
+    return {"waiting_slots": waiting, "joins_waitlist": joins}
 
 
 def _no_store(response):

@@ -308,6 +308,14 @@ def has_room(event):
     return bool(bookable) and (event.waitlist or any(not s.is_full for s in bookable))
 
 
+def would_wait(event, slot, party_size=1):
+    """Whether booking ``party_size`` seats on ``slot`` now would put the registration on
+    the slot's waiting list (the event keeps one, and the slot has fewer seats left than
+    the party) instead of giving it seats: the form says so before it is sent."""
+    return (event.kind != "volunteer" and event.waitlist and not slot.has_started
+            and slot.seats_left < party_size)
+
+
 # Built once (the busiest read of a registration rush's POSTs).
 _THIS_FORM_OR_THIS_PHONE = select(Registration).where(or_(
     Registration.submission_key == bindparam("submission_key"),
