@@ -1,5 +1,6 @@
-"""Someone on the waiting list who taps 取消报名 holds no seat: the confirmation says they
-leave the waiting list, not that "their places go to others"."""
+"""Someone on the waiting list holds no seat: the ticket's button says 取消候补 (not
+取消报名), and the confirmation asks that and says they leave the waiting list, not that
+"their places go to others"."""
 from datetime import timedelta
 
 from tests.browser.test_accessibility import _set_mode
@@ -23,7 +24,9 @@ def test_cancelling_a_waiting_place_says_what_is_given_up(browser, live_server, 
     page = context.new_page()
     try:
         page.goto(f"{live_server}/tickets/{waiting}")
-        page.get_by_role("link", name="取消报名").click()
+        assert page.get_by_role("link", name="取消报名").count() == 0
+        page.get_by_role("link", name="取消候补").click()
+        assert page.get_by_role("heading", name="确定取消候补吗？").is_visible()
         text = page.locator("main").inner_text()
         assert "候补" in text and "名额会让给其他人" not in text, text
         page.get_by_role("button", name="确定取消").click()
