@@ -28,20 +28,31 @@ def _drive(slug):
     return event
 
 
+QUEUE_FILTERS = ("pending", "confirmed", "rejected", "cancelled")
+
+
+def _queue_filter(value):
+    return value if value in QUEUE_FILTERS else None
+
+
 @bp.get("/events/<slug>/volunteers")
 @staff_required
 def volunteer_queue(slug):
     event = _drive(slug)
-    status = request.args.get("status") or None
-    if status not in (None, "pending", "confirmed", "rejected", "cancelled"):
-        status = None
+    return _render_queue(event, _queue_filter(request.args.get("status")))
+
+
+def _render_queue(event, status, sent=None, refusal=None):
+    """The queue under a filter. ``sent`` is a refused review form: what was typed and
+    ticked in it is shown again; ``refusal`` is (the reason box's id, the message)."""
     applications = volunteer_service.review_queue(event, status)
     counts = {}
     for registration in volunteer_service.review_queue(event):
         counts[registration.status] = counts.get(registration.status, 0) + 1
     return render_template("admin/volunteers/queue.html", event=event, applications=applications,
                            status=status, counts=counts, now=datetime.now(timezone.utc),
-                           status_label=volunteer_service.status_label)
+                           status_label=volunteer_service.status_label, sent=sent or {},
+                           ticked=set(sent.getlist("ids")) if sent else set(), refusal=refusal)
 
 
 @bp.post("/events/<slug>/volunteers/review")
@@ -50,26 +61,35 @@ def volunteer_review(slug):
     """One form for the whole queue: a row's own button decides that row; the bulk buttons
     decide the ticked rows."""
     event = _drive(slug)
+    status = _queue_filter(request.form.get("status"))
+    back = url_for("admin.volunteer_queue", slug=event.slug, status=status)
     one_approve = request.form.get("approve_one")
     one_reject = request.form.get("reject_one")
     if one_approve or one_reject:
         ids = [one_approve or one_reject]
         decision = "approve" if one_approve else "reject"
         reason = request.form.get(f"reason_{one_reject}", "") if one_reject else None
+        reason_input = f"reason-{one_reject}" if one_reject else None
     else:
         ids = request.form.getlist("ids")
         decision = request.form.get("action")
         reason = request.form.get("reason", "")
+        reason_input = "bulk-reason"
     applications = volunteer_service.applications_by_ids(event, ids)
     if not applications:
         flash(_("请先勾选要处理的申请。"), "error")
-        return redirect(url_for("admin.volunteer_queue", slug=event.slug), code=303)
+        return redirect(back, code=303)
     try:
         result = volunteer_service.bulk_decide(applications, current_user, decision, reason)
     except DomainError as error:
         db.session.rollback()
+        if error.field == "reason" and _reason_shown(applications, reason_input, status):
+            # A reject without (or with too long) a reason decided nothing: the queue as
+            # the staff member left it, the message beside the reason box.
+            return _render_queue(event, status, request.form,
+                                 (reason_input, str(error.message))), error.status
         flash(str(error.message), "error")
-        return redirect(url_for("admin.volunteer_queue", slug=event.slug), code=303)
+        return redirect(back, code=303)
     db.session.commit()
     if result.done:
         label = _("通过") if decision == "approve" else _("不通过")
@@ -82,7 +102,17 @@ def volunteer_review(slug):
         refused.setdefault(message, []).append(registration.name)
     for message, names in refused.items():
         flash(_("%(name)s：%(message)s", name=_("、").join(names), message=message), "error")
-    return redirect(url_for("admin.volunteer_queue", slug=event.slug), code=303)
+    return redirect(back, code=303)
+
+
+def _reason_shown(applications, reason_input, status):
+    """Whether the refused reason box is on the queue page shown again: the bulk one is
+    whenever something is pending; a row's only while its application is pending under
+    the filter (another tab may have decided it meanwhile)."""
+    if reason_input == "bulk-reason":  # shown while anything is pending
+        return any(registration.status == "pending" for registration in applications)
+    [registration] = applications
+    return registration.status == "pending" and status in (None, "pending")
 
 
 @bp.get("/volunteers/<int:registration_id>")

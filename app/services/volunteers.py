@@ -234,6 +234,9 @@ def bulk_decide(registrations, staff, decision, reason=None, now=None):
         raise InvalidData(_("未知的操作。"))
     if decision == "reject" and not (reason or "").strip():
         raise InvalidData(_("请填写不通过的原因，志愿者会在邮件和票面上看到。"), field="reason")
+    if decision == "reject" and len(reason.strip()) > REASON_MAX:
+        # Once for the form, not once per application it would have refused.
+        raise InvalidData(_("原因最多 %(n)d 个字。", n=REASON_MAX), field="reason")
     result = BulkResult()
     for registration in sorted(registrations, key=lambda r: (r.created_at, r.id)):
         try:
