@@ -68,6 +68,10 @@ def event_new():
     if not form.is_submitted():
         _pad_slot_rows(form, EXTRA_SLOT_ROWS + 1)
     elif form.validate():
+        made = workspace.draft_this_form_made(form.to_data("draft"))
+        if made is not None:  # the second click of a double click: made already
+            flash(_("活动已创建（草稿）。检查无误后请点击“发布”。"), "success")
+            return redirect(url_for("admin.event_detail", slug=made.slug), code=303)
         if event_service.get_event((form.slug.data or "").strip()) is not None:
             form.slug.errors.append(_("这个网址代码已被其他活动使用。"))
         else:
