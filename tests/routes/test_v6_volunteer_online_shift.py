@@ -86,3 +86,18 @@ def test_the_ticket_page_of_an_online_shift_never_promises_a_qr_code(client, aut
     assert "二维码" not in page and "扫码" not in page
     assert JOIN_URL in page and "服务时长由工作人员核实后记录" in page
 
+
+
+def test_staff_see_which_shifts_are_online_and_who_records_their_hours(client, auth, db, online_drive):
+    """The mail promises that staff record an online volunteer's hours: the queue says the
+    shift is online, and the record page says where to record them."""
+    [registration] = apply(db, online_drive)
+    admin = auth_admin(auth, db)
+    queue = client.get(f"/staff/events/{online_drive.slug}/volunteers").get_data(as_text=True)
+    assert "线上参加" in queue
+    volunteers.approve(registration, admin)
+    db.session.commit()
+    record = client.get(f"/staff/volunteers/{registration.id}").get_data(as_text=True)
+    assert "线上参加" in record and "这是线上班次，没有门岗扫码" in record
+    form = client.get(f"/events/{online_drive.slug}/apply").get_data(as_text=True)
+    assert "线上参加" in form
