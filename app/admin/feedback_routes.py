@@ -94,8 +94,10 @@ def _show():
 
 
 def _follow_ups_page(show, form, failed_id=None, revealed=None):
-    return render_template("admin/follow_ups.html", show=show,
-                           items=feedback_service.follow_up_list(show),
+    shown = feedback_service.FOLLOW_UPS_SHOWN
+    items = feedback_service.follow_up_list(show, limit=shown + 1)  # one more: are there?
+    return render_template("admin/follow_ups.html", show=show, items=items[:shown],
+                           cut_at=shown if len(items) > shown else None,
                            counts=feedback_service.follow_up_counts(),
                            today=feedback_service.local_today(), form=form,
                            failed_id=failed_id, reveal_form=ActionForm(),

@@ -366,7 +366,12 @@ def close_follow_up(follow_up, *, note, staff, now=None):
     return follow_up
 
 
-def follow_up_list(which="open", event=None, today=None):
+# The most follow-ups one page lists (a year's closed ones may be more): the page says
+# when there are more, rather than ending the list as if that were all.
+FOLLOW_UPS_SHOWN = 500
+
+
+def follow_up_list(which="open", event=None, today=None, limit=FOLLOW_UPS_SHOWN):
     """Follow-ups with their feedback and event: ``open``, ``overdue``, ``closed`` or ``all``."""
     today = today or local_today()
     query = (select(FollowUp, Feedback, Event)
@@ -382,7 +387,7 @@ def follow_up_list(which="open", event=None, today=None):
     elif which == "closed":
         query = query.where(FollowUp.status == "closed").order_by(None).order_by(
             FollowUp.closed_at.desc())
-    return db.session.execute(query.limit(500)).all()
+    return db.session.execute(query.limit(limit)).all()
 
 
 def follow_up_counts(today=None):
