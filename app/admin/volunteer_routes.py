@@ -123,10 +123,12 @@ def volunteer_detail(registration_id):
     return _render_detail(registration, form), 200
 
 
-def _render_detail(registration, form, shown=None):
+def _render_detail(registration, form, shown=None, decision=None):
+    """``decision`` is a refused reject: (the reason as typed, the message for its box)."""
     checkin = registration.checkin
     return render_template(
         "admin/volunteers/record.html", registration=registration, event=registration.event,
+        decision=decision,
         checkin=checkin, form=form, shown={**_times_shown(checkin), **(shown or {})},
         hours=volunteer_service.service_hours(checkin, registration.slot),
         others=volunteer_service.same_person_applications(registration),
@@ -178,10 +180,14 @@ def volunteer_decision(registration_id):
         # full or over, no reason given: the record as it stands now, saying why. (The
         # error page said it too, but left staff to find their way back to the record.)
         db.session.rollback()
+        form = TimeCorrectionForm(formdata=None, obj=registration.checkin)
+        if error.field == "reason" and registration.status == "pending":
+            # The reason box is still there: the message beside it, what was typed in it.
+            return _render_detail(registration, form, decision=(
+                request.form.get("reason", ""), str(error.message))), error.status
         done = {"approve": "confirmed", "reject": "rejected"}[decision]
         flash(str(error.message), "info" if registration.status == done else "error")
-        return _render_detail(registration, TimeCorrectionForm(
-            formdata=None, obj=registration.checkin)), error.status
+        return _render_detail(registration, form), error.status
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("admin.volunteer_detail", registration_id=registration.id), code=303)

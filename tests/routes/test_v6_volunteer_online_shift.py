@@ -101,3 +101,17 @@ def test_staff_see_which_shifts_are_online_and_who_records_their_hours(client, a
     assert "线上参加" in record and "这是线上班次，没有门岗扫码" in record
     form = client.get(f"/events/{online_drive.slug}/apply").get_data(as_text=True)
     assert "线上参加" in form
+
+
+def test_the_certificate_names_an_online_shift_as_online(client, auth, db, online_drive):
+    from app.models import CheckIn
+
+    [registration] = apply(db, online_drive)
+    admin = auth_admin(auth, db)
+    volunteers.approve(registration, admin)
+    slot = online_drive.slots[0]
+    db.session.add(CheckIn(registration_id=registration.id, event_id=online_drive.id,
+                           checked_in_at=slot.starts_at, checked_out_at=slot.ends_at, source="manual"))
+    db.session.commit()
+    page = client.get(f"/staff/volunteers/{registration.id}/certificate").get_data(as_text=True)
+    assert "线上答疑 早班（线上参加）" in page

@@ -128,3 +128,19 @@ def test_an_empty_filter_says_what_is_empty(client, auth, db, drive, three):
     page = client.get(f"/staff/events/{drive.slug}/volunteers?status=rejected").get_data(as_text=True)
     assert "还没有申请" not in page and "没有“未通过”的申请" in page
     assert db.session.execute(select(Registration)).scalars().all()
+
+
+def test_a_reject_on_the_record_page_without_a_reason_says_so_beside_the_box(client, auth, db, drive, three):
+    """The record page put the refusal in a box above the page and emptied the reason box
+    (a reason too long for it, typed elsewhere and pasted, was lost)."""
+    a, _b, _c = three
+    auth_admin(auth, db)
+    url = f"/staff/volunteers/{a.id}/decision"
+    for typed, message in (("  ", "请填写不通过的原因"), ("太长" * 300, "原因最多 500 个字")):
+        response = client.post(url, data={"action": "reject", "reason": typed})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert message in field_error(page, "decision-reason")
+        box = re.search(r'<input[^>]*id="decision-reason"[^>]*>', page).group(0)
+        assert 'aria-invalid="true"' in box and f'value="{typed}"' in box
+    assert statuses(db, [a]) == ["pending"]
