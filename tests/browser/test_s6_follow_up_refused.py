@@ -48,7 +48,9 @@ def test_a_refused_close_comes_back_to_its_item(live_server, browser, db, make_e
             page.locator(f"#follow-up-{item_id} button[type=submit]").click()
         note = page.locator(f"#note-{item_id}")
         assert page.url.endswith(f"#note-{item_id}")
-        assert page.evaluate("document.activeElement.id") == f"note-{item_id}"
+        # Chromium moves to the fragment (and focuses it) once the page has laid out, which
+        # may come just after the load event.
+        page.wait_for_function("id => document.activeElement?.id === id", arg=f"note-{item_id}")
         assert note.evaluate(IN_VIEW), "the refused note is out of sight"
         assert note.input_value() == "   "  # what they typed, kept
         assert note.get_attribute("aria-invalid") == "true"
