@@ -115,3 +115,12 @@ def test_the_certificate_names_an_online_shift_as_online(client, auth, db, onlin
     db.session.commit()
     page = client.get(f"/staff/volunteers/{registration.id}/certificate").get_data(as_text=True)
     assert "线上答疑 早班（线上参加）" in page
+
+
+def test_the_application_mail_lists_an_online_shift_as_online(client, db, online_drive):
+    [registration] = apply(db, online_drive)
+    mail = db.session.execute(select(OutboxMessage).where(
+        OutboxMessage.registration_id == registration.id,
+        OutboxMessage.kind == "pending")).scalar_one()
+    assert "线上答疑 早班：" in mail.body_text and "，线上参加" in mail.body_text
+    assert "，线上参加" in mail.body_html
