@@ -18,7 +18,7 @@ from app.services import audit, exports
 from app.services import events as event_service
 from app.services import volunteers as volunteer_service
 from app.services.errors import Conflict, DomainError, NotFound
-from app.services.privacy import mask_email
+from app.services.privacy import mask_contacts, mask_email
 
 
 def _drive(slug):
@@ -94,12 +94,12 @@ def volunteer_review(slug):
     if result.done:
         label = _("通过") if decision == "approve" else _("不通过")
         flash(_("已%(what)s %(n)d 份申请：%(names)s", what=label, n=len(result.done),
-                names=_("、").join(r.name for r in result.done)), "success")
+                names=_("、").join(mask_contacts(r.name) for r in result.done)), "success")
     # One message per reason, naming everyone it refused: a bulk run against a full shift
     # otherwise stacked one red box per applicant above the queue.
     refused = {}
     for registration, message in result.failed:
-        refused.setdefault(message, []).append(registration.name)
+        refused.setdefault(message, []).append(mask_contacts(registration.name))
     for message, names in refused.items():
         flash(_("%(name)s：%(message)s", name=_("、").join(names), message=message), "error")
     return redirect(back, code=303)
@@ -171,10 +171,10 @@ def volunteer_decision(registration_id):
     try:
         if decision == "approve":
             volunteer_service.approve(registration, current_user)
-            message = _("已通过 %(name)s 的申请。", name=registration.name)
+            message = _("已通过 %(name)s 的申请。", name=mask_contacts(registration.name))
         else:
             volunteer_service.reject(registration, current_user, request.form.get("reason", ""))
-            message = _("已将 %(name)s 的申请标为不通过。", name=registration.name)
+            message = _("已将 %(name)s 的申请标为不通过。", name=mask_contacts(registration.name))
     except DomainError as error:
         # Decided already (a double click, another tab, the volunteer withdrew), the shift
         # full or over, no reason given: the record as it stands now, saying why. (The
