@@ -96,12 +96,15 @@ def volunteer_review(slug):
         flash(_("已%(what)s %(n)d 份申请：%(names)s", what=label, n=len(result.done),
                 names=_("、").join(mask_contacts(r.name) for r in result.done)), "success")
     # One message per reason, naming everyone it refused: a bulk run against a full shift
-    # otherwise stacked one red box per applicant above the queue.
+    # otherwise stacked one red box per applicant above the queue. One already decided the
+    # way asked (a double click, a second tab) is news, not an error, as on the record.
+    done = {"approve": "confirmed", "reject": "rejected"}.get(decision)
     refused = {}
     for registration, message in result.failed:
-        refused.setdefault(message, []).append(mask_contacts(registration.name))
-    for message, names in refused.items():
-        flash(_("%(name)s：%(message)s", name=_("、").join(names), message=message), "error")
+        category = "info" if registration.status == done else "error"
+        refused.setdefault((message, category), []).append(mask_contacts(registration.name))
+    for (message, category), names in refused.items():
+        flash(_("%(name)s：%(message)s", name=_("、").join(names), message=message), category)
     return redirect(back, code=303)
 
 
