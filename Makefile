@@ -31,12 +31,15 @@ run: $(VENV)/.runtime babel-compile
 	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py --bind $(HOST):$(PORT) "app:create_app()"
 
+# chromium-l10n: with it (and LANGUAGE=zh_CN, tests/conftest.py) date boxes read 2026/11/30
+# 14:05 as on a Chinese phone, not 11/30/2026, 02:05 PM.
 chromium:
-	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk"; } || { \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk" \
+	   && [ -e /usr/lib/chromium/locales/zh-CN.pak ]; } || { \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "Installing Debian's chromium and a Chinese font for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
-	  else echo "chromium (or a Chinese font) missing and not root: browser tests may be skipped"; fi; }
+	    echo "Installing Debian's chromium, its Chinese locale and a Chinese font for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-l10n fonts-wqy-microhei >/dev/null; \
+	  else echo "chromium (its Chinese locale, or a Chinese font) missing and not root: browser tests may be skipped"; fi; }
 
 test: $(VENV)/.dev babel-compile chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -358,7 +358,10 @@ def playwright_instance():
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance):
-    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    # Chromium's own language (date boxes, built-in messages) is Chinese, as on the phones
+    # and desks the app is for; it needs Debian's chromium-l10n (make chromium).
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={**os.environ, "LANGUAGE": "zh_CN"})
     yield browser
     browser.close()
 
