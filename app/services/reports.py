@@ -10,7 +10,9 @@ Periods are calendar quarters or years in Asia/Shanghai. What counts where:
   would put their confirmed tickets in the attendance rate's denominator with nobody able
   to have attended yet, so they are counted apart, as ``ahead``;
 - *registered* are confirmed tickets of open-day slots (and the people on them);
-  *attended* are those tickets with a check-in; attendance rate = attended ÷ registered;
+  *attended* are those tickets with a check-in; attendance rate = attended ÷ registered
+  tickets of onsite slots: an online slot's people join through a link and are never
+  checked in at a door (an "online + offline" day would read as half its people absent);
 - *volunteers* are the distinct people of volunteer shifts with a check-in, told apart by
   phone, or once purged by the stand-in that replaces it (``privacy.people_behind``): the
   same figure before and after the purge. Their hours come from ``volunteer_hours``
@@ -68,7 +70,8 @@ def period_bounds(year, quarter=None):
 
 
 def _blank(event):
-    return {"event": event, "slots": 0, "registered": 0, "registered_people": 0, "attended": 0,
+    return {"event": event, "slots": 0, "registered": 0, "registered_people": 0,
+            "registered_onsite": 0, "attended": 0,
             "attended_people": 0, "volunteers": set(), "hours": 0.0, "evaluations": 0,
             "satisfied": 0}
 
@@ -90,18 +93,20 @@ def build_report(year, quarter=None, now=None):
         rows.setdefault(event.id, _blank(event))["slots"] += 1
 
     # Open-day tickets and check-ins, counted per ticket and per person.
-    for event_id, has_checkin, tickets, people in db.session.execute(
-            select(Registration.event_id, CheckIn.id.is_not(None), func.count(),
+    for event_id, mode, has_checkin, tickets, people in db.session.execute(
+            select(Registration.event_id, Slot.mode, CheckIn.id.is_not(None), func.count(),
                    func.coalesce(func.sum(Registration.party_size), 0))
             .join(Slot, Slot.id == Registration.slot_id)
             .join(Event, Event.id == Registration.event_id)
             .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
             .where(in_period, Event.status != "draft", Event.kind == "open_day",
                    Registration.status == "confirmed")
-            .group_by(Registration.event_id, CheckIn.id.is_not(None))):
+            .group_by(Registration.event_id, Slot.mode, CheckIn.id.is_not(None))):
         row = rows[event_id]
         row["registered"] += tickets
         row["registered_people"] += people
+        if mode != "online":
+            row["registered_onsite"] += tickets
         if has_checkin:
             row["attended"] += tickets
             row["attended_people"] += people
@@ -157,15 +162,15 @@ def build_report(year, quarter=None, now=None):
         row["volunteers"] = {people[phone] for phone in row["volunteers"]}
         all_people |= row["volunteers"]
         row["volunteer_count"] = len(row["volunteers"])
-        row["attendance_rate"] = rate(row["attended"], row["registered"])
+        row["attendance_rate"] = rate(row["attended"], row["registered_onsite"])
         row["satisfaction_rate"] = rate(row["satisfied"], row["evaluations"])
     totals = {key: sum(r[key] for r in events) for key in (
-        "slots", "registered", "registered_people", "attended", "attended_people", "hours",
-        "evaluations", "satisfied")}
+        "slots", "registered", "registered_people", "registered_onsite", "attended",
+        "attended_people", "hours", "evaluations", "satisfied")}
     totals.update(
         events=len(events),
         volunteer_count=len(all_people),
-        attendance_rate=rate(totals["attended"], totals["registered"]),
+        attendance_rate=rate(totals["attended"], totals["registered_onsite"]),
         satisfaction_rate=rate(totals["satisfied"], totals["evaluations"]),
         follow_ups_due=len(due),
         follow_ups_settled=settled,
