@@ -462,10 +462,17 @@ def event_results(event):
         {"yes": come_again[True], "no": come_again[False], "none": come_again[None]},
         levels=("yes", "no", "none"), labels=again_labels, css="again")})
 
+    # An online slot's people join through a link and are never checked in: their
+    # evaluations are counted, but not over the people checked in at the door (an "online
+    # + offline" day read 200%).
+    online_responses = db.session.execute(
+        select(func.count()).select_from(Feedback).join(Slot, Slot.id == Feedback.slot_id)
+        .where(Feedback.event_id == event.id, Slot.mode == "online")).scalar_one()
     return {
         "responses": responses,
         "checked_in": checked_in,
-        "response_rate": rate(responses, checked_in),
+        "online_responses": online_responses,
+        "response_rate": rate(responses - online_responses, checked_in),
         "satisfied": satisfied,
         "satisfaction_rate": rate(satisfied, responses),
         "definition": satisfaction_definition(),
@@ -494,9 +501,12 @@ def slot_breakdown(event, levels):
     rows = []
     for slot in event.slots:
         n, s = feedback_by_slot.get(slot.id, (0, 0))
+        at_door = slot.mode != "online"  # an online slot has no check-in to count over
         rows.append({"label": slot.label, "starts_at": slot.starts_at,
-                     "registered": registered.get(slot.id, 0), "checked_in": checked.get(slot.id, 0),
-                     "responses": n, "response_rate": rate(n, checked.get(slot.id, 0)),
+                     "registered": registered.get(slot.id, 0),
+                     "checked_in": checked.get(slot.id, 0) if at_door else None,
+                     "responses": n,
+                     "response_rate": rate(n, checked.get(slot.id, 0)) if at_door else None,
                      "satisfaction_rate": rate(s or 0, n)})
     if None in feedback_by_slot:
         n, s = feedback_by_slot[None]
