@@ -412,3 +412,31 @@ def test_privacy_purge_refuses_a_negative_retention(runner, db, make_event, make
     assert result.exit_code == 1 and "保留天数不能为负数" in result.output
     db.session.expire_all()
     assert db.session.get(Registration, registration.id).name == registration.name != "（已删除）"
+
+
+def test_db_upgrade_names_staff_accounts_that_differ_only_in_case(make_app, tmp_path):
+    """Migration 0004 makes user names unique whatever their case; a database where two
+    requests once both got through is told which names to fix, and nothing is half done."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    app = make_app(DATABASE_URL=url, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade(revision="0003")
+        for name in ("Door9", "door9"):
+            db.session.execute(text(
+                "INSERT INTO staff_user (username, display_name, password_hash, role, active,"
+                " session_token, created_at) VALUES (:n, :n, 'x', 'staff', 1, :n, '2026-01-01')"),
+                {"n": name})
+        db.session.commit()
+        db.engine.dispose()
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code != 0
+    assert "door9" in result.output and "flask db upgrade" in result.output, result.output
+    with app.app_context():
+        version = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        db.engine.dispose()
+    assert version == "0003"
