@@ -71,3 +71,34 @@ def test_the_enquiry_number_is_not_split_over_two_lines(app, db, make_event, mak
         }""", contact)
         page.close()
         assert lines == 1, (row.kind, lines)
+
+
+def test_a_long_unbroken_name_title_or_place_stays_on_the_screen(
+        app, db, make_event, make_registration, phone_page):
+    """Typed by people: a title with a long English word, a name pasted without spaces."""
+    from datetime import timedelta
+
+    from app.services.mail import SUBJECTS, queue_registration_mail
+    from app.services.slot_changes import SlotTerms
+    from tests.conftest import iso, now_utc
+
+    start = now_utc() + timedelta(days=2)
+    event = make_event(title="PublicInstitutionEnergySavingWeekOpenDay2026" * 2,
+                       location="SongjiangDistrictAdministrativeCentreBuildingNo1" * 2, slots=[
+        {"key": "am", "label": "MorningSessionForCitizenRepresentatives" * 2,
+         "starts_at": iso(start), "ends_at": iso(start + timedelta(hours=2)),
+         "capacity": 10, "mode": "onsite"}])
+    registration = make_registration(event, name="Wolfeschlegelsteinhausenbergerdorff" * 2,
+                                     email="long@example.com")
+    terms = SlotTerms.of(registration.slot, event)
+    too_wide = {}
+    for kind in SUBJECTS:
+        row = queue_registration_mail(
+            registration, kind, previous_status="confirmed", reason="Fully" * 30,
+            before=terms, after=terms, changed=["time", "place"])
+        page = _as_a_phone_shows_it(phone_page, row.body_html)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        page.close()
+        if width > 390:
+            too_wide[kind] = width
+    assert not too_wide, too_wide
