@@ -642,18 +642,41 @@
     submit(code, "scan");
   });
 
+  // The scanner's input takes the focus back whenever nothing holds it (a tap on the panel)
+  // and after a tap on a button. A control reached with the keyboard (Tab) keeps it: taking
+  // it back would trap a keyboard user in the scanner's input. A scanner typing meanwhile
+  // still types into the scanner's input (the keydown below).
+  function isTextField(node) {
+    return !!node && (node.tagName === "INPUT" || node.tagName === "TEXTAREA" ||
+                      node.tagName === "SELECT" || node.isContentEditable);
+  }
   function isTypingElsewhere() {
     var active = document.activeElement;
-    return active && active !== el.scan && active !== document.body &&
-      (active.tagName === "INPUT" || active.tagName === "TEXTAREA" || active.tagName === "SELECT");
+    return active !== el.scan && isTextField(active);
+  }
+  function focusIsNowhere() {
+    var active = document.activeElement;
+    return !active || active === document.body || active === document.documentElement;
+  }
+  function takeFocusBack() {
+    if (!isTypingElsewhere() && document.activeElement !== el.scan) { el.scan.focus({preventScroll: true}); }
   }
   function refocus() {
-    if (!isTypingElsewhere() && document.activeElement !== el.scan) { el.scan.focus({preventScroll: true}); }
+    if (focusIsNowhere()) { el.scan.focus({preventScroll: true}); }
   }
   el.scan.addEventListener("blur", function () { setTimeout(refocus, 200); });
   document.addEventListener("click", function (ev) {
-    if (!ev.target.closest("input, textarea, select, a")) { setTimeout(refocus, 0); }
+    // detail 0: a button pressed with Enter or Space, by someone moving with the keyboard.
+    if (ev.detail !== 0 && !ev.target.closest("input, textarea, select, a")) { setTimeout(takeFocusBack, 0); }
   });
+  document.addEventListener("keydown", function (ev) {
+    // A character typed while a button or link has the focus: a handheld scanner's code.
+    // Moved to the scanner's input before the character lands. (Space still presses the
+    // button; Enter too.)
+    if (ev.key.length !== 1 || ev.key === " " || ev.ctrlKey || ev.metaKey || ev.altKey) { return; }
+    if (isTextField(document.activeElement)) { return; }
+    el.scan.focus({preventScroll: true});
+  }, true);
   el.search.addEventListener("blur", function () { setTimeout(refocus, 200); });
   el.gate.addEventListener("blur", function () { setTimeout(refocus, 200); });
 
