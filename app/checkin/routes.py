@@ -120,7 +120,10 @@ def api_checkin_list(slug):
     slots = {}
     for slot in event.slots:
         opens, closes = checkin_service.window(event, slot)
-        slots[slot.key] = {"label": slot.label, "opens": _iso(opens), "closes": _iso(closes)}
+        # The mode: the screen counts from this list when offline, and, as the server
+        # does, leaves online sessions out of the door's counts.
+        slots[slot.key] = {"label": slot.label, "opens": _iso(opens), "closes": _iso(closes),
+                           "mode": slot.mode}
     keys = {slot.id: slot.key for slot in event.slots}
     entries = []
     for registration, checkin in checkin_service.checkin_list(event):

@@ -486,6 +486,34 @@
       box.querySelector(".slot-people").textContent = slot.people_in + " / " + slot.people_expected;
     });
   }
+  // The counts as the local list knows them, with this screen's offline admissions: what
+  // the screen shows when it opened without the network (the service worker's copy of the
+  // page holds the counts of the last time it was loaded) and while scans wait to be synced.
+  // The same rule as the server's: confirmed tickets of onsite slots.
+  function countsFromList() {
+    var zero = function (key) { return {key: key, checked_in: 0, expected: 0, people_in: 0, people_expected: 0}; };
+    var counts = {event: zero(null), slots: []};
+    var bySlot = {};
+    var slots = state.list.slots || {};
+    Object.keys(slots).forEach(function (key) {
+      if (slots[key].mode === "online") { return; }
+      bySlot[key] = zero(key);
+      counts.slots.push(bySlot[key]);
+    });
+    (state.list.entries || []).forEach(function (entry) {
+      var slot = bySlot[entry.slot];
+      if (!slot || entry.status !== "confirmed") { return; }
+      [slot, counts.event].forEach(function (count) {
+        count.expected += 1;
+        count.people_expected += entry.party_size || 1;
+        if (entry.checked_in_at) {
+          count.checked_in += 1;
+          count.people_in += entry.party_size || 1;
+        }
+      });
+    });
+    return counts;
+  }
   function cssEscape(value) { return window.CSS && CSS.escape ? CSS.escape(value) : value; }
 
   function bumpCount(slotKey, people) {
@@ -537,7 +565,8 @@
         }
       });
       save(KEY_LIST, state.list);
-      if (!state.queue.length) { setCounts(list.counts); }
+      // Scans still queued are not in the server's counts yet; they are in the list's.
+      setCounts(state.queue.length ? countsFromList() : list.counts);
       root.dataset.listSize = String(list.entries.length);
       return list;
     });
@@ -878,7 +907,11 @@
   showQueue();
   el.scan.focus();
   if (state.queue.length) { sync(); }
-  refreshList().catch(function () { /* offline at start: the stored list (if any) serves */ });
+  refreshList().catch(function () {
+    // Offline at start: the stored list (if any) serves, and its counts are newer than
+    // those of the page the service worker kept.
+    if (state.list) { setCounts(countsFromList()); }
+  });
   setInterval(function () {
     if (state.online) { refreshList().catch(function () { /* the next scan notices */ }); }
   }, LIST_REFRESH_MS);
