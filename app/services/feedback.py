@@ -545,14 +545,18 @@ def search_comments(event, q="", limit=COMMENTS_SHOWN):
 # ---- invitations --------------------------------------------------------------------------
 
 def invite_due(now=None):
-    """Invite ticket holders with an e-mail to evaluate once their slot has ended. Each
-    ticket is invited once (``feedback_invited_at`` and the outbox's dedupe key)."""
+    """Invite ticket holders with an e-mail to evaluate once their slot has ended: those
+    who came (checked in at the door; an online slot has no door, so all of its ticket
+    holders). The invitation thanks them for coming: one who never came is not thanked.
+    Each ticket is invited once (``feedback_invited_at`` and the outbox's dedupe key)."""
     now = now or utcnow()
     due = db.session.execute(
         select(Registration).join(Slot, Slot.id == Registration.slot_id)
+        .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
         .where(Registration.status == "confirmed", Registration.email.is_not(None),
                Registration.email != "", Registration.feedback_invited_at.is_(None),
-               Slot.ends_at <= now, Slot.ends_at > now - timedelta(days=INVITE_WITHIN_DAYS))
+               Slot.ends_at <= now, Slot.ends_at > now - timedelta(days=INVITE_WITHIN_DAYS),
+               or_(Slot.mode == "online", CheckIn.id.is_not(None)))
         .outerjoin(Feedback, Feedback.registration_id == Registration.id)
         .where(Feedback.id.is_(None))
         .order_by(Registration.id).limit(500)

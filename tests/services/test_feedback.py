@@ -255,8 +255,11 @@ def test_invitations_go_out_once_after_the_slot_ends(app, db, make_event, make_r
     event = make_event(slots=[{"key": "am", "label": "上午场", "starts_at": iso(start),
                                "ends_at": iso(start + timedelta(hours=2)), "capacity": 10}])
     with_mail = make_registration(event, email="zhang@example.com")
-    make_registration(event)  # no e-mail: nobody to write to
+    check_in(with_mail)
+    check_in(make_registration(event))  # no e-mail: nobody to write to
     evaluated = make_registration(event, email="li@example.com")
+    check_in(evaluated)
+    make_registration(event, email="absent@example.com")  # never came: not thanked for coming
     feedback_service.submit(event, answers(4), registration=evaluated)
     db.session.commit()
 
@@ -281,7 +284,7 @@ def test_feedback_invite_command(app, db, runner, make_event, make_registration)
     start = now_utc() - timedelta(hours=3)
     event = make_event(slots=[{"key": "am", "label": "上午场", "starts_at": iso(start),
                                "ends_at": iso(start + timedelta(hours=2)), "capacity": 10}])
-    make_registration(event, email="zhang@example.com")
+    check_in(make_registration(event, email="zhang@example.com"))
     db.session.remove()
     first = runner.invoke(args=["feedback", "invite"])
     assert first.exit_code == 0, first.output
@@ -296,7 +299,7 @@ def test_the_mail_worker_runs_the_invitation_job(app, db, make_event, make_regis
     start = now_utc() - timedelta(hours=3)
     event = make_event(slots=[{"key": "am", "label": "上午场", "starts_at": iso(start),
                                "ends_at": iso(start + timedelta(hours=2)), "capacity": 10}])
-    make_registration(event, email="zhang@example.com")
+    check_in(make_registration(event, email="zhang@example.com"))
     run_periodic_jobs()
     kinds = db.session.execute(select(OutboxMessage.kind)).scalars().all()
     assert kinds.count("feedback_invite") == 1
@@ -326,3 +329,17 @@ def test_poster_evaluation_outside_any_slot_is_listed_apart(app, db, make_event)
     assert feedback.slot_id is None
     rows = feedback_service.event_results(event)["slots"]
     assert rows[-1]["label"] == "现场扫码（未关联场次）" and rows[-1]["responses"] == 1
+
+
+def test_an_online_slots_ticket_holders_are_invited_without_a_check_in(app, db, make_event,
+                                                                         make_registration):
+    """An online slot has no door to check in at: whoever held its ticket is invited."""
+    start = now_utc() - timedelta(hours=3)
+    event = make_event(slots=[{"key": "web", "label": "线上场", "starts_at": iso(start),
+                               "ends_at": iso(start + timedelta(hours=2)), "capacity": 10,
+                               "mode": "online", "join_url": "https://live.example.com/x"}])
+    make_registration(event, email="online@example.com")
+    assert feedback_service.invite_due() == 1
+    db.session.commit()
+    recipients = db.session.execute(select(OutboxMessage.recipient)).scalars().all()
+    assert recipients == ["online@example.com"]
