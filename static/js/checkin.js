@@ -35,6 +35,7 @@
     result: $("result"), title: $("result-title"), name: $("result-name"), detail: $("result-detail"),
     net: $("net-status"), netText: $("net-text"), queue: $("queue-text"), relogin: $("relogin-link"),
     report: $("sync-report"), reportText: $("sync-report-text"), reportList: $("sync-report-list"),
+    conflictText: $("sync-conflict-text"), conflictList: $("sync-conflict-list"),
     reportClose: $("sync-report-close"),
     camToggle: $("camera-toggle"), camMessage: $("camera-message"), videoWrap: $("video-wrap"),
     video: $("camera-video"), canvas: $("camera-canvas"),
@@ -605,7 +606,7 @@
         // 200 (kept, reported as a conflict, or refused) or another 4xx (refused for
         // good): done with this one. A refusal means someone was let in on the local
         // list's word (a ticket cancelled after the list was fetched): the steward is told.
-        if (answer.conflict) { state.conflicts += 1; }
+        if (answer.conflict) { reportConflict(item, answer); }
         else if (!response.ok || (answer.result !== "ok" && answer.result !== "already_checked_in")) {
           reportRefused(item, answer);
         }
@@ -615,11 +616,6 @@
         setBlocked(null);
         setOnline(true);
         if (state.queue.length) { return sync(); }
-        if (state.conflicts) {
-          el.queue.hidden = false;
-          el.queue.textContent = t("synced_conflicts", {n: state.conflicts});
-          state.conflicts = 0;
-        }
         refreshStats();
         refreshList().catch(function () { /* keep the old one */ });
       });
@@ -639,14 +635,37 @@
     el.reportList.appendChild(li);
     state.refused += 1;
     el.reportText.textContent = t("sync_refused", {n: state.refused});
+    el.reportText.hidden = false;
     el.report.hidden = false;
     root.dataset.refused = String(state.refused);
   }
+
+  // An offline admission of a ticket another gate had admitted too (the same ticket twice,
+  // perhaps a copy of it): listed with the first check-in the server keeps, until the
+  // steward taps "got it". (It used to be a note in the status bar that the next network
+  // check wiped within seconds.)
+  function reportConflict(item, answer) {
+    var li = document.createElement("li");
+    li.textContent = (item.name || answer.name || item.code) + " · " +
+      t("first_at", {time: answer.checked_in_time || "", gate: answer.gate || t("no_gate")});
+    el.conflictList.appendChild(li);
+    state.conflicts += 1;
+    el.conflictText.textContent = t("synced_conflicts", {n: state.conflicts});
+    el.conflictText.hidden = false;
+    el.report.hidden = false;
+    root.dataset.conflicts = String(state.conflicts);
+  }
+
   el.reportClose.addEventListener("click", function () {
     el.report.hidden = true;
+    el.reportText.hidden = true;
+    el.conflictText.hidden = true;
     el.reportList.textContent = "";
+    el.conflictList.textContent = "";
     state.refused = 0;
+    state.conflicts = 0;
     root.dataset.refused = "0";
+    root.dataset.conflicts = "0";
   });
 
   var probeTimer = null;
