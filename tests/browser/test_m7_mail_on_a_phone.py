@@ -9,6 +9,14 @@ import pytest
 from tests.services.test_m7_mail_words import every_mail
 
 
+@pytest.fixture(autouse=True)
+def base_url_put_back(app, monkeypatch):
+    """every_mail() writes a real-length BASE_URL into the session's app config: put the
+    old one back afterwards, or later tests' links read https://openday…"""
+    monkeypatch.setitem(app.config, "BASE_URL", app.config.get("BASE_URL"))
+
+
+
 def _as_a_phone_shows_it(phone_page, html):
     """A fresh page in the phone's context (nothing kept from the mail before)."""
     page = phone_page.context.new_page()

@@ -16,6 +16,13 @@ from tests.conftest import iso, now_utc
 BASE_URL = "https://openday.jgswglj.songjiang.gov.cn"
 JOIN_URL = "https://meeting.tencent.com/dm/AbCdEfGhIjKl?rs=25&from=openday-songjiang"
 
+@pytest.fixture(autouse=True)
+def base_url_put_back(app, monkeypatch):
+    """every_mail() writes a real-length BASE_URL into the session's app config: put the
+    old one back afterwards, or later tests' links read https://openday…"""
+    monkeypatch.setitem(app.config, "BASE_URL", app.config.get("BASE_URL"))
+
+
 
 def every_mail(app, db, make_event, make_registration, make_staff, lang="zh"):
     """Queue every kind of message through the services that send it, for registrants who
