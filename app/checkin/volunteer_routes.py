@@ -7,6 +7,7 @@ from app.checkin import bp
 from app.checkin.routes import csrf_refusal
 from app.extensions import csrf, db
 from app.security import checkin_api_limit, staff_required
+from app.services import checkin as checkin_service
 from app.services import events as event_service
 from app.services import volunteers as volunteer_service
 
@@ -27,7 +28,7 @@ def api_checkout():
     if event is not None and event.kind != "volunteer":
         # Only volunteers' service time is counted; a visitor of an open day just leaves.
         return jsonify({"error": 404, "message": _("只有志愿者活动需要签退。")}), 404
-    registration = volunteer_service.find_by_code(event, code) if event is not None else None
+    registration = _find(event, code) if event is not None else None
     if registration is None:
         return jsonify({"result": "not_found", "hours": "0.00"})
     result, hours = volunteer_service.check_out(registration, gate=gate[:50], staff=current_user)
@@ -42,6 +43,13 @@ def api_checkout():
         "checked_in_at": checkin.checked_in_at.isoformat() if checkin else None,
         "checked_out_at": checkin.checked_out_at.isoformat() if checkin and checkin.checked_out_at else None,
     })
+
+
+def _find(event, code):
+    """The volunteer's ticket, the code read as check-in reads it: a ticket number typed in
+    two groups, with a dash or in full-width characters checks out as it checked in."""
+    value = checkin_service.parse_code(code)[1]
+    return volunteer_service.find_by_code(event, value or code)
 
 
 CHECKOUT_MESSAGES = {
@@ -59,7 +67,7 @@ def checkout_form(slug):
     if event is None or event.kind != "volunteer":
         abort(404)
     code = (request.form.get("code") or "").strip()[:500]
-    registration = volunteer_service.find_by_code(event, code) if code else None
+    registration = _find(event, code) if code else None
     if registration is None:
         flash(_("没有找到这张票，请核对票号。"), "error")
     else:
