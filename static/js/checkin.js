@@ -381,9 +381,15 @@
     el.result.className = "ck-result ck-" + tone;
     el.result.dataset.result = answer.result;
     el.title.textContent = t(answer.result);
-    var name = answer.name || "";
-    if (answer.party_size) { name += (name ? "  " : "") + t("people", {n: answer.party_size}); }
-    el.name.textContent = name;
+    el.name.textContent = answer.name || "";
+    if (answer.party_size) {
+      // The party size on one line ("party of" above a lone "20" misleads at a glance).
+      var party = document.createElement("span");
+      party.className = "ck-party";
+      party.textContent = t("people", {n: answer.party_size});
+      if (answer.name) { el.name.appendChild(document.createTextNode("  ")); }
+      el.name.appendChild(party);
+    }
     el.name.classList.remove("ck-result-code");
     if (answer.result === "not_found" && code) { showCode(code); }
     var detail = [];
