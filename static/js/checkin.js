@@ -254,6 +254,14 @@
     var item = {code: code, gate: gateName(), nonce: newNonce(),
                 scanned_at: new Date(now).toISOString(), source: source || "scan"};
     if (!state.online || state.blocked) { admitOffline(item, seq); return; }
+    var queued = queuedAdmission(code);
+    if (queued) {
+      // Admitted here offline and not yet synced: the server has not heard of it and
+      // would answer 签到成功 again (to a copy of the ticket). The local list knows.
+      show(offlineAnswer(queued, new Date(now)), code, seq);
+      sync();
+      return;
+    }
     postScan(item).then(function (response) {
       // Too many requests (429): not a refusal of this ticket; keep the scan for later.
       if (response.status === 429) { throw new Error("busy"); }
@@ -280,6 +288,17 @@
       admitOffline(item, seq);
       scheduleProbe();
     });
+  }
+
+  // The local list's entry of a ticket whose offline admission still waits in the queue.
+  function queuedAdmission(code) {
+    if (!state.queue.length || !state.list) { return null; }
+    var entry = localEntry(code);
+    if (!entry) { return null; }
+    for (var i = 0; i < state.queue.length; i++) {
+      if (localEntry(state.queue[i].code) === entry) { return entry; }
+    }
+    return null;
   }
 
   function rememberAnswer(code, answer) {
