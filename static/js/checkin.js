@@ -257,7 +257,7 @@
     var queued = queuedAdmission(code);
     if (queued) {
       // Admitted here offline and not yet synced: the server has not heard of it and
-      // would answer 签到成功 again (to a copy of the ticket). The local list knows.
+      // would admit it again (a copy of the ticket). The local list knows.
       show(offlineAnswer(queued, new Date(now)), code, seq);
       sync();
       return;
