@@ -96,7 +96,8 @@ def test_a_long_unbroken_name_title_or_place_stays_on_the_screen(
         {"key": "am", "label": "MorningSessionForCitizenRepresentatives" * 2,
          "starts_at": iso(start), "ends_at": iso(start + timedelta(hours=2)),
          "capacity": 10, "mode": "onsite"}])
-    registration = make_registration(event, name="Wolfeschlegelsteinhausenbergerdorff" * 2,
+    # 50 characters, the most a name may have (PostgreSQL holds the column to it).
+    registration = make_registration(event, name=("Wolfeschlegelsteinhausenbergerdorff" * 2)[:50],
                                      email="long@example.com")
     terms = SlotTerms.of(registration.slot, event)
     too_wide = {}

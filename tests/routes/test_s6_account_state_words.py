@@ -10,8 +10,9 @@ def _states(page):
 
 def test_the_state_column_names_a_state_not_the_button(client, auth, make_staff):
     auth.login("admin")
-    make_staff("door1", "staff")
-    client.post("/staff/accounts/2/deactivate")
+    door = make_staff("door1", "staff")
+    # Its id, not 2: PostgreSQL's sequences do not start again for each test.
+    client.post(f"/staff/accounts/{door.id}/deactivate")
     page = client.get("/staff/accounts").get_data(as_text=True)
     assert _states(page) == ["已启用", "已停用"]
     english = client.get("/staff/accounts?lang=en").get_data(as_text=True)
