@@ -18,6 +18,9 @@ def test_picking_a_full_or_a_free_slot_changes_what_the_form_promises(
     page = phone_page
     page.goto(f"{live_server}/events/test-open-day")
     page.get_by_role("link", name="加入候补").click()
+    # The stylesheet hides the words not offered: read the page once it has loaded.
+    page.wait_for_url("**/register*")
+    page.wait_for_load_state("load")
 
     heading = page.get_by_role("heading", level=1)
     notice = page.locator("#waitlist-notice")
