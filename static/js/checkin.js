@@ -40,7 +40,8 @@
     camToggle: $("camera-toggle"), camMessage: $("camera-message"), videoWrap: $("video-wrap"),
     video: $("camera-video"), canvas: $("camera-canvas"),
     searchForm: $("search-form"), search: $("search-input"), searchMessage: $("search-message"),
-    searchResults: $("search-results")
+    searchResults: $("search-results"),
+    quickCheckout: $("quick-checkout"), quickCheckoutCode: $("quick-checkout-code")
   };
 
   // --- text -------------------------------------------------------------------------------
@@ -258,7 +259,9 @@
     if (queued) {
       // Admitted here offline and not yet synced: the server has not heard of it and
       // would admit it again (a copy of the ticket). The local list knows.
-      show(offlineAnswer(queued, new Date(now)), code, seq);
+      var known = offlineAnswer(queued, new Date(now));
+      known.local = true;  // the server has no check-in to check out from yet
+      show(known, code, seq);
       sync();
       return;
     }
@@ -432,6 +435,12 @@
       detail.push(t("offline_note"));
     }
     el.detail.textContent = detail.join(" · ");
+    if (el.quickCheckout) {
+      // A volunteer checked in already, as the server says: offer their check-out.
+      var leaving = answer.result === "already_checked_in" && !answer.offline && !answer.local && !!code;
+      el.quickCheckout.hidden = !leaving;
+      el.quickCheckoutCode.value = leaving ? code : "";
+    }
     signal(tone);
     clearTimeout(state.idleTimer);
     state.idleTimer = setTimeout(function () { el.result.classList.add("ck-faded"); }, IDLE_AFTER_MS);
@@ -755,7 +764,14 @@
 
   // --- the gate name, remembered per screen ----------------------------------------------
   el.gate.value = load(KEY_GATE, "") || "";
-  el.gate.addEventListener("input", function () { save(KEY_GATE, gateName()); });
+  // A check-out records the gate too (the forms are plain forms: they work without this).
+  function fillCheckoutGates() {
+    Array.prototype.forEach.call(document.querySelectorAll(".checkout-gate"), function (input) {
+      input.value = gateName();
+    });
+  }
+  fillCheckoutGates();
+  el.gate.addEventListener("input", function () { save(KEY_GATE, gateName()); fillCheckoutGates(); });
   // A handheld scanner types wherever the focus is: right after naming the gate, a ticket's
   // link lands at the end of the gate's name. The gate keeps its name; the ticket is scanned.
   var TICKET_LINK = /(https?:\/\/\S*\/tickets\/[A-Za-z0-9_-]+)\s*$/;
@@ -766,6 +782,7 @@
     if (link) {
       el.gate.value = el.gate.value.slice(0, link.index).trim();
       save(KEY_GATE, gateName());
+      fillCheckoutGates();
     }
     el.scan.focus();
     if (link) { submit(link[1], "scan"); }
