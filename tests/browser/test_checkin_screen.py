@@ -48,6 +48,12 @@ def open_screen(page, base, gate="东门"):
     page.wait_for_function("document.activeElement && document.activeElement.id === 'scan-input'")
 
 
+def scan(page, code):
+    """What a handheld scanner does: type the code into the focused input and press Enter."""
+    page.fill("#scan-input", code)
+    page.press("#scan-input", "Enter")
+
+
 def checkin_row(db, registration_id):
     """The check-in as plain values, read without keeping SQLite's lock from the server."""
     row = db.session.execute(select(CheckIn).where(CheckIn.registration_id == registration_id)

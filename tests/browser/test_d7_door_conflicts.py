@@ -7,14 +7,11 @@ import pytest
 from tests.browser.test_checkin_screen import (
     door,  # noqa: F401  (the fixture)
     open_screen,
+    scan,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
-
-def scan(page, code):
-    page.fill("#scan-input", code)
-    page.press("#scan-input", "Enter")
 
 
 def test_a_ticket_admitted_at_two_gates_is_named_after_the_sync_until_read(door, browser):  # noqa: F811

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.browser.test_checkin_screen import login
+from tests.browser.test_checkin_screen import login, scan
 from tests.conftest import iso, now_utc
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
@@ -38,10 +38,6 @@ def counts(page):
             page.locator(".ck-count[data-slot='am'] .slot-in").inner_text(),
             page.locator(".ck-count[data-slot='am'] .slot-people").inner_text())
 
-
-def scan(page, number):
-    page.fill("#scan-input", number)
-    page.press("#scan-input", "Enter")
 
 
 def test_a_screen_reloaded_offline_counts_its_offline_admissions(door_with_online_session, browser):

@@ -10,14 +10,11 @@ from tests.browser.test_checkin_screen import (
     checkin_row,
     door,  # noqa: F401  (the fixture)
     open_screen,
+    scan,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
-
-def scan(page, code):
-    page.fill("#scan-input", code)
-    page.press("#scan-input", "Enter")
 
 
 def test_a_rescan_of_a_queued_admission_is_already_checked_in(door, phone_page, db):  # noqa: F811

@@ -11,6 +11,7 @@ from tests.browser.test_checkin_screen import (
     door,  # noqa: F401  (the fixture)
     login,
     open_screen,
+    scan,
 )
 from tests.conftest import STAFF_PASSWORD
 
@@ -21,10 +22,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptio
 def gate(door):  # noqa: F811  (the check-in screen's event: two tickets, a steward)
     return door
 
-
-def scan(page, code):
-    page.fill("#scan-input", code)
-    page.press("#scan-input", "Enter")
 
 
 def test_a_slow_answer_never_replaces_the_next_persons_answer(gate, desktop_page, db):

@@ -8,7 +8,12 @@ from sqlalchemy import select
 
 from app.models import AuditLog, CheckIn
 from app.services import volunteers
-from tests.browser.test_checkin_screen import login
+from tests.browser.test_checkin_screen import (
+    door,  # noqa: F401  (the fixture)
+    login,
+    open_screen,
+    scan,
+)
 from tests.conftest import now_utc
 from tests.services.test_volunteers import shift
 
@@ -30,10 +35,6 @@ def on_shift(live_server, db, make_event, make_staff):
     db.session.rollback()
     return number, registration_id
 
-
-def scan(page, code):
-    page.fill("#scan-input", code)
-    page.press("#scan-input", "Enter")
 
 
 def checked_out(db, registration_id):
@@ -74,10 +75,5 @@ def test_a_volunteer_scanned_again_is_checked_out_with_one_tap(on_shift, live_se
 
 
 def test_an_open_days_screen_offers_no_check_out(door, phone_page):  # noqa: F811
-    from tests.browser.test_checkin_screen import open_screen
-
     open_screen(phone_page, door["url"])
     assert phone_page.locator("#quick-checkout").count() == 0
-
-
-from tests.browser.test_checkin_screen import door  # noqa: E402, F401 - fixture

@@ -3,13 +3,12 @@ drive (queue, record, hours, the messages after a decision), as it is on the reg
 list; the certificate, a document for the volunteer, keeps the name as written."""
 import re
 import unicodedata
-from datetime import timedelta
 
-import pytest
-
-from tests.conftest import now_utc
-from tests.routes.test_volunteers import apply, auth_admin
-from tests.services.test_volunteers import shift
+from tests.routes.test_volunteers import (
+    apply,
+    auth_admin,
+    drive,  # noqa: F401 - the fixture
+)
 
 IN_NAME = "13987654321"
 NAME = f"李四 {IN_NAME[:3]} {IN_NAME[3:7]} {IN_NAME[7:]}"
@@ -20,15 +19,7 @@ def phones_in(body):
     return set(re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", digits))
 
 
-@pytest.fixture
-def drive(make_event):
-    start = (now_utc() + timedelta(days=2)).replace(second=0, microsecond=0)
-    return make_event(slug="waste-volunteers", kind="volunteer", max_party_size=1,
-                      title="垃圾分类检查志愿者招募",
-                      slots=[shift("d1-am", "1号楼投放点 早班", start, capacity=5)])
-
-
-def test_staff_screens_of_a_drive_mask_a_number_typed_into_a_name(client, auth, db, drive):
+def test_staff_screens_of_a_drive_mask_a_number_typed_into_a_name(client, auth, db, drive):  # noqa: F811
     [application] = apply(db, drive, name=NAME, phone="13900001111")
     auth_admin(auth, db)
     queue = f"/staff/events/{drive.slug}/volunteers"
