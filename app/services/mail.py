@@ -193,8 +193,26 @@ def _withdraw_if_stale(row):
     return True
 
 
+class MessageWithPictures(Message):
+    """Flask-Mail's message, with its pictures shown in the text, not beside it: the HTML
+    and the QR code it shows (cid:ticket-qr) go in a multipart/related (RFC 2387), the
+    form mail programs read as "this page and its pictures". Flask-Mail puts them in a
+    multipart/mixed, which some (Apple Mail, several webmails) show as an attachment under
+    the message as well."""
+
+    def _message(self):
+        message = super()._message()
+        parts = message.get_payload() if message.is_multipart() else []
+        if (message.get_content_subtype() == "mixed" and len(parts) > 1
+                and parts[0].get_content_type() == "multipart/alternative"
+                and all(part.get("Content-ID") for part in parts[1:])):
+            message.set_type("multipart/related")
+            message.set_param("type", "multipart/alternative")
+        return message
+
+
 def build_message(row):
-    message = Message(
+    message = MessageWithPictures(
         subject=row.subject, recipients=[row.recipient], body=row.body_text, html=row.body_html,
         sender=current_app.config.get("MAIL_DEFAULT_SENDER"),
     )
