@@ -29,6 +29,9 @@ def _drive(slug):
 
 
 QUEUE_FILTERS = ("pending", "confirmed", "rejected", "cancelled")
+# The status a decision leaves an application in: one found in it already was decided the
+# way asked (a double click, a second tab), which is news, not an error.
+DECIDED_AS = {"approve": "confirmed", "reject": "rejected"}
 
 
 def _queue_filter(value):
@@ -96,9 +99,8 @@ def volunteer_review(slug):
         flash(_("已%(what)s %(n)d 份申请：%(names)s", what=label, n=len(result.done),
                 names=_("、").join(mask_contacts(r.name) for r in result.done)), "success")
     # One message per reason, naming everyone it refused: a bulk run against a full shift
-    # otherwise stacked one red box per applicant above the queue. One already decided the
-    # way asked (a double click, a second tab) is news, not an error, as on the record.
-    done = {"approve": "confirmed", "reject": "rejected"}.get(decision)
+    # otherwise stacked one red box per applicant above the queue.
+    done = DECIDED_AS.get(decision)
     refused = {}
     for registration, message in result.failed:
         category = "info" if registration.status == done else "error"
@@ -188,7 +190,7 @@ def volunteer_decision(registration_id):
             # The reason box is still there: the message beside it, what was typed in it.
             return _render_detail(registration, form, decision=(
                 request.form.get("reason", ""), str(error.message))), error.status
-        done = {"approve": "confirmed", "reject": "rejected"}[decision]
+        done = DECIDED_AS[decision]
         flash(str(error.message), "info" if registration.status == done else "error")
         return _render_detail(registration, form), error.status
     db.session.commit()
