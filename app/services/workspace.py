@@ -4,7 +4,6 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, false, func, or_, select
@@ -23,6 +22,7 @@ from app.services.errors import (
 )
 from app.services.privacy import STAND_IN
 from app.services.registration import normalise_phone, register
+from app.services.staff import REPEAT_WINDOW
 from app.services.text import has_hidden_characters
 
 # draft -> published -> closed; a closed event may be published again.
@@ -47,18 +47,14 @@ def change_status(event, action):
     return previous
 
 
-# How long after an event form made a draft the same form sent again counts as that one
-# sending (a double click, a submit again after a slow answer), as for staff accounts.
-REPEAT_WINDOW = timedelta(minutes=10)
-
-
 def draft_this_form_made(data):
     """The draft the new-event form ``data`` (import format) made moments ago, or None.
 
     A double click on 创建 sends the form twice; the second found the slug taken and said
     "这个网址代码已被其他活动使用。", so staff thought nothing was saved and made the event
-    again under another slug. The same slug, still a draft, made within REPEAT_WINDOW and
-    holding exactly what the form says is this form's own; any other is someone else's."""
+    again under another slug. The same slug, still a draft, made within REPEAT_WINDOW (as
+    for a staff account sent twice) and holding exactly what the form says is this form's
+    own; any other is someone else's."""
     event = event_service.get_event((data.get("slug") or "").strip())
     if (event is None or event.status != "draft"
             or event.created_at < utcnow() - REPEAT_WINDOW):
