@@ -21,6 +21,11 @@
   var STATS_REFRESH_MS = 10 * 1000;
   var PROBE_MS = 5000;           // while offline, try the server this often
   var FETCH_TIMEOUT_MS = 5000;
+  // A scan answers in milliseconds when the network works. A network that hangs (lobby
+  // Wi-Fi that holds requests) must not keep a person waiting 5 s: the local list answers.
+  var SCAN_TIMEOUT_MS = 2500;
+  // Until the answer comes the panel says so: the previous person's green must not stay up.
+  var CHECKING_AFTER_MS = 300;
   var IDLE_AFTER_MS = 20000;
   var KEY_GATE = "openday.checkin.gate";
   var KEY_LIST = "openday.checkin.list." + cfg.event;
@@ -169,17 +174,17 @@
   }
 
   // --- network ----------------------------------------------------------------------------
-  function request(url, options) {
+  function request(url, options, timeoutMs) {
     options = options || {};
     var controller = window.AbortController ? new AbortController() : null;
-    var timer = controller ? setTimeout(function () { controller.abort(); }, FETCH_TIMEOUT_MS) : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, timeoutMs || FETCH_TIMEOUT_MS) : null;
     options.credentials = "same-origin";
     options.headers = Object.assign({"Accept": "application/json"}, options.headers || {});
     if (controller) { options.signal = controller.signal; }
     return fetch(url, options).finally(function () { if (timer) { clearTimeout(timer); } });
   }
 
-  function postScan(item) {
+  function postScan(item, timeout) {
     return request(cfg.checkinUrl, {
       method: "POST",
       headers: {"Content-Type": "application/json", "X-CSRFToken": cfg.csrf},
@@ -187,7 +192,7 @@
         event: cfg.event, code: item.code, gate: item.gate, nonce: item.nonce,
         scanned_at: item.scanned_at, source: item.source
       })
-    });
+    }, timeout);
   }
 
   function newNonce() {
@@ -265,7 +270,8 @@
       sync();
       return;
     }
-    postScan(item).then(function (response) {
+    var checking = setTimeout(function () { showChecking(seq); }, CHECKING_AFTER_MS);
+    postScan(item, SCAN_TIMEOUT_MS).finally(function () { clearTimeout(checking); }).then(function (response) {
       // Too many requests (429): not a refusal of this ticket; keep the scan for later.
       if (response.status === 429) { throw new Error("busy"); }
       if (response.status >= 400 && response.status < 500) {
@@ -460,6 +466,18 @@
     el.name.appendChild(span);
     el.name.appendChild(document.createTextNode(around.slice(1).join("")));
     el.name.classList.add("ck-result-code");
+  }
+
+  // The scan went to the server and its answer is late: a neutral panel, no sound.
+  function showChecking(seq) {
+    if (!isNewest(seq)) { return; }
+    el.result.className = "ck-result ck-idle ck-checking";
+    el.result.dataset.result = "checking";
+    el.title.textContent = t("checking");
+    el.name.textContent = "";
+    el.name.classList.remove("ck-result-code");
+    el.detail.textContent = "";
+    if (el.quickCheckout) { el.quickCheckout.hidden = true; }
   }
 
   function showError(message, seq) {
