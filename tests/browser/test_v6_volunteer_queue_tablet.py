@@ -79,6 +79,47 @@ def test_a_reject_without_a_reason_keeps_what_was_typed(browser, live_server, qu
         first_reason.fill("年龄不符")
         rows.nth(0).get_by_role("button", name="不通过", exact=True).click()
         page.wait_for_url("**/volunteers?status=pending")
-        assert page.locator(".review-table tbody tr").count() == 2
+        rows = page.locator(".review-table tbody tr")
+        assert rows.count() == 2
+        # What was typed and ticked in the other rows is still there after the decision.
+        assert rows.nth(0).locator(".reason-input").input_value() == "名额调整 🙏 <script>"
+        assert rows.nth(1).locator("input[type=checkbox]").is_checked()
+    finally:
+        context.close()
+
+
+def test_a_decision_keeps_the_other_rows_reasons_but_not_its_own(browser, live_server, queue):
+    """Before: approving one volunteer reloaded the queue and emptied the reasons typed into
+    the other rows (a staff member drafting several refusals lost them all)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        sign_in(page, live_server)
+        page.goto(f"{live_server}/staff/events/drive/volunteers?status=pending")
+        rows = page.locator(".review-table tbody tr")
+        rows.nth(1).locator(".reason-input").fill("该班次只招 18–45 岁")
+        rows.nth(2).locator(".reason-input").fill("时间与班次不符")
+        rows.nth(0).get_by_role("button", name="通过", exact=True).click()
+        page.wait_for_url("**/volunteers?status=pending")
+        rows = page.locator(".review-table tbody tr")
+        assert rows.count() == 2
+        assert [rows.nth(i).locator(".reason-input").input_value() for i in (0, 1)] == [
+            "该班次只招 18–45 岁", "时间与班次不符"]
+        # A bulk refusal: its reason is not put back (the box is ready for the next one);
+        # the reason typed in the row left over stays.
+        rows.nth(0).locator("input[type=checkbox]").check()
+        page.fill("#bulk-reason", "班次已满")
+        page.get_by_role("button", name="勾选的申请不通过").click()
+        page.wait_for_url("**/volunteers?status=pending")
+        rows = page.locator(".review-table tbody tr")
+        assert rows.count() == 1
+        assert page.input_value("#bulk-reason") == ""
+        assert rows.nth(0).locator(".reason-input").input_value() == "时间与班次不符"
+        # That row's refusal uses its own reason.
+        rows.nth(0).get_by_role("button", name="不通过", exact=True).click()
+        page.wait_for_url("**/volunteers?status=pending")
+        page.goto(f"{live_server}/staff/events/drive/volunteers?status=rejected")
+        assert "时间与班次不符" in page.locator(".review-table").inner_text()
+        assert "班次已满" in page.locator(".review-table").inner_text()
     finally:
         context.close()
