@@ -113,7 +113,7 @@ _TEMPLATE_NOISE = [
     # a translation call's first (string) argument: what gets extracted
     re.compile(r"""\b(?:_|gettext|ngettext|_l|lazy_gettext)\(\s*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""),
     # pgettext("context", "…"): one Chinese word read two ways (报名时间: a period, a moment)
-    re.compile(r"""\bpgettext\(\s*"[^"]*"\s*,\s*"(?:[^"\\]|\\.)*"\s*\)"""),
+    re.compile(r"""\bpgettext\(\s*(?:"[^"]*"|'[^']*')\s*,\s*(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\)"""),
 ]
 
 

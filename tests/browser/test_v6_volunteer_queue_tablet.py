@@ -18,6 +18,15 @@ TABLE = """() => {
                        - parseFloat(style.paddingRight)) / parseFloat(style.fontSize)};
 }"""
 
+# Whether the first reason box's placeholder fits inside the box, in the box's own font.
+PLACEHOLDER_FITS = """() => {
+  const box = document.querySelector('.reason-input'), style = getComputedStyle(box);
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = style.fontWeight + ' ' + style.fontSize + ' ' + style.fontFamily;
+  const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return ctx.measureText(box.placeholder).width <= room;
+}"""
+
 
 @pytest.fixture
 def queue(db, make_event, make_staff):
@@ -51,6 +60,8 @@ def test_the_decision_stays_on_a_tablet_screen(browser, live_server, queue, lang
             box = button.bounding_box()
             assert box["x"] + box["width"] <= 820
         assert page.evaluate("document.documentElement.scrollWidth") <= 820
+        # The reason box's hint is read whole, not cut off ("Reason for decl").
+        assert page.evaluate(PLACEHOLDER_FITS), page.locator(".reason-input").first.get_attribute("placeholder")
     finally:
         context.close()
 
