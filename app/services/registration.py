@@ -9,6 +9,7 @@ import secrets
 import unicodedata
 from datetime import datetime, timedelta, timezone
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -301,6 +302,14 @@ def booking_state(event, now):
     return state
 
 
+def register_again_url(event, now):
+    """The event page, while its form still takes registrations: what a cancellation's
+    message offers instead of a ticket that admits no one."""
+    if booking_state(event, now) != "open":
+        return None
+    return f"{current_app.config['BASE_URL']}/events/{event.slug}"
+
+
 def has_room(event):
     """Whether the form is worth filling in: a slot not yet started with a seat left, or a
     waiting list."""
@@ -552,6 +561,7 @@ def cancel_by_staff(registration, *, reason, now=None):
     so that nothing is recorded as done twice."""
     if registration.checkin is not None:
         raise Conflict(_("这位已经签到入场，不能再取消报名。"))
+    now = now or utcnow()
     previous_status = registration.status
     cancelled, promoted = _cancel(registration, reason=reason, now=now)
     if not cancelled:
@@ -561,7 +571,8 @@ def cancel_by_staff(registration, *, reason, now=None):
     # Told now, not at the door with a QR code that no longer admits them. The reason is
     # the office's note and stays out of the message.
     queue_registration_mail(registration, "cancelled", dedupe_key=f"cancelled:{registration.id}",
-                            previous_status=previous_status, by_staff=True)
+                            previous_status=previous_status, by_staff=True,
+                            register_again_url=register_again_url(registration.event, now))
     return promoted
 
 
@@ -602,7 +613,8 @@ def cancel_by_holder(registration, *, now=None, expected=None):
     # The message says what was given up: seats, a place on the waiting list, or an
     # application not yet decided.
     queue_registration_mail(registration, "cancelled", dedupe_key=f"cancelled:{registration.id}",
-                            previous_status=previous_status)
+                            previous_status=previous_status,
+                            register_again_url=register_again_url(registration.event, now))
     return previous_status
 
 
