@@ -62,6 +62,8 @@ def test_a_withdrawn_volunteer_application_is_offered_to_apply_again(
     assert "您的志愿者申请已撤回" in message.body_text
     assert "重新申请：http://testserver/events/drive" in message.body_text
     assert "重新申请" in message.body_html and "重新报名" not in message.body_html
+    # A volunteer drive's mail is headed as one, not as an open day.
+    assert "志愿者招募</p>" in message.body_html and "机关开放日" not in message.body_html
 
 
 def test_the_english_message_says_the_same(app, db, make_event, make_registration):
