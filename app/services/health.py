@@ -32,15 +32,34 @@ def _database():
         return "down"
     head, known = _revisions(current_app.extensions["migrate"].directory)
     if version == head:
-        return "ok"
+        return _writable()
     if version is not None and version not in known:
         # Newer than this code: during an upgrade `flask db upgrade` runs before the hosts
         # restart, and migrations keep the old code serving (docs/deploy.md). Answering 503
         # here would take every host still on the old version out of the load balancer.
         log.info("database health check: schema %s is newer than this code", version)
-        return "ok"
+        return _writable()
     log.warning("database health check: schema %s, code expects %s", version, head)
     return "not_migrated"
+
+
+def _writable():
+    """"ok", or "read_only": a database that answers reads but refuses writes (an SQLite
+    file restored read-only, a full disk, a PostgreSQL standby after a failover) would show
+    the pages and then refuse every registration. The probe writes nothing: an UPDATE of no
+    row still needs the right to write. A write lock held by someone else (a registration
+    rush on SQLite) means writes work."""
+    try:
+        db.session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 1 = 0"))
+        return "ok"
+    except Exception as error:  # noqa: BLE001
+        message = str(getattr(error, "orig", error)).lower()
+        if "locked" in message or "busy" in message:
+            return "ok"
+        log.warning("database health check: writes refused (%s)", type(error).__name__)
+        return "read_only"
+    finally:
+        db.session.rollback()
 
 
 def _answers():

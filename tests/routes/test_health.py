@@ -79,3 +79,24 @@ def test_healthz_503_when_the_database_is_behind_the_code(client, schema_version
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] == "not_migrated"
+
+
+def _read_only_url(database_url):
+    """The session's database, through a connection that may read but not write."""
+    if database_url.startswith("sqlite:///"):
+        return f"sqlite:///file:{database_url.removeprefix('sqlite:///')}?mode=ro&uri=true"
+    return database_url.replace("postgresql://", "postgresql+psycopg://", 1) + (
+        "&" if "?" in database_url else "?") + "options=-c%20default_transaction_read_only%3Don"
+
+
+def test_healthz_503_when_the_database_refuses_writes(make_app, database_url, client):
+    """Before: a database that answered reads but refused writes (a backup restored
+    read-only, a PostgreSQL standby after a failover) passed the check; the host stayed in
+    the load balancer and refused every registration."""
+    url = _read_only_url(database_url)
+    app = make_app(SQLALCHEMY_DATABASE_URI=url)
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "read_only"
+    # The same database through a normal connection is fine, and the probe changed nothing.
+    assert client.get("/healthz").status_code == 200
