@@ -6,6 +6,7 @@ member: check-in, reading registrations with masked phones, walk-ins, the dashbo
 an ``access`` attribute ("staff" or "admin") that the url_map test reads.
 """
 import re
+import secrets
 from datetime import datetime, timezone
 from functools import wraps
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -14,10 +15,10 @@ from flask import abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 
 from app.extensions import db, limiter, login_manager
-from app.models import StaffUser
+from app.models import EndedStaffSession, StaffUser
 from app.models.types import LARGEST_ID
 from app.services.staff import normalise_username
 
@@ -33,18 +34,26 @@ LOGIN_FAILURE_LIMIT = "5 per 15 minutes"
 SEEN_RESOLUTION_SECONDS = 60
 
 
-# Built once, so SQLAlchemy keeps its cache key: every staff request runs it.
-_STAFF_BY_ID = select(StaffUser).where(StaffUser.id == bindparam("staff_id"))
+# Built once, so SQLAlchemy keeps its cache key: every staff request runs it. The account
+# and whether this session was signed out, in one round trip.
+_STAFF_BY_ID = select(
+    StaffUser, exists().where(EndedStaffSession.sid == bindparam("sid")).label("ended")
+).where(StaffUser.id == bindparam("staff_id"))
 
 
 @login_manager.user_loader
 def load_user(user_id):
-    """The id is ``<id>:<session_token>``; a rotated token ends every older session."""
+    """The id is ``<id>:<session_token>``; a rotated token ends every older session of the
+    account. The session's own id (``sid``) ends when it is signed out."""
     staff_id, _, token = (user_id or "").partition(":")
     if not staff_id.isdigit():
         return None
-    user = db.session.execute(_STAFF_BY_ID, {"staff_id": int(staff_id)}).scalar_one_or_none()
-    if user is None or not user.active or user.session_token != token:
+    row = db.session.execute(_STAFF_BY_ID, {"staff_id": int(staff_id),
+                                            "sid": session.get("sid", "")}).first()
+    if row is None:
+        return None
+    user, ended = row
+    if ended or not user.active or user.session_token != token:
         return None
     return user
 
@@ -119,6 +128,7 @@ def start_session(user):
 
     session.clear()
     login_user(user)
+    session["sid"] = secrets.token_urlsafe(24)  # what signing out ends (EndedStaffSession)
     session.permanent = True  # the cookie itself expires after the absolute limit
     now = datetime.now(timezone.utc).timestamp()
     session["login_at"] = session["seen_at"] = now

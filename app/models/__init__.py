@@ -7,9 +7,9 @@ from app.models.invitation import Invitation
 from app.models.outbox import OutboxMessage
 from app.models.registration import Registration
 from app.models.slot import Slot
-from app.models.staff import StaffUser
+from app.models.staff import EndedStaffSession, StaffUser
 
 __all__ = [
-    "AuditLog", "CheckIn", "Event", "Feedback", "FollowUp", "Invitation", "OVERALL_LEVELS",
+    "AuditLog", "CheckIn", "EndedStaffSession", "Event", "Feedback", "FollowUp", "Invitation", "OVERALL_LEVELS",
     "OutboxMessage", "Registration", "Slot", "StaffUser",
 ]

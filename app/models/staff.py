@@ -49,3 +49,14 @@ class StaffUser(UserMixin, db.Model):
     @property
     def is_admin(self):
         return self.role == "admin"
+
+
+class EndedStaffSession(db.Model):
+    """A staff session signed out on the server: its cookie no longer signs anyone in.
+    Signing out ends only that session (the other tablets sharing a door account keep
+    theirs); a password reset or a deactivation ends all of them (StaffUser.session_token).
+    A row outlives its cookie by nothing: it is deleted once the absolute limit has passed."""
+    __tablename__ = "ended_staff_session"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
