@@ -21,6 +21,10 @@ class InviteRegistrationForm(FlaskForm):
                            validators=[DataRequired(_l("请先阅读并同意个人信息保护说明。"))])
     submission_key = HiddenField()
 
+    @property
+    def normalised_phone(self):
+        return getattr(self.phone, "normalised", None)
+
 
 def invite_form_for(max_party_size):
     """The form for an event that lets a party of at most ``max_party_size`` come: its

@@ -8,9 +8,10 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.public import bp, my_tickets
+from app.public.forms import ResendTicketForm
 from app.public.invite_forms import invite_form_for
-from app.security import registration_limits
-from app.services.errors import Conflict, DomainError
+from app.security import count_against_the_phone, registration_limits
+from app.services.errors import AlreadyRegistered, Conflict, DomainError
 from app.services.invitations import ticket_through, usable_invitation
 from app.services.registration import find_by_submission, register_through_invitation
 
@@ -38,7 +39,7 @@ def invite(token):
     slot = invitation.slot
     event = slot.event
     form = invite_form_for(event.max_party_size)()  # the party size this event allows
-    status = 200
+    status, resend_form = 200, None
     refusal = _no_booking(slot)
     if refusal is not None:
         form.form_errors.append(refusal)
@@ -52,6 +53,21 @@ def invite(token):
                 email=form.email.data or None, party_size=form.party_size.data,
                 submission_key=form.submission_key.data or None,
                 consent_version=current_app.config["PRIVACY_NOTICE_VERSION"])
+        except AlreadyRegistered as error:
+            db.session.rollback()
+            mine = _ticket_of_this_browser(error)
+            if mine is not None:
+                flash(_already_message(mine), "success")
+                return redirect(f"/tickets/{mine.token}", code=303)
+            # Someone else's browser: the phone may be theirs (registered earlier, on another
+            # phone or without the link) or a slip of the finger. Their ticket is not shown
+            # to whoever types a number; it can be mailed again to the e-mail given then, and
+            # the form stays for a mistyped number. Like a booking, this counts against the
+            # phone (no trying numbers one after another).
+            count_against_the_phone()
+            form.phone.errors.append(str(error.message))
+            resend_form = ResendTicketForm(formdata=None, phone=form.normalised_phone)
+            status = error.status
         except DomainError as error:
             db.session.rollback()
             target = getattr(form, error.field or "", None)
@@ -67,7 +83,24 @@ def invite(token):
     else:
         status = 400
     return render_template("public/invite.html", form=form, invitation=invitation, slot=slot,
-                           event=event, taking=_no_booking(slot) is None), status
+                           event=event, taking=_no_booking(slot) is None,
+                           resend_form=resend_form), status
+
+
+def _ticket_of_this_browser(error):
+    existing = getattr(error, "existing", None)
+    return existing if existing is not None and my_tickets.is_mine(existing.token) else None
+
+
+def _already_message(registration):
+    """What the holder reads above their own ticket, when they try to register again."""
+    if registration.status == "waitlisted":
+        # Not "registered": the invitation's seat is not theirs while this waiting place is.
+        return _("您已经在这个活动的候补名单上，这是您的候补电子票。如要改用邀请报名，"
+                 "请先在本页取消候补，再打开邀请链接。")
+    if registration.status == "pending":
+        return _("您已经提交过这份申请，不用再提交一次。下面是您的申请。")
+    return _("您已经报名成功，不用再报一次。这是您的电子票。")
 
 
 def _no_booking(slot):
