@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -157,9 +157,11 @@ POSTER_SLOT_GRACE = timedelta(hours=3)
 
 
 def slot_at_venue(event, now=None):
-    """The slot a venue-poster evaluation most likely belongs to, or None."""
+    """The slot a venue-poster evaluation most likely belongs to, or None. Only a slot at
+    the venue: the poster hangs there, not in an online slot's stream."""
     now = now or utcnow()
-    started = [s for s in event.slots if s.starts_at <= now <= s.ends_at + POSTER_SLOT_GRACE]
+    started = [s for s in event.slots if s.mode != "online"
+               and s.starts_at <= now <= s.ends_at + POSTER_SLOT_GRACE]
     return max(started, key=lambda s: s.starts_at, default=None)
 
 
@@ -428,6 +430,52 @@ def distribution(counts, levels=LEVELS, labels=None, css="level"):
         for level in levels]}
 
 
+# Where an evaluation stands against the response rate (see ``response_counts``).
+IN_RATE = "checked_in"
+OUTSIDE_RATE = ("poster", "online", "not_checked_in")
+
+
+def _evaluation_source():
+    """The SQL expression that sorts an evaluation: from a ticket checked in at the door
+    (IN_RATE), from the venue poster (tied to no ticket), from a ticket of an online slot
+    (no door to check in at), or from a ticket that was never checked in."""
+    return case((Feedback.registration_id.is_(None), "poster"),
+                (and_(CheckIn.id.is_not(None), Registration.status == "confirmed"), IN_RATE),
+                (Slot.mode == "online", "online"), else_="not_checked_in")
+
+
+def response_counts(event):
+    """The response rate's parts, per slot: {slot id: {"tickets": confirmed tickets checked
+    in, "evaluated": those of them that evaluated}}, and the evaluations outside the rate,
+    by source ({"poster": n, "online": n, "not_checked_in": n}).
+
+    The response rate (参评率) is evaluated tickets ÷ tickets checked in. Each ticket
+    evaluates once, so it cannot pass 100%. A poster evaluation is tied to no ticket: it
+    may come from a second member of a checked-in party, a passer-by, or the same person
+    again in another browser, so it cannot be put over anyone checked in (counted so, a
+    well-attended poster read 145%). It counts, with the others outside the rate, in the
+    evaluations and the satisfaction rate; the pages show how many there are beside it."""
+    per_slot = {}
+    for slot_id, tickets, evaluated in db.session.execute(
+            select(Registration.slot_id, func.count(), func.count(Feedback.id))
+            .join(CheckIn, CheckIn.registration_id == Registration.id)
+            .outerjoin(Feedback, Feedback.registration_id == Registration.id)
+            .where(Registration.event_id == event.id, Registration.status == "confirmed")
+            .group_by(Registration.slot_id)):
+        per_slot[slot_id] = {"tickets": tickets, "evaluated": evaluated}
+    source = _evaluation_source()
+    outside = dict.fromkeys(OUTSIDE_RATE, 0)
+    for kind, count in db.session.execute(
+            select(source, func.count()).select_from(Feedback)
+            .outerjoin(Registration, Registration.id == Feedback.registration_id)
+            .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+            .outerjoin(Slot, Slot.id == Registration.slot_id)
+            .where(Feedback.event_id == event.id).group_by(source)):
+        if kind in outside:
+            outside[kind] = count
+    return per_slot, outside
+
+
 def event_results(event):
     """Everything the results page shows, computed in the database where it can be."""
     levels = satisfied_levels()
@@ -436,11 +484,9 @@ def event_results(event):
         .group_by(Feedback.overall)).all())
     responses = sum(overall_counts.values())
     satisfied = sum(n for level, n in overall_counts.items() if level in levels)
-    # People, not tickets: a ticket for three admits three, and each of them may evaluate.
-    checked_in = db.session.execute(
-        select(func.coalesce(func.sum(Registration.party_size), 0))
-        .join(CheckIn, CheckIn.registration_id == Registration.id)
-        .where(CheckIn.event_id == event.id)).scalar_one()
+    per_slot, outside = response_counts(event)
+    checked_in = sum(counts["tickets"] for counts in per_slot.values())
+    evaluated = sum(counts["evaluated"] for counts in per_slot.values())
 
     topics = list(event.feedback_topics or [])
     topic_counts = {t: {} for t in topics}
@@ -462,29 +508,31 @@ def event_results(event):
         {"yes": come_again[True], "no": come_again[False], "none": come_again[None]},
         levels=("yes", "no", "none"), labels=again_labels, css="again")})
 
-    # An online slot's people join through a link and are never checked in: their
-    # evaluations are counted, but not over the people checked in at the door (an "online
-    # + offline" day read 200%).
-    online_responses = db.session.execute(
-        select(func.count()).select_from(Feedback).join(Slot, Slot.id == Feedback.slot_id)
-        .where(Feedback.event_id == event.id, Slot.mode == "online")).scalar_one()
     return {
         "responses": responses,
-        "checked_in": checked_in,
-        "online_responses": online_responses,
-        "response_rate": rate(responses - online_responses, checked_in),
+        "checked_in": checked_in,  # tickets
+        "evaluated_tickets": evaluated,
+        "outside_rate": outside,
+        "response_rate": rate(evaluated, checked_in),
         "satisfied": satisfied,
         "satisfaction_rate": rate(satisfied, responses),
         "definition": satisfaction_definition(),
+        "response_definition": response_rate_definition(),
         "questions": questions,
-        "slots": slot_breakdown(event, levels),
+        "slots": slot_breakdown(event, levels, per_slot),
         "follow_ups": db.session.execute(
             select(FollowUp.status, func.count()).where(FollowUp.event_id == event.id)
             .group_by(FollowUp.status)).all(),
     }
 
 
-def slot_breakdown(event, levels):
+def response_rate_definition():
+    return _("参评率 = 已签到的票中提交了评价的票数 ÷ 已签到的票数（每张票只能评价一次）")
+
+
+def slot_breakdown(event, levels, per_slot=None):
+    if per_slot is None:
+        per_slot, _outside = response_counts(event)
     feedback_by_slot = {
         slot_id: (n, s) for slot_id, n, s in db.session.execute(
             select(Feedback.slot_id, func.count(),
@@ -494,25 +542,24 @@ def slot_breakdown(event, levels):
         select(Registration.slot_id, func.count())
         .where(Registration.event_id == event.id, Registration.status == "confirmed")
         .group_by(Registration.slot_id)).all())
-    checked = dict(db.session.execute(
-        select(Registration.slot_id, func.sum(Registration.party_size))
-        .join(CheckIn, CheckIn.registration_id == Registration.id)
-        .where(Registration.event_id == event.id).group_by(Registration.slot_id)).all())
     rows = []
     for slot in event.slots:
         n, s = feedback_by_slot.get(slot.id, (0, 0))
+        counts = per_slot.get(slot.id, {"tickets": 0, "evaluated": 0})
         at_door = slot.mode != "online"  # an online slot has no check-in to count over
         rows.append({"label": slot.label, "starts_at": slot.starts_at,
                      "registered": registered.get(slot.id, 0),
-                     "checked_in": checked.get(slot.id, 0) if at_door else None,
+                     "checked_in": counts["tickets"] if at_door else None,
+                     "evaluated_tickets": counts["evaluated"] if at_door else None,
                      "responses": n,
-                     "response_rate": rate(n, checked.get(slot.id, 0)) if at_door else None,
+                     "response_rate": rate(counts["evaluated"], counts["tickets"])
+                     if at_door else None,
                      "satisfaction_rate": rate(s or 0, n)})
     if None in feedback_by_slot:
         n, s = feedback_by_slot[None]
         rows.append({"label": _("现场扫码（未关联场次）"), "starts_at": None, "registered": None,
-                     "checked_in": None, "responses": n, "response_rate": None,
-                     "satisfaction_rate": rate(s or 0, n)})
+                     "checked_in": None, "evaluated_tickets": None, "responses": n,
+                     "response_rate": None, "satisfaction_rate": rate(s or 0, n)})
     return rows
 
 

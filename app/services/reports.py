@@ -22,6 +22,10 @@ Periods are calendar quarters or years in Asia/Shanghai. What counts where:
   event that had started when it was made: one made on 2 January about a New Year's Eve
   open day counts in the fourth quarter, as on the results page, not in no report at all.
   Satisfaction rate as on the results page (``SATISFIED_LEVELS``);
+- *response rate* as on the results page (``feedback.response_counts``): of the open-day
+  tickets checked in, those that evaluated; each ticket evaluates once, so it never passes
+  100%. Venue-poster evaluations are tied to no ticket: they are counted in the
+  evaluations and the satisfaction rate, and shown beside the rate, not in it;
 - *follow-ups closed on time*: of the follow-ups due in the period that are settled
   (closed, or still open after their due date), those closed on or before their due date;
   open ones not yet due are counted apart as pending.
@@ -38,7 +42,13 @@ from app.extensions import db
 from app.models import CheckIn, Event, Feedback, FollowUp, Registration, Slot
 from app.models.types import FIRST_YEAR, LAST_YEAR
 from app.services.errors import InvalidData
-from app.services.feedback import local_date, rate, satisfaction_definition, satisfied_levels
+from app.services.feedback import (
+    local_date,
+    rate,
+    response_rate_definition,
+    satisfaction_definition,
+    satisfied_levels,
+)
 from app.services.privacy import people_behind
 
 
@@ -72,8 +82,8 @@ def period_bounds(year, quarter=None):
 def _blank(event):
     return {"event": event, "slots": 0, "registered": 0, "registered_people": 0,
             "registered_onsite": 0, "attended": 0,
-            "attended_people": 0, "volunteers": set(), "hours": 0.0, "evaluations": 0,
-            "satisfied": 0}
+            "attended_people": 0, "evaluated_tickets": 0, "volunteers": set(), "hours": 0.0,
+            "evaluations": 0, "poster_evaluations": 0, "satisfied": 0}
 
 
 def build_report(year, quarter=None, now=None):
@@ -92,16 +102,20 @@ def build_report(year, quarter=None, now=None):
     for _slot, event in slots:
         rows.setdefault(event.id, _blank(event))["slots"] += 1
 
-    # Open-day tickets and check-ins, counted per ticket and per person.
-    for event_id, mode, has_checkin, tickets, people in db.session.execute(
-            select(Registration.event_id, Slot.mode, CheckIn.id.is_not(None), func.count(),
+    # Open-day tickets and check-ins, counted per ticket and per person; and the tickets
+    # checked in that evaluated (the response rate's numerator, within its denominator).
+    for event_id, mode, has_checkin, has_feedback, tickets, people in db.session.execute(
+            select(Registration.event_id, Slot.mode, CheckIn.id.is_not(None),
+                   Feedback.id.is_not(None), func.count(),
                    func.coalesce(func.sum(Registration.party_size), 0))
             .join(Slot, Slot.id == Registration.slot_id)
             .join(Event, Event.id == Registration.event_id)
             .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
+            .outerjoin(Feedback, Feedback.registration_id == Registration.id)
             .where(in_period, Event.status != "draft", Event.kind == "open_day",
                    Registration.status == "confirmed")
-            .group_by(Registration.event_id, Slot.mode, CheckIn.id.is_not(None))):
+            .group_by(Registration.event_id, Slot.mode, CheckIn.id.is_not(None),
+                      Feedback.id.is_not(None))):
         row = rows[event_id]
         row["registered"] += tickets
         row["registered_people"] += people
@@ -110,6 +124,8 @@ def build_report(year, quarter=None, now=None):
         if has_checkin:
             row["attended"] += tickets
             row["attended_people"] += people
+            if has_feedback:
+                row["evaluated_tickets"] += tickets
 
     # Volunteers who came, and their hours.
     from app.services.volunteers import counting_starts
@@ -136,12 +152,15 @@ def build_report(year, quarter=None, now=None):
                        .order_by(before.starts_at.desc(), before.id.desc()).limit(1)
                        .correlate(Feedback).scalar_subquery())
         slot_of_evaluation = func.coalesce(Feedback.slot_id, slot_before)
-        for event_id, overall, count in db.session.execute(
-                select(Feedback.event_id, Feedback.overall, func.count())
+        from_poster = Feedback.registration_id.is_(None)
+        for event_id, overall, poster, count in db.session.execute(
+                select(Feedback.event_id, Feedback.overall, from_poster, func.count())
                 .join(Slot, Slot.id == slot_of_evaluation)
                 .where(Feedback.event_id.in_(held_ids), in_period)
-                .group_by(Feedback.event_id, Feedback.overall)):
+                .group_by(Feedback.event_id, Feedback.overall, from_poster)):
             rows[event_id]["evaluations"] += count
+            if poster:
+                rows[event_id]["poster_evaluations"] += count
             if overall in levels:
                 rows[event_id]["satisfied"] += count
 
@@ -163,14 +182,17 @@ def build_report(year, quarter=None, now=None):
         all_people |= row["volunteers"]
         row["volunteer_count"] = len(row["volunteers"])
         row["attendance_rate"] = rate(row["attended"], row["registered_onsite"])
+        row["response_rate"] = rate(row["evaluated_tickets"], row["attended"])
         row["satisfaction_rate"] = rate(row["satisfied"], row["evaluations"])
     totals = {key: sum(r[key] for r in events) for key in (
         "slots", "registered", "registered_people", "registered_onsite", "attended",
-        "attended_people", "hours", "evaluations", "satisfied")}
+        "attended_people", "evaluated_tickets", "hours", "evaluations", "poster_evaluations",
+        "satisfied")}
     totals.update(
         events=len(events),
         volunteer_count=len(all_people),
         attendance_rate=rate(totals["attended"], totals["registered_onsite"]),
+        response_rate=rate(totals["evaluated_tickets"], totals["attended"]),
         satisfaction_rate=rate(totals["satisfied"], totals["evaluations"]),
         follow_ups_due=len(due),
         follow_ups_settled=settled,
@@ -181,7 +203,8 @@ def build_report(year, quarter=None, now=None):
     return {"label": label, "year": year, "quarter": quarter, "start": start, "end": end,
             "last_day": end - timedelta(seconds=1), "as_of": now, "events": events,
             "totals": totals, "ahead": _ahead(start, end, now),
-            "satisfaction_definition": satisfaction_definition()}
+            "satisfaction_definition": satisfaction_definition(),
+            "response_definition": response_rate_definition()}
 
 
 def _ahead(start, end, now):
@@ -218,13 +241,17 @@ def percent(value):
 
 def report_rows(report):
     """The report as (header, rows) for the exports service: one row per event, a total."""
+    # The response rate's columns come last: a sheet made from the file before they were
+    # added still finds its columns where they were.
     header = ["活动", "类型", "场次", "报名（票）", "报名（人）", "签到（票）", "签到（人）", "到场率",
-              "志愿者（人）", "志愿服务时长（小时）", "评价数", "满意率"]
+              "志愿者（人）", "志愿服务时长（小时）", "评价数", "满意率", "已评价的签到票",
+              "参评率（已评价的签到票 ÷ 签到票）", "其中现场扫码评价（不关联票，不计入参评率）"]
 
     def line(title, kind, r):
         return [title, kind, r["slots"], r["registered"], r["registered_people"], r["attended"],
                 r["attended_people"], percent(r["attendance_rate"]), r["volunteer_count"],
-                round(r["hours"], 2), r["evaluations"], percent(r["satisfaction_rate"])]
+                round(r["hours"], 2), r["evaluations"], percent(r["satisfaction_rate"]),
+                r["evaluated_tickets"], percent(r["response_rate"]), r["poster_evaluations"]]
 
     kinds = {"open_day": "开放日", "volunteer": "志愿服务"}
     rows = [line(r["event"].title, kinds.get(r["event"].kind, r["event"].kind), r)
@@ -234,13 +261,13 @@ def report_rows(report):
     rows.append([f"评价跟进按期办结（另有 {t['follow_ups_pending']} 件未到期）", "", "", "", "", "",
                  # In words: Excel and WPS open a bare "1/3" as the date 3 January.
                  "", "", "", "", f"按期 {t['follow_ups_on_time']} 件 / 办结 {t['follow_ups_settled']} 件",
-                 percent(t["follow_ups_on_time_rate"])])
+                 percent(t["follow_ups_on_time_rate"]), "", "", ""])
     # As on the page: the figures count ended slots only; the ones still ahead are named.
     a = report["ahead"]
     as_of = report["as_of"].astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
     rows.append([f"尚未结束的场次（以上只计已结束的场次，截至 {as_of:%Y-%m-%d %H:%M}）",
                  "", a["slots"], a["registered"], a["registered_people"], "", "", "", "", "", "",
-                 ""])
+                 "", "", "", ""])
     return header, rows
 
 
