@@ -2,6 +2,8 @@
 to a form (the back button, a second tab) is shown their ticket instead of a refusal."""
 from flask import session
 
+from app.services import registration as registration_service
+
 MY_TICKETS = "my_tickets"
 MY_TICKETS_KEPT = 5
 
@@ -17,3 +19,8 @@ def is_mine(token):
 
 def all_mine():
     return list(session.get(MY_TICKETS, []))
+
+
+def held_for(event):
+    """This browser's ticket for ``event`` that still holds a place (the newest), or None."""
+    return registration_service.active_among(event, all_mine())

@@ -59,7 +59,7 @@ def event_detail(slug):
     read_only()
     event = get_event_for_registration(slug)
     now = datetime.now(timezone.utc)
-    return render_template("public/event.html", event=event,
+    return render_template("public/event.html", event=event, held=my_tickets.held_for(event),
                            registration_state=registration_service.booking_state(event, now),
                            find_form=FindTicketForm(formdata=None),
                            feedback_state=feedback_service.event_feedback_state(event, now),
@@ -213,7 +213,10 @@ def _other_slot_open(event, slot):
 
 
 def _registration_page(event, form, state, *, error=None, status=200, asked_to_wait=None):
-    page = render_template("public/register.html", event=event, form=form,
+    # Shown the form again (the back button after registering, the link opened later):
+    # this browser's ticket first. A form sent back with a question or an error is not.
+    held = my_tickets.held_for(event) if request.method == "GET" else None
+    page = render_template("public/register.html", event=event, form=form, held=held,
                            registration_state=state, error=error, asked_to_wait=asked_to_wait,
                            **_waiting_list_choices(event, form))
     if request.method == "POST":

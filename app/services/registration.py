@@ -109,6 +109,20 @@ def active_made_by_form(event, submission_key):
     return registration
 
 
+def active_among(event, tokens):
+    """The active registration for ``event`` among ``tokens`` (a browser's tickets, newest
+    first), or None: the event's page and form then point to it."""
+    if not tokens:
+        return None
+    found = db.session.execute(
+        select(Registration).where(Registration.token.in_(tokens),
+                                   Registration.event_id == event.id,
+                                   Registration.status.in_(ACTIVE_STATUSES))
+    ).scalars().all()
+    by_token = {registration.token: registration for registration in found}
+    return next((by_token[token] for token in tokens if token in by_token), None)
+
+
 def find_active(event, slot, phone):
     return db.session.execute(
         select(Registration).where(Registration.active_key == active_key_for(event, slot, phone))

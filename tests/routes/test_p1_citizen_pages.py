@@ -1,0 +1,41 @@
+"""A citizen's way around the public pages on a phone (the p1 walk-through)."""
+from tests.routes.test_registration import form_data, token_of
+
+EVENT = "/events/test-open-day"
+REGISTER = f"{EVENT}/register"
+
+
+def test_back_on_the_form_after_registering_shows_the_ticket_first(client, make_event):
+    """The back button from the ticket (or the event's link opened again in the same
+    browser) shows the form filled in as before: it says they are registered, and leads to
+    their ticket, instead of looking as if nothing had been sent."""
+    make_event()
+    token = token_of(client.post(REGISTER, data=form_data()))
+    for path in (REGISTER, EVENT):
+        page = client.get(path).get_data(as_text=True)
+        assert "您已报名本活动。" in page, path
+        assert f'href="/tickets/{token}"' in page, path
+    # A family member may still be registered from the same phone, with their own number.
+    assert 'name="phone"' in client.get(REGISTER).get_data(as_text=True)
+
+
+def test_someone_else_s_browser_is_told_nothing(client, app, make_event):
+    make_event()
+    token = token_of(client.post(REGISTER, data=form_data()))
+    stranger = app.test_client()
+    for path in (REGISTER, EVENT):
+        page = stranger.get(path).get_data(as_text=True)
+        assert "您已报名本活动" not in page and token not in page, path
+
+
+def test_a_waiting_place_is_called_one_and_a_cancelled_ticket_is_not_shown(client, make_event,
+                                                                           make_registration):
+    event = make_event(waitlist=True)
+    for _ in range(10):
+        make_registration(event)
+    token = token_of(client.post(REGISTER, data=form_data()))
+    page = client.get(EVENT).get_data(as_text=True)
+    assert "您在本活动的候补名单中。" in page and f"/tickets/{token}" in page
+    client.post(f"/tickets/{token}/cancel")
+    page = client.get(EVENT).get_data(as_text=True)
+    assert "候补名单中。" not in page and f"/tickets/{token}" not in page
