@@ -1,9 +1,10 @@
 """Evaluation pages (CONTRACT §4): for a ticket holder, for anyone at the venue (the poster's
 QR code), and the printable poster itself. Thin views: the rules are in services.feedback."""
 from flask import current_app, make_response, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 
 from app.extensions import db, limiter
-from app.i18n import speak_as_holder
+from app.i18n import LOCALE_COOKIE, speak_as_holder
 from app.public import bp
 from app.public.feedback_forms import feedback_form_for
 from app.security import limits_off
@@ -53,7 +54,7 @@ def ticket_feedback(token):
             return _render_form(form, event, 400, registration=registration)
         raise
     db.session.commit()
-    return redirect(url_for("public.feedback_thanks", slug=event.slug), code=303)
+    return redirect(_thanks_url(event), code=303)
 
 
 @bp.route("/events/<slug>/feedback", methods=["GET", "POST"])
@@ -93,8 +94,20 @@ def event_feedback(slug):
             return _with_cookie(page, status, browser_key)
         raise
     db.session.commit()
-    return _with_cookie(redirect(url_for("public.feedback_thanks", slug=event.slug), code=303),
-                        None, browser_key)
+    return _with_cookie(redirect(_thanks_url(event), code=303), None, browser_key)
+
+
+def _language_kept():
+    """``{"lang": "en"}`` when this page spoke English for this request only (a ticket made
+    in English, or the English poster's ?lang=en) and no cookie will say so on the next
+    page: the thanks that follows speaks the language the form did."""
+    if str(get_locale()) == "en" and request.cookies.get(LOCALE_COOKIE) is None:
+        return {"lang": "en"}
+    return {}
+
+
+def _thanks_url(event):
+    return url_for("public.feedback_thanks", slug=event.slug, **_language_kept())
 
 
 def _with_cookie(page, status, browser_key):
@@ -109,15 +122,19 @@ def _with_cookie(page, status, browser_key):
 @bp.get("/events/<slug>/feedback/thanks")
 def feedback_thanks(slug):
     event = feedback_service.get_event_for_feedback(slug)
-    return render_template("public/feedback_thanks.html", event=event)
+    return render_template("public/feedback_thanks.html", event=event,
+                           language_kept=_language_kept())
 
 
 @bp.get("/events/<slug>/poster")
 def feedback_poster(slug):
-    """A printable A4 poster for the venue with the QR code of the evaluation form."""
+    """A printable A4 poster for the venue with the QR code of the evaluation form. The
+    English poster's code opens the English form."""
     event = feedback_service.get_event_for_feedback(slug)
+    english = _poster_in_english()
     return render_template("public/poster.html", event=event,
-                           feedback_url=feedback_service.poster_url(event))
+                           feedback_url=feedback_service.poster_url(event, english=english),
+                           qr_args={"lang": "en" if english else "zh"})
 
 
 @bp.get("/events/<slug>/feedback/qr.png")
@@ -125,9 +142,14 @@ def feedback_qr(slug):
     import io
 
     event = feedback_service.get_event_for_feedback(slug)
-    response = send_file(io.BytesIO(qr_png(feedback_service.poster_url(event), box_size=12)),
-                         mimetype="image/png", max_age=3600)
+    url = feedback_service.poster_url(event, english=_poster_in_english())
+    response = send_file(io.BytesIO(qr_png(url, box_size=12)), mimetype="image/png",
+                         max_age=3600)
     return response
+
+
+def _poster_in_english():
+    return str(get_locale()) == "en"
 
 
 def _show_beside_its_field(form, error):

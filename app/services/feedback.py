@@ -629,5 +629,8 @@ def feedback_url(registration):
     return f"{current_app.config['BASE_URL']}/tickets/{registration.token}/feedback"
 
 
-def poster_url(event):
-    return f"{current_app.config['BASE_URL']}/events/{event.slug}/feedback"
+def poster_url(event, english=False):
+    """The evaluation form's address for the venue poster's QR code; the English poster's
+    asks for the English form (the phones that scan it have no language cookie yet)."""
+    url = f"{current_app.config['BASE_URL']}/events/{event.slug}/feedback"
+    return url + "?lang=en" if english else url
