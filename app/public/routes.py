@@ -51,7 +51,7 @@ def index():
     now = datetime.now(timezone.utc)
     events, past_events = event_service.published_events(now)
     return render_template("public/index.html", events=events, past_events=past_events,
-                           states={e.id: registration_service.booking_state(e, now) for e in events})
+                           states={e.id: registration_service.public_state(e, now) for e in events})
 
 
 @bp.get("/events/<slug>")
@@ -60,7 +60,7 @@ def event_detail(slug):
     event = get_event_for_registration(slug)
     now = datetime.now(timezone.utc)
     return render_template("public/event.html", event=event, held=my_tickets.held_for(event),
-                           registration_state=registration_service.booking_state(event, now),
+                           registration_state=registration_service.public_state(event, now),
                            find_form=FindTicketForm(formdata=None),
                            feedback_state=feedback_service.event_feedback_state(event, now),
                            feedback_closes_at=feedback_service.feedback_closes_at(event),

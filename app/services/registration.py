@@ -316,6 +316,17 @@ def booking_state(event, now):
     return state
 
 
+def public_state(event, now):
+    """What the home and event pages say of registration: ``booking_state``, or "full"
+    while it is open on an open day whose every slot is taken and that keeps no waiting
+    list (rather than offer a form with nothing to choose; a volunteer drive still takes
+    applications when its shifts are full)."""
+    state = booking_state(event, now)
+    if state == "open" and event.kind == "open_day" and not has_room(event):
+        return "full"
+    return state
+
+
 def register_again_url(event, now):
     """The event page, while its form still takes registrations: what a cancellation's
     message offers instead of a ticket that admits no one."""

@@ -1,4 +1,7 @@
 """A citizen's way around the public pages on a phone (the p1 walk-through)."""
+from datetime import timedelta
+
+from tests.conftest import iso, now_utc
 from tests.routes.test_registration import form_data, token_of
 
 EVENT = "/events/test-open-day"
@@ -39,3 +42,36 @@ def test_a_waiting_place_is_called_one_and_a_cancelled_ticket_is_not_shown(clien
     client.post(f"/tickets/{token}/cancel")
     page = client.get(EVENT).get_data(as_text=True)
     assert "候补名单中。" not in page and f"/tickets/{token}" not in page
+
+
+FULL = "所有场次的名额都已约满，暂时不能报名。如有人取消，名额会重新开放。"
+
+
+def test_a_full_open_day_says_so_on_the_home_and_event_pages(client, make_event,
+                                                           make_registration):
+    """Every seat taken and no waiting list: the home page no longer offers 查看并报名, and
+    the event page says why it has no button, not just a small 已满 on each slot."""
+    event = make_event(slots=[{"key": "am", "label": "上午场", "starts_at": iso(tomorrow()),
+                               "ends_at": iso(tomorrow() + timedelta(hours=2)),
+                               "capacity": 1, "mode": "onsite"}])
+    make_registration(event)
+    home = client.get("/").get_data(as_text=True)
+    assert FULL in home and "查看并报名" not in home and "查看详情" in home
+    page = client.get(EVENT).get_data(as_text=True)
+    assert FULL in page and "已满" in page and "报名这个场次" not in page
+
+
+def test_a_full_open_day_with_a_waiting_list_still_offers_it(client, make_event,
+                                                            make_registration):
+    event = make_event(waitlist=True, slots=[{
+        "key": "am", "label": "上午场", "starts_at": iso(tomorrow()),
+        "ends_at": iso(tomorrow() + timedelta(hours=2)), "capacity": 1, "mode": "onsite"}])
+    make_registration(event)
+    home = client.get("/").get_data(as_text=True)
+    assert FULL not in home and "查看并报名" in home
+    page = client.get(EVENT).get_data(as_text=True)
+    assert FULL not in page and "加入候补" in page
+
+
+def tomorrow():
+    return now_utc() + timedelta(days=1)
