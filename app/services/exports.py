@@ -186,6 +186,39 @@ def _xlsx_formatter(sheet):
     return value
 
 
+# Column widths in Excel's units (about one Latin character; a Chinese one takes two).
+COLUMN_MIN, COLUMN_MAX = 8, 50
+DATETIME_WIDTH, DATE_WIDTH = 18, 12  # "2026-06-28 09:30" and "2026-06-28", with a margin
+
+
+def _shown_width(value):
+    if isinstance(value, datetime):
+        return DATETIME_WIDTH
+    if isinstance(value, date):
+        return DATE_WIDTH
+    text = _text(value)
+    if "\n" in text:
+        text = max(text.split("\n"), key=len)
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text) + 2
+
+
+def _set_columns(sheet, header, first_row):
+    """Each column as wide as its heading and the first row's value (within COLUMN_MIN and
+    COLUMN_MAX), and the heading row frozen. Excel and WPS open a file at their default
+    width of 8.43: a time there reads ########, and a heading such as 总体评价（分） is cut.
+    The file streams, so the first row stands for the others."""
+    from openpyxl.utils import get_column_letter
+
+    first_row = list(first_row) if first_row is not None else []
+    for index, heading in enumerate(header):
+        width = _shown_width(heading)
+        if index < len(first_row) and first_row[index] is not None:
+            width = max(width, _shown_width(first_row[index]))
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(
+            max(width, COLUMN_MIN), COLUMN_MAX)
+    sheet.freeze_panes = "A2"
+
+
 def xlsx_chunks(header, rows, title="Sheet1", chunk_bytes=64 * 1024):
     """Yield an .xlsx file's bytes. openpyxl's write-only workbook writes rows to disk as
     they come; the finished file is then read back in chunks."""
@@ -194,7 +227,12 @@ def xlsx_chunks(header, rows, title="Sheet1", chunk_bytes=64 * 1024):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
     value = _xlsx_formatter(sheet)
+    rows = iter(rows)
+    first = next(rows, None)
+    _set_columns(sheet, header, first)
     sheet.append([_xlsx_value(h, sheet) for h in header])
+    if first is not None:
+        sheet.append([value(v, column) for column, v in enumerate(first)])
     for row in rows:
         sheet.append([value(v, column) for column, v in enumerate(row)])
     handle, path = tempfile.mkstemp(suffix=".xlsx")
