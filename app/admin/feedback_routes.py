@@ -36,12 +36,13 @@ def feedback_template_helpers():
     """``follow_up_summary()`` for the dashboard (counted only when a page asks), the
     layout the evaluation pages extend (templates/admin/feedback/_base.html), and what the
     follow-up and results pages need to show a contact masked, a comment with the phone,
-    e-mail or WeChat ID someone typed into it masked, a follow-up's reason, and a rate
-    (as the report shows it)."""
+    e-mail or WeChat ID someone typed into it masked, a follow-up's reason, whether it was
+    closed late (as the report counts it), and a rate (as the report shows it)."""
     return {"follow_up_summary": feedback_service.follow_up_counts,
             "staff_layout": _staff_layout(), "mask_contact": mask_contact,
             "mask_contacts": mask_contacts,
             "follow_up_reasons": feedback_service.follow_up_reasons,
+            "follow_up_overdue": feedback_service.overdue,
             "percent": reports.percent}
 
 
