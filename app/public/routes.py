@@ -265,6 +265,9 @@ def ticket(token):
         served_hours=volunteer_service.hours_served(registration),
         places_ahead=waitlist.places_ahead(registration),
         in_wechat=_in_wechat(),
+        # As the cancellation mail offers: the event's form, while it takes registrations.
+        may_register_again=(registration.status == "cancelled" and registration_service.public_state(
+            registration.event, datetime.now(timezone.utc)) == "open"),
     ))
 
 

@@ -1,6 +1,9 @@
 """A citizen's way around the public pages on a phone (the p1 walk-through)."""
 from datetime import timedelta
 
+from sqlalchemy import update
+
+from app.models import Event
 from tests.conftest import iso, now_utc
 from tests.routes.test_registration import form_data, token_of
 
@@ -75,3 +78,19 @@ def test_a_full_open_day_with_a_waiting_list_still_offers_it(client, make_event,
 
 def tomorrow():
     return now_utc() + timedelta(days=1)
+
+
+def test_a_cancelled_ticket_offers_to_register_again_while_registration_is_open(
+        client, make_event, make_registration, db):
+    """As the cancellation mail does: someone who cancelled by mistake finds the way back
+    on the page they are looking at."""
+    event = make_event()
+    token = make_registration(event).token
+    client.post(f"/tickets/{token}/cancel")
+    page = client.get(f"/tickets/{token}").get_data(as_text=True)
+    assert "已取消" in page and "重新报名" in page
+    assert 'class="btn btn-primary btn-block" href="/events/test-open-day"' in page
+    db.session.execute(update(Event).where(Event.id == event.id).values(
+        registration_closes_at=now_utc() - timedelta(minutes=1)))
+    db.session.commit()
+    assert "重新报名" not in client.get(f"/tickets/{token}").get_data(as_text=True)
