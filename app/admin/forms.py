@@ -229,6 +229,8 @@ class WalkInForm(FlaskForm):
     party_size = party_size_field()  # the event's own limit: for_party_size() in the view
     source = SelectField(_l("来源"), choices=options([("walk_in", _l("现场登记")),
                                                      ("phone_in", _l("电话报名"))]), default="walk_in")
+    # A fresh key per form: "登记" tapped twice registers once (workspace.walk_in_made_by_form).
+    submission_key = HiddenField(validators=[Optional(), Length(max=64)])
 
 
 def staff_username(form, field):

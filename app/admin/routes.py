@@ -29,6 +29,7 @@ from app.extensions import db
 from app.forms_common import for_party_size
 from app.models import AuditLog, Event
 from app.models.registration import REGISTRATION_STATUSES
+from app.public.forms import new_submission_key
 from app.security import admin_required, staff_required
 from app.services import audit, dashboard, invitations, waitlist, workspace
 from app.services import events as event_service
@@ -381,22 +382,32 @@ def walk_in(slug):
     form = for_party_size(WalkInForm, event.max_party_size)()  # the event's own limit
     form.slot.choices = _slot_choices(event)
     status, existing = 200, None
-    if form.validate_on_submit():
+    if not form.is_submitted():
+        form.submission_key.data = new_submission_key()
+    elif form.validate():
+        made = workspace.walk_in_made_by_form(event, form.submission_key.data, form.phone.data)
+        if made is not None:  # the second tap of a double tap: registered already
+            return _walk_in_done(made)
         slot = event.slot_by_key(form.slot.data)
         try:
             registration = workspace.register_walk_in(
                 event, slot, how=form.source.data, entered_by=current_user,
                 name=form.name.data, phone=form.phone.data, email=form.email.data or None,
-                party_size=form.party_size.data)
+                party_size=form.party_size.data, submission_key=form.submission_key.data)
         except DomainError as error:
             db.session.rollback()
+            # Both taps of a double tap at once: the other one registered this person.
+            made = workspace.walk_in_made_by_form(event, form.submission_key.data,
+                                                  form.phone.data)
+            if made is not None:
+                return _walk_in_done(made)
             # "Already registered" is about the phone typed, not the slot chosen.
             default = "phone" if isinstance(error, AlreadyRegistered) else ""
             target = getattr(form, error.field or default, None)
             (target.errors if target is not None else form.slot.errors).append(str(error.message))
             status = error.status
-            # The registration they already hold (online, or this very form sent twice on
-            # a slow network): its ticket number, one tap away, instead of a dead end.
+            # The registration they already hold (online, or on another tablet): its
+            # ticket number, one tap away, instead of a dead end.
             existing = getattr(error, "existing", None)
         else:
             audit.record("registration.walk_in", registration, event=event, detail={
@@ -405,16 +416,20 @@ def walk_in(slug):
                 "how": form.source.data, "status": registration.status})
             workspace.queue_ticket_mail(registration)
             db.session.commit()
-            if registration.status == "waitlisted":
-                flash(_("名额已满，已登记为候补。票号 %(t)s。", t=registration.ticket_number), "info")
-            else:
-                flash(_("登记成功，票号 %(t)s。", t=registration.ticket_number), "success")
-            return redirect(url_for("admin.registration_detail",
-                                    registration_id=registration.id), code=303)
-    elif form.is_submitted():
+            return _walk_in_done(registration)
+    else:
         status = 400
     return render_template("admin/walk_in.html", event=event, form=form,
                            existing=existing), status
+
+
+def _walk_in_done(registration):
+    if registration.status == "waitlisted":
+        flash(_("名额已满，已登记为候补。票号 %(t)s。", t=registration.ticket_number), "info")
+    else:
+        flash(_("登记成功，票号 %(t)s。", t=registration.ticket_number), "success")
+    return redirect(url_for("admin.registration_detail", registration_id=registration.id),
+                    code=303)
 
 
 # --- invitations -------------------------------------------------------------------------

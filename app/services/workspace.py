@@ -174,10 +174,25 @@ def checked_in_ids(registrations):
     ).scalars())
 
 
-def register_walk_in(event, slot, *, how, entered_by, now=None, **fields):
+def walk_in_made_by_form(event, submission_key, phone):
+    """The registration that this very walk-in form made, or None: a double tap, or the
+    form sent again on a slow network, whose first send went through. The same form brought
+    back with the back button and filled in for the next person is not that (another
+    phone): that person is registered in their own right."""
+    from app.services.registration import find_by_submission, normalise_phone
+
+    made = find_by_submission(submission_key)
+    if made is None or made.event_id != event.id or made.phone != normalise_phone(phone or ""):
+        return None
+    return made
+
+
+def register_walk_in(event, slot, *, how, entered_by, now=None, submission_key=None, **fields):
     """Staff register someone at the door or on the phone (``how``): the registration
     window does not apply, the seats do (reserved seats stay with the invitees), and not
-    once the slot has ended. Only a phone-in may be put on the waiting list."""
+    once the slot has ended. Only a phone-in may be put on the waiting list.
+    ``submission_key``: the form's own key (see walk_in_made_by_form); a key that made
+    someone else's registration already (the back button) is not used again."""
     if slot.ends_at <= (now or utcnow()):
         raise RegistrationClosed(_("这个场次已经结束，不能再登记。"))
     # Someone already registered is told so first, whether or not seats remain: "no seats
@@ -191,8 +206,13 @@ def register_walk_in(event, slot, *, how, entered_by, now=None, **fields):
     # seat now, and a place on a list is no use to them.
     if slot.seats_left < fields["party_size"] and (how == "walk_in" or not event.waitlist):
         raise SlotFull(_("该场次剩余名额不足（剩 %(n)d 个）。", n=slot.seats_left))
+    from app.services.registration import find_by_submission
+
+    if submission_key and find_by_submission(submission_key) is not None:
+        submission_key = None
     return register(event, slot, source="staff", entered_by=entered_by,
-                    consent_version=f"staff-{how}", now=now, **fields)
+                    consent_version=f"staff-{how}", now=now, submission_key=submission_key,
+                    **fields)
 
 
 def queue_ticket_mail(registration):
