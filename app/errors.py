@@ -43,6 +43,15 @@ def _messages():
     }
 
 
+def expired_form_response():
+    """A form sent with a token its session no longer holds: nothing was saved. (The
+    citizen's registration forms come back filled in instead: app.public.routes.)"""
+    # Not "refresh": refreshing this page sends the same refused form again. Going back
+    # and reloading the form gives it a fresh token.
+    return error_response(400, _("页面已过期，刚才填写的内容没有提交。请按浏览器的“返回”回到表单，"
+                                 "刷新后重新填写提交。"))
+
+
 def wants_json():
     return request.path.startswith("/api/") or request.is_json
 
@@ -82,10 +91,7 @@ def register(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        # Not "refresh": refreshing this page sends the same refused form again. Going back
-        # and reloading the form gives it a fresh token.
-        return error_response(400, _("页面已过期，刚才填写的内容没有提交。请按浏览器的“返回”回到表单，"
-                                     "刷新后重新填写提交。"))
+        return expired_form_response()
 
     @app.errorhandler(DomainError)
     def domain_error(error):

@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import MethodNotAllowed
 
 from app.database import begin_writing, read_only
@@ -25,7 +26,7 @@ from app.public.forms import (
     new_submission_key,
     registration_form_for,
 )
-from app.public.volunteer_routes import handle_volunteer_application
+from app.public.volunteer_routes import handle_volunteer_application, refill_volunteer_application
 from app.security import (
     count_against_the_phone,
     local_path,
@@ -210,6 +211,26 @@ def _refused(event, slot, form, state, error):
 def _other_slot_open(event, slot):
     return any(other.id != slot.id and (not other.is_full or event.waitlist)
                for other in event.slots)
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error):
+    """The registration form sent with a token its session no longer holds (WeChat's
+    browser dropped its cookie, the phone slept overnight with the form open): nothing was
+    saved. The form comes back as it was sent, under a fresh token, to be checked and sent
+    once more: someone who typed it all on a phone should not have to type it again."""
+    from app.errors import expired_form_response
+
+    if request.endpoint != "public.register" or request.method != "POST":
+        return expired_form_response()
+    event = get_event_for_registration(request.view_args["slug"])
+    expired = DomainError(_("页面已过期，刚才填写的内容还没有提交。请核对下面的内容，再提交一次。"))
+    if event.kind == "volunteer":
+        return refill_volunteer_application(event, expired)
+    state = registration_service.booking_state(event, datetime.now(timezone.utc))
+    if state != "open" or not registration_service.has_room(event):
+        return _registration_page(event, None, state, error=expired, status=400)
+    return _registration_page(event, registration_form_for(event), state, error=expired, status=400)
 
 
 def _registration_page(event, form, state, *, error=None, status=200, asked_to_wait=None):

@@ -67,6 +67,14 @@ def handle_volunteer_application(event):
                            registration_state=state), status
 
 
+def refill_volunteer_application(event, error):
+    """The application as it was sent, not checked, under a fresh token (see
+    app.public.routes.form_expired)."""
+    form = VolunteerApplicationForm(event=event)
+    return render_template("public/volunteer_apply.html", event=event, form=form, error=error,
+                           registration_state=booking_state(event, datetime.now(timezone.utc))), 400
+
+
 def _sent_again(event, slots, phone, error):
     """The application this browser sent a moment ago, sent again (the back button, a second
     tab): its ticket, when every chosen shift is already this phone's and one of them this
