@@ -102,7 +102,7 @@ class RegistrationForm(FlaskForm):
         validators=[Optional(), MaxLength(max=254, message=_l("邮箱地址太长了。")),
                     Email(message=_l("邮箱地址格式不对，例如 name@example.com；不需要可以留空。"))],
     )
-    party_size = ChoiceField(_l("到场人数（含本人）"), coerce=int, default=1)
+    party_size = ChoiceField(_l("参加人数（含本人）"), coerce=int, default=1)
     consent = BooleanField(
         _l("我已阅读并同意《个人信息保护说明》"), false_values=UNTICKED,
         validators=[DataRequired(message=_l("请阅读个人信息保护说明并勾选同意，否则无法报名。"))],

@@ -384,7 +384,7 @@ def look_before_booking(event, slot, *, phone, party_size=1, submission_key=None
         if slot.seats_left > 0:
             # Not full, only too few seats for the party: "full" would contradict the
             # "seats left" the event page shows, and a smaller party still fits.
-            raise SlotFull(_("这个场次只剩 %(n)d 个名额，请减少到场人数，或选择其他场次。",
+            raise SlotFull(_("这个场次只剩 %(n)d 个名额，请减少参加人数，或选择其他场次。",
                              n=slot.seats_left), field="party_size")
         raise SlotFull()
     return None
@@ -433,7 +433,7 @@ def _may_wait(slot, seats):
         return
     if public <= 0:
         raise SlotFull()
-    raise SlotFull(_("这个场次最多 %(n)d 人，请减少到场人数，或选择其他场次。", n=public),
+    raise SlotFull(_("这个场次最多 %(n)d 人，请减少参加人数，或选择其他场次。", n=public),
                    field="party_size")
 
 

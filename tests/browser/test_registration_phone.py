@@ -29,7 +29,7 @@ def test_register_on_a_phone_and_get_a_scannable_ticket(app, db, make_event, liv
     page.goto(f"{live_server}/events/test-open-day/register")
     page.get_by_label("姓名").fill("王阿姨")
     page.get_by_label("手机号码").fill("+86 139 0000 1111")
-    page.get_by_label("到场人数（含本人）").select_option("2")
+    page.get_by_label("参加人数（含本人）").select_option("2")
     page.get_by_label("我已阅读并同意《个人信息保护说明》").check()
     page.screenshot(path=str(SCREENSHOTS / "phone-registration.png"), full_page=True)
     page.get_by_role("button", name="提交报名").click()
@@ -88,14 +88,14 @@ def test_the_large_text_and_language_switches_keep_what_was_typed(app, db, make_
     page.goto(f"{live_server}/events/test-open-day/register")
     page.get_by_label("姓名").fill("王阿姨")
     page.get_by_label("手机号码").fill("139 0000 1111")
-    page.get_by_label("到场人数（含本人）").select_option("2")
+    page.get_by_label("参加人数（含本人）").select_option("2")
     page.get_by_label("我已阅读并同意《个人信息保护说明》").check()
     page.get_by_role("button", name="大字版").click()
     page.wait_for_load_state("load")
     assert "elder" in (page.locator("html").get_attribute("class") or "")
     assert page.get_by_label("姓名").input_value() == "王阿姨"
     assert page.get_by_label("手机号码").input_value() == "139 0000 1111"
-    assert page.get_by_label("到场人数（含本人）").input_value() == "2"
+    assert page.get_by_label("参加人数（含本人）").input_value() == "2"
     assert page.get_by_label("我已阅读并同意《个人信息保护说明》").is_checked()
     assert page.evaluate("Object.keys(sessionStorage).length") == 0
     page.get_by_role("button", name="English").click()
