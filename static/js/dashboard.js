@@ -3,7 +3,9 @@
    the same data-slot / data-field. Without JavaScript the page still shows the figures of
    its last load and a refresh link. The polls are marked as background requests, so an
    unattended dashboard still signs out after 30 idle minutes (the poll then gets 401 and
-   the page reloads to the login). */
+   the page reloads to the login). When a poll fails (the network, the server), the figures
+   stay, faded, and the line above them says from when they are; a slot added, removed or
+   renamed meanwhile reloads the page, whose rows are the slots it was drawn with. */
 (function () {
   "use strict";
   var table = document.getElementById("dashboard");
@@ -12,6 +14,7 @@
   var stamp = document.getElementById("dashboard-updated");
   var hint = document.querySelector(".no-js-hint");
   var INTERVAL = 15000;
+  var lastGood = new Date();  // the figures the page came with
 
   function fill(row, figures) {
     if (!row) { return; }
@@ -30,6 +33,28 @@
 
   function two(n) { return (n < 10 ? "0" : "") + n; }
 
+  function clock(when) {
+    return two(when.getHours()) + ":" + two(when.getMinutes()) + ":" + two(when.getSeconds());
+  }
+
+  function sameSlots(slots) {
+    var rows = table.querySelectorAll("tbody tr[data-slot]");
+    if (rows.length !== slots.length) { return false; }
+    return slots.every(function (slot, i) {
+      var head = rows[i].querySelector(".row-head");
+      return rows[i].getAttribute("data-slot") === slot.key &&
+        (!head || head.textContent.trim() === String(slot.label).trim());
+    });
+  }
+
+  function markStale() {
+    table.classList.add("stale");
+    if (stamp && stamp.getAttribute("data-stale-label")) {
+      stamp.textContent = stamp.getAttribute("data-stale-label").replace("{time}", clock(lastGood));
+      stamp.classList.add("stale-note");
+    }
+  }
+
   function refresh() {
     fetch(source, {credentials: "same-origin", headers: {"Accept": "application/json", "X-Background-Refresh": "1"}})
       .then(function (response) {
@@ -38,18 +63,19 @@
         return response.json();
       })
       .then(function (data) {
+        if (!sameSlots(data.slots)) { window.location.reload(); return; }
         data.slots.forEach(function (slot) {
           fill(table.querySelector('tr[data-slot="' + CSS.escape(slot.key) + '"]'), slot);
         });
         fill(table.querySelector('tr[data-slot="__total__"]'), data.totals);
+        lastGood = new Date();
         if (stamp) {
-          var now = new Date();
-          stamp.textContent = stamp.getAttribute("data-label") + " " + two(now.getHours()) + ":" +
-            two(now.getMinutes()) + ":" + two(now.getSeconds());
+          stamp.textContent = stamp.getAttribute("data-label") + " " + clock(lastGood);
+          stamp.classList.remove("stale-note");
         }
         table.classList.remove("stale");
       })
-      .catch(function () { table.classList.add("stale"); });
+      .catch(markStale);
   }
 
   if (hint) { hint.hidden = true; }
