@@ -56,8 +56,11 @@ class FeedbackFormBase(FlaskForm):
     come_again = RadioField(_l("以后还愿意来参加开放日吗？"), choices=COME_AGAIN,
                             validate_choice=False, validators=[ComeAgain()])
     wants_reply = BooleanField(_l("我希望得到回复"))
+    # No Optional(): it would stop the checks of an empty box before validate_contact, and
+    # the contact a reply needs was asked for only after every other slip was put right
+    # (a second round of errors for someone who had made both at once).
     contact = StringField(_l("联系方式（电话或电子邮箱）"), validators=[
-        Optional(), Length(max=200, message=_l("联系方式最多 200 个字。"))])
+        Length(max=200, message=_l("联系方式最多 200 个字。"))])
 
     def validate_contact(self, field):
         if self.wants_reply.data and not (field.data or "").strip():
