@@ -107,6 +107,9 @@ def register_template_helpers(app):
     # Free text someone typed (a reason, a note, a label) may hold a phone number or an
     # e-mail address: staff pages show it through this filter, as they show comments.
     app.add_template_filter(mask_contacts, "mask_contacts")
+    from app.services.text import keep_numbers_whole
+
+    app.add_template_filter(keep_numbers_whole, "keep_numbers_whole")
 
 
 def register_commands(app):

@@ -1,4 +1,5 @@
 """Text that staff and citizens type and others read: it must show what it says."""
+import re
 import unicodedata
 
 # Zero-width joiner keeps emoji sequences (family, flags) intact; other format characters
@@ -20,3 +21,21 @@ def has_hidden_characters(text, *, multiline=False):
         if category == "Cc" or (category == "Cf" and char not in ALLOWED_FORMAT_CHARS):
             return True
     return False
+
+
+_SPACE_IN_A_NUMBER = re.compile(r"(?<=\d) (?=\d)")
+
+
+def keep_numbers_whole(text):
+    """A number written in groups (139 0000 1111, 021 5770 0000) with no-break spaces: in
+    large text a line broke inside the example phone number, and "139" alone on a line
+    reads as the whole of it."""
+    from markupsafe import Markup
+
+    if text is None:
+        return text
+    whole = _SPACE_IN_A_NUMBER.sub("\u00a0", str(text))
+    if isinstance(text, Markup):
+        # Safe already (a template's own words); a space becomes a space: nothing to escape.
+        return Markup(whole)  # noqa: S704  # nosec B704
+    return whole
