@@ -295,8 +295,23 @@ def registrations(slug):
             page=form.page.data if not form.page.errors and form.page.data else 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     status = 400 if form.q.errors else 200  # the box says why it could not search
+    list_args = {name: value for name, value in _list_args().items() if name != "page"}
+    if page.page > 1:
+        list_args["page"] = page.page
     return render_template("admin/registrations.html", event=event, form=form, page=page,
-                           args=args, arrived=workspace.checked_in_ids(page.items)), status
+                           args=args, list_args=list_args,
+                           arrived=workspace.checked_in_ids(page.items)), status
+
+
+# The list's search and filters travel with a registration opened from it (and through
+# its forms), so that 返回名单, also after a cancellation, comes back to the same search
+# rather than to the whole list, to be typed again.
+LIST_ARGS = ("q", "slot", "status", "page")
+
+
+def _list_args():
+    return {name: value[:100] for name in LIST_ARGS
+            if (value := (request.args.get(name) or "").strip())}
 
 
 @bp.get("/registrations/<int:registration_id>")
@@ -310,7 +325,8 @@ def _registration_page(registration, cancel_form, full_phone=None, status=200):
     return render_template("admin/registration.html", registration=registration,
                            event=registration.event, cancel_form=cancel_form,
                            reveal_form=ActionForm(), full_phone=full_phone,
-                           masked_email=_mask_email(registration.email)), status
+                           masked_email=_mask_email(registration.email),
+                           list_args=_list_args()), status
 
 
 def _mask_email(email):
@@ -346,15 +362,15 @@ def registration_cancel(registration_id):
     if registration.status in ("cancelled", "rejected"):
         flash(_("这条报名已经取消。") if registration.status == "cancelled"
               else _("这份申请未通过审核，没有名额可取消。"), "info")
-        return redirect(url_for("admin.registration_detail", registration_id=registration.id),
-                        code=303)
+        return redirect(url_for("admin.registration_detail", registration_id=registration.id,
+                                **_list_args()), code=303)
     previous = registration.status
     try:
         promoted = cancel_by_staff(registration, reason=form.reason.data.strip())
     except DomainError as error:
         flash(str(error.message), "error")
-        return redirect(url_for("admin.registration_detail", registration_id=registration.id),
-                        code=303)
+        return redirect(url_for("admin.registration_detail", registration_id=registration.id,
+                                **_list_args()), code=303)
     audit.record("registration.cancel", registration, event=registration.event, detail={
         "ticket_number": registration.ticket_number, "from": previous,
         "reason": form.reason.data.strip()[:200],
@@ -368,8 +384,8 @@ def registration_cancel(registration_id):
         flash(_("已代为取消报名，名额已释放。"), "success")
     if promoted:
         flash(waitlist.summary(promoted), "info")
-    return redirect(url_for("admin.registration_detail", registration_id=registration.id),
-                    code=303)
+    return redirect(url_for("admin.registration_detail", registration_id=registration.id,
+                            **_list_args()), code=303)
 
 
 # --- walk-ins and phone-ins --------------------------------------------------------------
