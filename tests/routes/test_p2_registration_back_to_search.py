@@ -46,3 +46,19 @@ def test_opened_without_a_search_it_leads_to_the_whole_list(client, auth, make_e
     page = client.get(f"/staff/registrations/{registration.id}").get_data(as_text=True)
     assert back_link(page) == "/staff/events/busy-day/registrations"
     assert "返回报名名单" in page
+
+
+def test_cancelling_a_waiting_place_does_not_promise_a_seat_released(
+        client, auth, make_event, make_registration):
+    """The form said 取消后名额会释放，候补名单中的人会按顺序递补 above a waiting place too,
+    which holds no seat."""
+    event = make_event(slug="busy-day", waitlist=True,
+                       slots=[dict(event_data()["slots"][0], capacity=1)])
+    seated = make_registration(event)
+    waiting = make_registration(event)
+    assert (seated.status, waiting.status) == ("confirmed", "waitlisted")
+    auth.login("admin")
+    page = client.get(f"/staff/registrations/{waiting.id}").get_data(as_text=True)
+    assert "名额会释放" not in page and "不会有人递补" in page
+    page = client.get(f"/staff/registrations/{seated.id}").get_data(as_text=True)
+    assert "名额会释放" in page
