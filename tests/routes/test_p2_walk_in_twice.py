@@ -47,3 +47,21 @@ def test_the_form_brought_back_for_the_next_person_registers_them(client, auth, 
     # And someone registered already (online) is still told so, with their ticket number.
     again = client.post("/staff/events/p-day/walk-in", data={**form, "submission_key": ""})
     assert again.status_code == 409 and "已有报名" in again.get_data(as_text=True)
+
+
+def test_a_full_slot_says_a_caller_may_still_wait(client, auth, make_event, make_registration):
+    """0 places left read as "nobody more": a caller on the phone may join the waiting list."""
+    from tests.conftest import event_data
+
+    event = make_event(slug="p-day", waitlist=True,
+                       slots=[dict(event_data()["slots"][0], capacity=1)])
+    auth.login("staff")
+    assert "登记为候补" not in client.get("/staff/events/p-day/walk-in").get_data(as_text=True)
+    make_registration(event)
+    page = client.get("/staff/events/p-day/walk-in").get_data(as_text=True)
+    assert "电话报名可以登记为候补" in page
+    caller = client.post("/staff/events/p-day/walk-in", data={
+        "slot": "am", "name": "李四", "phone": "13900000009", "party_size": "1",
+        "source": "phone_in"})
+    assert caller.status_code == 303
+    assert "候补" in client.get(caller.headers["Location"]).get_data(as_text=True)
