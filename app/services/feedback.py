@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -430,50 +430,37 @@ def distribution(counts, levels=LEVELS, labels=None, css="level"):
         for level in levels]}
 
 
-# Where an evaluation stands against the response rate (see ``response_counts``).
-IN_RATE = "checked_in"
-OUTSIDE_RATE = ("poster", "online", "not_checked_in")
-
-
-def _evaluation_source():
-    """The SQL expression that sorts an evaluation: from a ticket checked in at the door
-    (IN_RATE), from the venue poster (tied to no ticket), from a ticket of an online slot
-    (no door to check in at), or from a ticket that was never checked in."""
-    return case((Feedback.registration_id.is_(None), "poster"),
-                (and_(CheckIn.id.is_not(None), Registration.status == "confirmed"), IN_RATE),
-                (Slot.mode == "online", "online"), else_="not_checked_in")
-
-
 def response_counts(event):
-    """The response rate's parts, per slot: {slot id: {"tickets": confirmed tickets checked
-    in, "evaluated": those of them that evaluated}}, and the evaluations outside the rate,
-    by source ({"poster": n, "online": n, "not_checked_in": n}).
+    """The response rate's parts. Per slot at the venue: {slot id: {"people": people
+    checked in (confirmed tickets' party sizes), "evaluations": the evaluations of that
+    slot}}; and, for the whole event, the evaluations counted in the rate and those left
+    out, by source ({"online": n}), with the venue-poster ones among those counted.
 
-    The response rate (参评率) is evaluated tickets ÷ tickets checked in. Each ticket
-    evaluates once, so it cannot pass 100%. A poster evaluation is tied to no ticket: it
-    may come from a second member of a checked-in party, a passer-by, or the same person
-    again in another browser, so it cannot be put over anyone checked in (counted so, a
-    well-attended poster read 145%). It counts, with the others outside the rate, in the
-    evaluations and the satisfaction rate; the pages show how many there are beside it."""
-    per_slot = {}
-    for slot_id, tickets, evaluated in db.session.execute(
-            select(Registration.slot_id, func.count(), func.count(Feedback.id))
-            .join(CheckIn, CheckIn.registration_id == Registration.id)
-            .outerjoin(Feedback, Feedback.registration_id == Registration.id)
-            .where(Registration.event_id == event.id, Registration.status == "confirmed")
-            .group_by(Registration.slot_id)):
-        per_slot[slot_id] = {"tickets": tickets, "evaluated": evaluated}
-    source = _evaluation_source()
-    outside = dict.fromkeys(OUTSIDE_RATE, 0)
-    for kind, count in db.session.execute(
-            select(source, func.count()).select_from(Feedback)
-            .outerjoin(Registration, Registration.id == Feedback.registration_id)
-            .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
-            .outerjoin(Slot, Slot.id == Registration.slot_id)
-            .where(Feedback.event_id == event.id).group_by(source)):
-        if kind in outside:
-            outside[kind] = count
-    return per_slot, outside
+    The response rate (参评率) is evaluations ÷ people checked in, as the issue defines it:
+    a ticket for three admits three, and each of them may evaluate (one on the ticket, the
+    others on the venue poster). An online slot's people join through a link and are never
+    checked in: their evaluations count in the evaluations and the satisfaction rate, not
+    over the people at the door (an "online + offline" day read 200%). A poster evaluation
+    is tied to no ticket (a passer-by, someone never checked in, the same person in another
+    browser): the rate may then pass 100%, and the page says why when it does."""
+    people = dict(db.session.execute(
+        select(Registration.slot_id, func.coalesce(func.sum(Registration.party_size), 0))
+        .join(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(Registration.event_id == event.id, Registration.status == "confirmed")
+        .group_by(Registration.slot_id)).all())
+    evaluations = dict(db.session.execute(
+        select(Feedback.slot_id, func.count()).where(Feedback.event_id == event.id)
+        .group_by(Feedback.slot_id)).all())
+    online = {slot.id for slot in event.slots if slot.mode == "online"}
+    per_slot = {slot.id: {"people": int(people.get(slot.id, 0)),
+                          "evaluations": evaluations.get(slot.id, 0)}
+                for slot in event.slots if slot.id not in online}
+    counted = sum(n for slot_id, n in evaluations.items() if slot_id not in online)
+    poster = db.session.execute(
+        select(func.count()).select_from(Feedback)
+        .where(Feedback.event_id == event.id, Feedback.registration_id.is_(None))).scalar_one()
+    left_out = {"online": sum(n for slot_id, n in evaluations.items() if slot_id in online)}
+    return per_slot, {"counted": counted, "poster": poster, "left_out": left_out}
 
 
 def event_results(event):
@@ -484,9 +471,8 @@ def event_results(event):
         .group_by(Feedback.overall)).all())
     responses = sum(overall_counts.values())
     satisfied = sum(n for level, n in overall_counts.items() if level in levels)
-    per_slot, outside = response_counts(event)
-    checked_in = sum(counts["tickets"] for counts in per_slot.values())
-    evaluated = sum(counts["evaluated"] for counts in per_slot.values())
+    per_slot, counts = response_counts(event)
+    checked_in = sum(slot["people"] for slot in per_slot.values())
 
     topics = list(event.feedback_topics or [])
     topic_counts = {t: {} for t in topics}
@@ -510,10 +496,11 @@ def event_results(event):
 
     return {
         "responses": responses,
-        "checked_in": checked_in,  # tickets
-        "evaluated_tickets": evaluated,
-        "outside_rate": outside,
-        "response_rate": rate(evaluated, checked_in),
+        "checked_in": checked_in,  # people
+        "rate_responses": counts["counted"],
+        "poster_responses": counts["poster"],
+        "left_out": counts["left_out"],
+        "response_rate": rate(counts["counted"], checked_in),
         "satisfied": satisfied,
         "satisfaction_rate": rate(satisfied, responses),
         "definition": satisfaction_definition(),
@@ -527,12 +514,12 @@ def event_results(event):
 
 
 def response_rate_definition():
-    return _("参评率 = 已签到的票中提交了评价的票数 ÷ 已签到的票数（每张票只能评价一次）")
+    return _("参评率 = 评价数 ÷ 签到人数（凭票评价和现场扫码评价都计入；线上场次不签到，其评价不计入）")
 
 
 def slot_breakdown(event, levels, per_slot=None):
     if per_slot is None:
-        per_slot, _outside = response_counts(event)
+        per_slot, _counts = response_counts(event)
     feedback_by_slot = {
         slot_id: (n, s) for slot_id, n, s in db.session.execute(
             select(Feedback.slot_id, func.count(),
@@ -545,20 +532,17 @@ def slot_breakdown(event, levels, per_slot=None):
     rows = []
     for slot in event.slots:
         n, s = feedback_by_slot.get(slot.id, (0, 0))
-        counts = per_slot.get(slot.id, {"tickets": 0, "evaluated": 0})
-        at_door = slot.mode != "online"  # an online slot has no check-in to count over
+        counts = per_slot.get(slot.id)  # None for an online slot: no check-in to count over
         rows.append({"label": slot.label, "starts_at": slot.starts_at,
                      "registered": registered.get(slot.id, 0),
-                     "checked_in": counts["tickets"] if at_door else None,
-                     "evaluated_tickets": counts["evaluated"] if at_door else None,
+                     "checked_in": counts["people"] if counts else None,
                      "responses": n,
-                     "response_rate": rate(counts["evaluated"], counts["tickets"])
-                     if at_door else None,
+                     "response_rate": rate(counts["evaluations"], counts["people"]) if counts else None,
                      "satisfaction_rate": rate(s or 0, n)})
     if None in feedback_by_slot:
         n, s = feedback_by_slot[None]
         rows.append({"label": _("现场扫码（未关联场次）"), "starts_at": None, "registered": None,
-                     "checked_in": None, "evaluated_tickets": None, "responses": n,
+                     "checked_in": None, "responses": n,
                      "response_rate": None, "satisfaction_rate": rate(s or 0, n)})
     return rows
 

@@ -22,10 +22,10 @@ Periods are calendar quarters or years in Asia/Shanghai. What counts where:
   event that had started when it was made: one made on 2 January about a New Year's Eve
   open day counts in the fourth quarter, as on the results page, not in no report at all.
   Satisfaction rate as on the results page (``SATISFIED_LEVELS``);
-- *response rate* as on the results page (``feedback.response_counts``): of the open-day
-  tickets checked in, those that evaluated; each ticket evaluates once, so it never passes
-  100%. Venue-poster evaluations are tied to no ticket: they are counted in the
-  evaluations and the satisfaction rate, and shown beside the rate, not in it;
+- *response rate* as on the results page (``feedback.response_counts``): the evaluations
+  of slots at the venue (on a ticket or on the venue poster) ÷ the people checked in at
+  open days. An online slot's evaluations are left out (nobody is checked in online);
+  poster evaluations are also shown apart, as they are tied to no ticket;
 - *follow-ups closed on time*: of the follow-ups due in the period that are settled
   (closed, or still open after their due date), those closed on or before their due date;
   open ones not yet due are counted apart as pending.
@@ -82,7 +82,7 @@ def period_bounds(year, quarter=None):
 def _blank(event):
     return {"event": event, "slots": 0, "registered": 0, "registered_people": 0,
             "registered_onsite": 0, "attended": 0,
-            "attended_people": 0, "evaluated_tickets": 0, "volunteers": set(), "hours": 0.0,
+            "attended_people": 0, "rate_evaluations": 0, "volunteers": set(), "hours": 0.0,
             "evaluations": 0, "poster_evaluations": 0, "satisfied": 0}
 
 
@@ -102,20 +102,16 @@ def build_report(year, quarter=None, now=None):
     for _slot, event in slots:
         rows.setdefault(event.id, _blank(event))["slots"] += 1
 
-    # Open-day tickets and check-ins, counted per ticket and per person; and the tickets
-    # checked in that evaluated (the response rate's numerator, within its denominator).
-    for event_id, mode, has_checkin, has_feedback, tickets, people in db.session.execute(
-            select(Registration.event_id, Slot.mode, CheckIn.id.is_not(None),
-                   Feedback.id.is_not(None), func.count(),
+    # Open-day tickets and check-ins, counted per ticket and per person.
+    for event_id, mode, has_checkin, tickets, people in db.session.execute(
+            select(Registration.event_id, Slot.mode, CheckIn.id.is_not(None), func.count(),
                    func.coalesce(func.sum(Registration.party_size), 0))
             .join(Slot, Slot.id == Registration.slot_id)
             .join(Event, Event.id == Registration.event_id)
             .outerjoin(CheckIn, CheckIn.registration_id == Registration.id)
-            .outerjoin(Feedback, Feedback.registration_id == Registration.id)
             .where(in_period, Event.status != "draft", Event.kind == "open_day",
                    Registration.status == "confirmed")
-            .group_by(Registration.event_id, Slot.mode, CheckIn.id.is_not(None),
-                      Feedback.id.is_not(None))):
+            .group_by(Registration.event_id, Slot.mode, CheckIn.id.is_not(None))):
         row = rows[event_id]
         row["registered"] += tickets
         row["registered_people"] += people
@@ -124,8 +120,6 @@ def build_report(year, quarter=None, now=None):
         if has_checkin:
             row["attended"] += tickets
             row["attended_people"] += people
-            if has_feedback:
-                row["evaluated_tickets"] += tickets
 
     # Volunteers who came, and their hours.
     from app.services.volunteers import counting_starts
@@ -153,12 +147,14 @@ def build_report(year, quarter=None, now=None):
                        .correlate(Feedback).scalar_subquery())
         slot_of_evaluation = func.coalesce(Feedback.slot_id, slot_before)
         from_poster = Feedback.registration_id.is_(None)
-        for event_id, overall, poster, count in db.session.execute(
-                select(Feedback.event_id, Feedback.overall, from_poster, func.count())
+        for event_id, overall, poster, mode, count in db.session.execute(
+                select(Feedback.event_id, Feedback.overall, from_poster, Slot.mode, func.count())
                 .join(Slot, Slot.id == slot_of_evaluation)
                 .where(Feedback.event_id.in_(held_ids), in_period)
-                .group_by(Feedback.event_id, Feedback.overall, from_poster)):
+                .group_by(Feedback.event_id, Feedback.overall, from_poster, Slot.mode)):
             rows[event_id]["evaluations"] += count
+            if mode != "online":  # nobody is checked in online: not over the people at the door
+                rows[event_id]["rate_evaluations"] += count
             if poster:
                 rows[event_id]["poster_evaluations"] += count
             if overall in levels:
@@ -182,17 +178,17 @@ def build_report(year, quarter=None, now=None):
         all_people |= row["volunteers"]
         row["volunteer_count"] = len(row["volunteers"])
         row["attendance_rate"] = rate(row["attended"], row["registered_onsite"])
-        row["response_rate"] = rate(row["evaluated_tickets"], row["attended"])
+        row["response_rate"] = rate(row["rate_evaluations"], row["attended_people"])
         row["satisfaction_rate"] = rate(row["satisfied"], row["evaluations"])
     totals = {key: sum(r[key] for r in events) for key in (
         "slots", "registered", "registered_people", "registered_onsite", "attended",
-        "attended_people", "evaluated_tickets", "hours", "evaluations", "poster_evaluations",
+        "attended_people", "rate_evaluations", "hours", "evaluations", "poster_evaluations",
         "satisfied")}
     totals.update(
         events=len(events),
         volunteer_count=len(all_people),
         attendance_rate=rate(totals["attended"], totals["registered_onsite"]),
-        response_rate=rate(totals["evaluated_tickets"], totals["attended"]),
+        response_rate=rate(totals["rate_evaluations"], totals["attended_people"]),
         satisfaction_rate=rate(totals["satisfied"], totals["evaluations"]),
         follow_ups_due=len(due),
         follow_ups_settled=settled,
@@ -244,14 +240,14 @@ def report_rows(report):
     # The response rate's columns come last: a sheet made from the file before they were
     # added still finds its columns where they were.
     header = ["活动", "类型", "场次", "报名（票）", "报名（人）", "签到（票）", "签到（人）", "到场率",
-              "志愿者（人）", "志愿服务时长（小时）", "评价数", "满意率", "已评价的签到票",
-              "参评率（已评价的签到票 ÷ 签到票）", "其中现场扫码评价（不关联票，不计入参评率）"]
+              "志愿者（人）", "志愿服务时长（小时）", "评价数", "满意率", "计入参评率的评价数",
+              "参评率（评价数 ÷ 签到人数）", "其中现场扫码评价（不关联票）"]
 
     def line(title, kind, r):
         return [title, kind, r["slots"], r["registered"], r["registered_people"], r["attended"],
                 r["attended_people"], percent(r["attendance_rate"]), r["volunteer_count"],
                 round(r["hours"], 2), r["evaluations"], percent(r["satisfaction_rate"]),
-                r["evaluated_tickets"], percent(r["response_rate"]), r["poster_evaluations"]]
+                r["rate_evaluations"], percent(r["response_rate"]), r["poster_evaluations"]]
 
     kinds = {"open_day": "开放日", "volunteer": "志愿服务"}
     rows = [line(r["event"].title, kinds.get(r["event"].kind, r["event"].kind), r)

@@ -207,6 +207,26 @@ def test_results_page_shows_figures_charts_and_comments(client, auth, db, make_e
     assert "停车方便" in searched and "多办几场" not in searched
 
 
+def test_the_response_rate_counts_people_checked_in_not_tickets(client, auth, db, make_event,
+                                                                make_registration):
+    """A family of three on one ticket is three people who may each evaluate: 4 answers
+    from 2 tickets of 3 and 1 people are 4 of 4, not 4 of 2 (200%), nor 1 of 2 tickets."""
+    event = make_event(slots=started_slots(), max_party_size=4)
+    family = make_registration(event, party_size=3)
+    alone = make_registration(event)
+    for registration in (family, alone):
+        check_in(registration)
+    for level in (4, 4, 3):
+        feedback_service.submit(event, answers(level))  # anonymous, from the venue's poster
+    feedback_service.submit(event, answers(3), registration=alone)
+    db.session.commit()
+    auth.login("staff")
+    page = client.get(f"/staff/events/{event.slug}/results").get_data(as_text=True)
+    assert 'id="kpi-response-rate">100.0%<' in page
+    assert "参评率（评价 4 ÷ 签到 4 人）" in page
+    assert 'id="kpi-poster">3<' in page  # the poster's share, shown apart
+
+
 def test_results_need_a_staff_login(client, make_event):
     event = make_event()
     response = client.get(f"/staff/events/{event.slug}/results")

@@ -1,8 +1,8 @@
-"""The response rate (参评率) a leader reads: of the tickets checked in, the share that
-evaluated. Evaluations from the venue poster are tied to no ticket: they count in the
-evaluations and the satisfaction rate and are shown beside the rate, never in it (counted
-over the people checked in, a busy poster made the rate read 250%). The results page, the
-report and the report's CSV say the same."""
+"""The response rate (参评率) a leader reads, as the issue defines it: evaluations ÷ people
+checked in (online slots' evaluations left out: nobody is checked in online). Evaluations
+from the venue poster are tied to no ticket: they count, are also shown apart, and when
+they push the rate past 100% the page says why. The results page, the report and the
+report's CSV say the same."""
 import csv
 import io
 import re
@@ -13,7 +13,8 @@ from app.services import reports
 from tests.conftest import iso, now_utc
 from tests.feedback_factories import answers, check_in, started_slots
 
-DEFINITION = "参评率 = 已签到的票中提交了评价的票数 ÷ 已签到的票数（每张票只能评价一次）"
+DEFINITION = "参评率 = 评价数 ÷ 签到人数（凭票评价和现场扫码评价都计入；线上场次不签到，其评价不计入）"
+PAST_ALL = "所以参评率超过了 100%。"
 
 
 def kpi(page, name):
@@ -40,30 +41,38 @@ def a_busy_poster(db, make_event, make_registration, hours_ago=1):
     return event
 
 
-def test_poster_evaluations_do_not_push_the_response_rate_past_all(client, auth, db,
-                                                                   make_event,
+def test_a_busy_poster_is_counted_and_its_rate_past_all_explained(client, auth, db, make_event,
                                                                    make_registration):
     event = a_busy_poster(db, make_event, make_registration)
     results = feedback_service.event_results(event)
     assert results["responses"] == 6
-    assert (results["evaluated_tickets"], results["checked_in"]) == (1, 2)
-    assert results["response_rate"] == 0.5  # not 6 ÷ 4 people (150%), nor 5 ÷ 2
-    assert results["outside_rate"] == {"poster": 4, "online": 0, "not_checked_in": 1}
+    assert (results["rate_responses"], results["checked_in"]) == (6, 4)  # people, not tickets
+    assert results["response_rate"] == 1.5
+    assert results["poster_responses"] == 4 and results["left_out"] == {"online": 0}
     assert results["satisfaction_rate"] == 5 / 6  # every evaluation counts here
     [row] = results["slots"]
-    assert (row["checked_in"], row["evaluated_tickets"], row["responses"]) == (2, 1, 6)
-    assert row["response_rate"] == 0.5
+    assert (row["checked_in"], row["responses"], row["response_rate"]) == (4, 6, 1.5)
 
     auth.login("staff")
     page = client.get(f"/staff/events/{event.slug}/results").get_data(as_text=True)
-    assert kpi(page, "kpi-response-rate") == "50.0%"
-    assert "参评率（已评价 1 ÷ 签到 2 张票）" in page
-    assert kpi(page, "kpi-poster") == "4"  # beside the rate, where a leader sees it
-    assert DEFINITION in page
-    assert ("另有 5 份评价计入评价数和满意率，不计入参评率：现场扫码 4 份（不关联票）、"
-            "未签到的票 1 份。") in page
-    table = re.search(r'<table class="slot-table">.*?</table>', page, re.S).group(0)
-    assert "50.0%" in table and "300.0%" not in table
+    assert kpi(page, "kpi-response-rate") == "150.0%"
+    assert "参评率（评价 6 ÷ 签到 4 人）" in page
+    assert kpi(page, "kpi-poster") == "4"  # shown apart, where a leader sees it
+    assert DEFINITION in page and PAST_ALL in page
+
+
+def test_no_explanation_when_the_rate_is_within_all(client, auth, db, make_event,
+                                                    make_registration):
+    event = make_event(slug="quiet-poster", slots=started_slots(), max_party_size=4)
+    family = make_registration(event, party_size=3)
+    check_in(family)
+    feedback_service.submit(event, answers(4), registration=family)
+    feedback_service.submit(event, answers(3))  # a second member of the family, on the poster
+    db.session.commit()
+    auth.login("staff")
+    page = client.get(f"/staff/events/{event.slug}/results").get_data(as_text=True)
+    assert kpi(page, "kpi-response-rate") == "66.7%"
+    assert "参评率（评价 2 ÷ 签到 3 人）" in page and PAST_ALL not in page
 
 
 def test_results_page_report_and_report_file_agree(mid_quarter, client, auth, db, make_event,
@@ -77,16 +86,16 @@ def test_results_page_report_and_report_file_agree(mid_quarter, client, auth, db
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
     header, event_row, total, *_rest = csv.reader(io.StringIO(data[3:].decode(), newline=""))
 
-    assert kpi(results, "kpi-response-rate") == "50.0%"
-    assert kpi(page, "r-response").startswith("50.0%（已评价 1 ÷ 签到 2 张票）")
+    assert kpi(results, "kpi-response-rate") == "150.0%"
+    assert kpi(page, "r-response").startswith("150.0%（评价 6 ÷ 签到 4 人）")
     rate = next(i for i, name in enumerate(header) if name.startswith("参评率"))
-    assert event_row[0] == event.title and event_row[rate] == total[rate] == "50.0%"
-    assert event_row[header.index("已评价的签到票")] == "1"
-    assert event_row[header.index("签到（票）")] == "2"
+    assert event_row[0] == event.title and event_row[rate] == total[rate] == "150.0%"
+    assert event_row[header.index("计入参评率的评价数")] == "6"
+    assert event_row[header.index("签到（人）")] == "4"
 
-    # The poster's evaluations: in the count and the satisfaction rate, shown beside.
+    # The poster's evaluations: in the count and the satisfaction rate, shown apart.
     assert kpi(results, "kpi-responses") == "6" and kpi(results, "kpi-poster") == "4"
-    assert "6 份（其中现场扫码 4 份，不关联票，不计入参评率）" in page
+    assert "6 份（其中现场扫码 4 份，不关联票）" in page
     poster = next(i for i, name in enumerate(header) if name.startswith("其中现场扫码评价"))
     assert event_row[poster] == total[poster] == "4"
     assert event_row[header.index("评价数")] == "6"
@@ -111,4 +120,4 @@ def test_a_poster_evaluation_goes_to_the_slot_at_the_venue_not_an_online_one(app
     db.session.commit()
     assert feedback.slot_id == event.slots[0].id
     results = feedback_service.event_results(event)
-    assert results["outside_rate"] == {"poster": 1, "online": 0, "not_checked_in": 0}
+    assert results["poster_responses"] == 1 and results["left_out"] == {"online": 0}
