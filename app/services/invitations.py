@@ -110,11 +110,16 @@ def create_invitation(event, slot, *, label, max_uses=1, created_by=None, form_k
     """A link for one invitee (max_uses 1) or a group (max_uses > 1). The same form sent
     again (its ``form_key`` made a link already) makes no second one: Conflict."""
     form_key = form_key if form_key and FORM_KEY_RE.match(form_key) else None
-    if form_key and _made_by_form(event, form_key):
-        raise _sent_twice()
     if slot.event_id != event.id:
         raise NotFound(_("没有找到这个场次。"))
     label = (label or "").strip()
+    made = _made_by_form(event, form_key) if form_key else None
+    if made is not None:
+        if (made.slot_id, made.label, made.max_uses) == (slot.id, label, max_uses):
+            raise _sent_twice()
+        # The same form brought back with the back button and filled in for another
+        # invitee: their own link, not "made already" (the key stays with the first).
+        form_key = None
     if not label or len(label) > 200:
         raise InvalidData(_("请填写受邀人或团体（最多 200 字）。"), field="label")
     if has_hidden_characters(label):  # the invitee reads it on the invitation page
