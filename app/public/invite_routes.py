@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.public import bp, my_tickets
-from app.public.forms import ResendTicketForm
+from app.public.forms import FindTicketForm, ResendTicketForm
 from app.public.invite_forms import invite_form_for
 from app.security import count_against_the_phone, registration_limits
 from app.services.errors import AlreadyRegistered, Conflict, DomainError
-from app.services.invitations import ticket_through, usable_invitation
+from app.services.invitations import find_by_token, ticket_through, usable_invitation
 from app.services.registration import find_by_submission, register_through_invitation
 
 
@@ -32,10 +32,19 @@ def invite(token):
         # find their ticket) once it is used up: their ticket, not "this link is used up".
         # A form sent is someone else's try (another phone), refused as before.
         mine = None if submitted else ticket_through(token, my_tickets.all_mine())
-        if mine is None:
+        if mine is not None:
+            flash(_("您已经报名成功，不用再报一次。这是您的电子票。"), "success")
+            return redirect(f"/tickets/{mine.token}", code=303)
+        used = _used_link(token)
+        if used is None:
             raise
-        flash(_("您已经报名成功，不用再报一次。这是您的电子票。"), "success")
-        return redirect(f"/tickets/{mine.token}", code=303)
+        # Most often the invitee again, on another phone or in another browser: a way to
+        # their ticket (mailed to the e-mail given then; the page says the same for any
+        # number typed), instead of only "used up" and the home page.
+        return render_template("public/invite_used.html", invitation=used,
+                               event=used.slot.event, find_form=FindTicketForm(formdata=None),
+                               refusal=_("这个邀请链接已经用完。")
+                               if used.used >= used.max_uses else _("这个邀请链接已经失效。")), 409
     slot = invitation.slot
     event = slot.event
     form = invite_form_for(event.max_party_size)()  # the party size this event allows
@@ -85,6 +94,19 @@ def invite(token):
     return render_template("public/invite.html", form=form, invitation=invitation, slot=slot,
                            event=event, taking=_no_booking(slot) is None,
                            resend_form=resend_form), status
+
+
+def _used_link(token):
+    """The invitation behind a link that someone has registered through and that takes no
+    one more (used up, or voided since), of an open day whose tickets can be found again;
+    else None."""
+    invitation = find_by_token(token)
+    if invitation is None or invitation.used < 1:
+        return None
+    event = invitation.slot.event
+    if event.kind != "open_day" or event.status == "draft":
+        return None
+    return invitation
 
 
 def _ticket_of_this_browser(error):

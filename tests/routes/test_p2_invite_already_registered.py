@@ -80,3 +80,24 @@ def test_an_invitee_on_the_waiting_list_is_told_how_to_take_the_invitation_inste
     assert response.headers["Location"] == first.headers["Location"]
     ticket = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "候补名单上" in ticket and "不用再报一次" not in ticket
+
+
+def test_a_used_up_link_opened_elsewhere_offers_to_find_the_ticket(client, app, invitation, db):
+    """The invitee opening their used-up link on another phone (or in WeChat after the
+    system browser) met only 这个邀请链接已经用完 and 返回首页."""
+    used = client.post(f"/invite/{invitation.token}", data=invitee_form())
+    assert used.status_code == 303
+    from app.services.invitations import find_by_token
+
+    link = find_by_token(invitation.token)
+    link.max_uses = 1
+    db.session.commit()
+    elsewhere = app.test_client()
+    page = elsewhere.get(f"/invite/{invitation.token}")
+    assert page.status_code == 409
+    text = page.get_data(as_text=True)
+    assert "已经用完" in text and "/events/invite-day/resend-ticket" in text
+    assert "代表甲" not in text and "/tickets/" not in text  # nobody's ticket shown
+    # A form sent to the used-up link is still refused as before.
+    assert elsewhere.post(f"/invite/{invitation.token}",
+                          data=invitee_form(phone="13700000002", key="z" * 22)).status_code == 409
