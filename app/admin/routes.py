@@ -36,6 +36,7 @@ from app.services import events as event_service
 from app.services import staff as staff_service
 from app.services.errors import AlreadyRegistered, Conflict, DomainError, InvalidData, NotFound
 from app.services.privacy import mask_phone
+from app.services.registration import normalise_phone
 
 AUDIT_PER_PAGE = 100
 
@@ -310,8 +311,14 @@ LIST_ARGS = ("q", "slot", "status", "page")
 
 
 def _list_args():
-    return {name: value[:100] for name in LIST_ARGS
+    args = {name: value[:100] for name in LIST_ARGS
             if (value := (request.args.get(name) or "").strip())}
+    # A whole phone number searched for travels masked (the search finds 138****5678 as
+    # well): links are page text too, and staff pages show no full number.
+    whole = normalise_phone(args.get("q"))
+    if whole is not None:
+        args["q"] = mask_phone(whole)
+    return args
 
 
 @bp.get("/registrations/<int:registration_id>")
