@@ -34,15 +34,15 @@ def login():
 @bp.post("/logout")
 @csrf.exempt  # checked below, for a signed-in user only
 def logout():
-    """Ends the session on the server too: the user's session token is rotated, so a
-    copy of the old cookie no longer signs anyone in."""
+    """Ends this session on the server too, so a copy of its cookie no longer signs
+    anyone in; the account's other sessions (another gate's tablet) go on."""
     if current_user.is_authenticated:
-        # It ends every session of the account (all its tablets): only from our own page.
-        # With nobody signed in (signed out in another tab: this page's token died with
-        # that session) there is nothing to end, and the login page is the answer.
+        # Only from our own page. With nobody signed in (signed out in another tab: this
+        # page's token died with that session) there is nothing to end, and the login page
+        # is the answer.
         if current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()
-        staff_service.end_sessions(current_user)
+        staff_service.end_session(current_user, session.get("sid"))
         audit.record("staff.logout", current_user)
         db.session.commit()
     logout_user()

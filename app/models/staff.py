@@ -27,7 +27,8 @@ class StaffUser(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(10), default="staff")
     active: Mapped[bool] = mapped_column(default=True)
-    # Rotated at logout and password reset: every session holding the old value ends.
+    # Rotated at a password reset and a deactivation: every session holding the old value
+    # ends. Signing out ends one session (EndedStaffSession).
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

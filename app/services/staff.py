@@ -4,14 +4,16 @@ import secrets
 import unicodedata
 from datetime import datetime, timedelta, timezone
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
 from app.extensions import db
-from app.models import StaffUser
+from app.models import EndedStaffSession, StaffUser
 from app.models.staff import ROLES
+from app.models.types import utcnow
 from app.services.errors import Conflict, InvalidData
 from app.services.text import has_hidden_characters
 
@@ -138,8 +140,29 @@ def authenticate(username, password):
 
 
 def end_sessions(user):
-    """Server-side logout: every session cookie of this user stops working."""
+    """Every session cookie of this user stops working (a password reset, a deactivation)."""
     user.session_token = secrets.token_hex(16)
+
+
+def end_session(user, sid, now=None):
+    """Sign out one session, on the server: its cookie (and any copy of it) stops working,
+    while the account's other sessions go on. A door account is often shared: one steward
+    signing out at the east gate must not sign the west gate's tablet out mid-queue. A
+    session from before sessions had ids (no ``sid``) ends them all, as sign-out did then."""
+    if not sid:
+        end_sessions(user)
+        return
+    now = now or utcnow()
+    try:
+        with db.session.begin_nested():
+            db.session.add(EndedStaffSession(sid=sid, ended_at=now))
+    except IntegrityError:
+        pass  # signed out at the same moment in another tab: ended all the same
+    # A cookie outlives its sign-in by at most the absolute limit: older rows guard nothing.
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    if not isinstance(lifetime, timedelta):
+        lifetime = timedelta(seconds=lifetime)
+    db.session.execute(delete(EndedStaffSession).where(EndedStaffSession.ended_at < now - lifetime))
 
 
 def list_staff():

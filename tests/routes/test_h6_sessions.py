@@ -84,7 +84,7 @@ def test_signing_out_in_a_second_tab_after_the_first_goes_to_the_login_page(
 
 
 def test_another_site_cannot_sign_a_steward_out(make_app, app, make_staff):
-    """Signing out ends every session of the account (all its tablets): a request from
+    """Signing out ends this session on the server (a steward's tablet): a request from
     another site, without the page's token, must not."""
     make_staff("door", "staff")
     strict = make_app(WTF_CSRF_ENABLED=True)
